@@ -1,0 +1,67 @@
+# The two commands of the README: `make run` and `make test`. Each does all its own set-up.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PG_URL ?= postgres://postgres@127.0.0.1:5432/test
+APT_PACKAGES := chromium fonts-wqy-microhei poppler-utils
+
+.PHONY: run test test-sqlite test-postgres venv system-packages bench lint migrate demo clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+venv: $(VENV)/.installed
+
+# Chromium for the browser tests, a CJK font for PDFs, pdftotext to read them back.
+system-packages:
+	@missing=""; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	fc-list 2>/dev/null | grep -qi "wenquanyi micro hei" || missing="$$missing fonts-wqy-microhei"; \
+	command -v pdftotext >/dev/null || missing="$$missing poppler-utils"; \
+	if [ -n "$$missing" ]; then \
+		echo "Installing system packages:$$missing"; \
+		SUDO=""; [ "$$(id -u)" = 0 ] || SUDO="sudo"; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+migrate: venv
+	$(PY) manage.py migrate --noinput
+
+demo: migrate
+	$(PY) manage.py load_demo
+
+run: system-packages demo
+	@echo "传承 demo: http://127.0.0.1:8000  (Ctrl-C stops the server and the task worker)"
+	@$(PY) manage.py db_worker >/tmp/chuancheng-worker.log 2>&1 & worker=$$!; \
+	trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+test: system-packages venv
+	$(MAKE) test-sqlite
+	@if [ -n "$$DATABASE_URL" ] || $(PY) -c "import socket; socket.create_connection(('127.0.0.1', 5432), 2)" 2>/dev/null; then \
+		$(MAKE) test-postgres; \
+	else \
+		echo "PostgreSQL not reachable on 127.0.0.1:5432 and DATABASE_URL unset: PostgreSQL run skipped"; \
+	fi
+
+test-sqlite: venv
+	@echo "=== tests on SQLite ==="
+	env -u DATABASE_URL $(PY) -m pytest
+
+test-postgres: venv
+	@echo "=== tests on PostgreSQL ==="
+	DATABASE_URL=$${DATABASE_URL:-$(PG_URL)} $(PY) -m pytest
+
+bench: venv
+	$(PY) -m bench
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles media .pytest_cache

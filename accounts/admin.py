@@ -1,0 +1,87 @@
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+
+from accounts import services
+from accounts.models import ApiToken, Membership, Organization, Region, User
+from lib.errors import ApplicationError
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["organization"]
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    list_display = ["username", "full_name", "region", "is_active", "is_superuser", "last_login"]
+    list_filter = ["is_active", "is_superuser", "memberships__role"]
+    search_fields = ["username", "full_name", "phone", "email"]
+    list_select_related = ["region"]
+    autocomplete_fields = ["region"]
+    inlines = [MembershipInline]
+    # State changes go through workflow.transition() (the actions below), never a checkbox.
+    readonly_fields = ["is_active", "last_login", "date_joined"]
+    fieldsets = [
+        (None, {"fields": ["username", "password"]}),
+        ("个人信息", {"fields": ["full_name", "email", "phone", "region"]}),
+        ("权限", {"fields": ["is_active", "is_staff", "is_superuser"]}),
+        ("时间", {"fields": ["last_login", "date_joined"]}),
+    ]
+    actions = ["disable_accounts", "enable_accounts"]
+
+    @admin.action(description="停用所选账号（并结束其登录会话）")
+    def disable_accounts(self, request, queryset):
+        self._apply(request, queryset, services.user_disable)
+
+    @admin.action(description="启用所选账号")
+    def enable_accounts(self, request, queryset):
+        self._apply(request, queryset, services.user_enable)
+
+    def _apply(self, request, queryset, service):
+        for user in queryset:
+            try:
+                service(user=user, actor=request.user, reason="系统管理员在后台操作")
+            except ApplicationError as exc:
+                self.message_user(request, f"{user}：{exc.message}", messages.ERROR)
+
+
+@admin.register(Region)
+class RegionAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "level", "parent"]
+    list_filter = ["level"]
+    search_fields = ["code", "name"]
+    list_select_related = ["parent"]
+    readonly_fields = ["prefix"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Organization)
+class OrganizationAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "department", "region", "status"]
+    list_filter = ["kind", "department", "status"]
+    search_fields = ["name", "credit_code"]
+    list_select_related = ["region"]
+    autocomplete_fields = ["region", "host", "filed_with"]
+    readonly_fields = ["status"]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "organization", "role", "created_at"]
+    list_filter = ["role"]
+    search_fields = ["user__username", "user__full_name", "organization__name"]
+    list_select_related = ["user", "organization"]
+    autocomplete_fields = ["user", "organization"]
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    list_display = ["user", "name", "prefix", "status", "created_at", "last_used_at"]
+    list_select_related = ["user"]
+    readonly_fields = ["user", "name", "prefix", "key_hash", "status", "created_at", "last_used_at", "revoked_at"]
+
+    def has_add_permission(self, request):
+        return False

@@ -1,0 +1,50 @@
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+
+from accounts.models import Organization, Region
+
+
+class LoginForm(AuthenticationForm):
+    error_messages = {
+        "invalid_login": "用户名或密码不正确。请注意：连续 5 次输错，账号将被锁定 15 分钟。",
+        "inactive": "该账号已停用，请联系所在单位管理员。",
+    }
+
+
+class QueuedPasswordResetForm(PasswordResetForm):
+    """Sends the reset e-mail through a background task, so a slow mail server never holds up
+    the page (and the reply is the same whether or not the address exists)."""
+
+    def send_mail(
+        self, subject_template_name, email_template_name, context, from_email, to_email, html_email_template_name=None
+    ):
+        from django.template import loader
+
+        from accounts.tasks import send_email
+
+        subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
+        body = loader.render_to_string(email_template_name, context)
+        send_email.enqueue(subject=subject, body=body, to=[to_email])
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label="原因", max_length=500, widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+
+class TokenForm(forms.Form):
+    name = forms.CharField(label="用途", max_length=64, help_text="例如：省平台数据对接")
+
+
+class OrganizationFilterForm(forms.Form):
+    q = forms.CharField(label="名称", required=False, max_length=64)
+    kind = forms.ChoiceField(label="单位类型", required=False, choices=[("", "全部")] + Organization.Kind.choices)
+    region = forms.CharField(label="区划代码", required=False, max_length=12)
+
+    def clean_region(self):
+        code = self.cleaned_data["region"].strip()
+        if not code:
+            return None
+        region = Region.objects.filter(code=code).first()
+        if region is None:
+            raise forms.ValidationError(f"区划代码「{code}」不存在")
+        return region

@@ -1,0 +1,297 @@
+"""People, organizations, their roles, and the regions they sit in (ORG-1, ORG-2, ORG-3)."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from lib import fieldcrypt
+from lib.identifiers import CreditCodeValidator, MobileValidator, mask_resident_id
+
+
+class Region(models.Model):
+    """An administrative division with its official code (accounts/data/README.md cites the source).
+
+    `prefix` is the code without its zero padding (140800 → 1408, 140802001 stays). Every
+    division below a region has a code that starts with the region's prefix, so "in this county or
+    below" is one indexed `prefix LIKE '140802%'` instead of a recursive walk.
+    """
+
+    class Level(models.TextChoices):
+        PROVINCE = "province", _("省级")
+        CITY = "city", _("地市级")
+        COUNTY = "county", _("县级")
+        TOWNSHIP = "township", _("乡级")
+        VILLAGE = "village", _("村级")
+
+    code = models.CharField(_("区划代码"), max_length=12, primary_key=True)
+    name = models.CharField(_("名称"), max_length=64)
+    level = models.CharField(_("级别"), max_length=10, choices=Level.choices)
+    parent = models.ForeignKey("self", models.PROTECT, null=True, blank=True, related_name="children")
+    prefix = models.CharField(max_length=12, unique=True)
+
+    class Meta:
+        verbose_name = _("行政区划")
+        verbose_name_plural = _("行政区划")
+        ordering = ["code"]
+        # `prefix` is unique, so Django also gives it a varchar_pattern_ops index on PostgreSQL:
+        # the LIKE 'prefix%' of scope queries uses it.
+        indexes = [models.Index(fields=["parent", "code"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @staticmethod
+    def prefix_of(code: str, level: str) -> str:
+        if level in (Region.Level.PROVINCE, Region.Level.CITY, Region.Level.COUNTY):
+            digits = {"province": 2, "city": 4, "county": 6}[level]
+            return code[:digits]
+        return code
+
+    def contains(self, other: Region | None) -> bool:
+        return other is not None and other.prefix.startswith(self.prefix)
+
+    @property
+    def full_name(self) -> str:
+        names = [r.name for r in self.ancestors()] + [self.name]
+        return "".join(names)
+
+    def ancestors(self) -> list[Region]:
+        """Ancestors from the top, read in one query from the code prefixes."""
+        prefixes = [self.prefix[:n] for n in (2, 4, 6, 9) if n < len(self.prefix)]
+        return list(Region.objects.filter(prefix__in=prefixes).order_by("prefix"))
+
+
+class User(AbstractUser):
+    """A person. Roles are not on the person: they come from memberships in organizations."""
+
+    full_name = models.CharField(_("姓名"), max_length=64, blank=True)
+    phone = models.CharField(_("手机号码"), max_length=11, blank=True, validators=[MobileValidator()])
+    region = models.ForeignKey(
+        Region, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("所在地区")
+    )
+    # The resident ID number is stored encrypted with a keyed hash for exact look-up; see
+    # lib/fieldcrypt.py and docs/security.md. Use `id_number` to read it, `set_id_number` to write.
+    id_number_encrypted = models.TextField(blank=True, editable=False)
+    id_number_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+
+    objects = UserManager()
+
+    class Meta:
+        verbose_name = _("用户")
+        verbose_name_plural = _("用户")
+
+    # Enabling and disabling an account goes through workflow.transition() on `is_active`.
+    TRANSITIONS = {
+        True: {False: "person.disable"},
+        False: {True: "person.enable"},
+    }
+    STATE_LABELS = {True: _("启用"), False: _("停用")}
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return self.full_name or self.username
+
+    @property
+    def id_number(self) -> str:
+        return fieldcrypt.decrypt(self.id_number_encrypted)
+
+    def set_id_number(self, value: str) -> None:
+        self.id_number_encrypted = fieldcrypt.encrypt(value)
+        self.id_number_hash = fieldcrypt.keyed_hash(value)
+
+    @property
+    def id_number_masked(self) -> str:
+        return mask_resident_id(self.id_number)
+
+    @classmethod
+    def scope_q(cls, *, regions: list[Region], organization_ids: list[int]) -> Q:
+        q = Q(pk__in=[])
+        for region in regions:
+            q |= Q(region__prefix__startswith=region.prefix)
+        if organization_ids:
+            q |= Q(pk__in=Membership.objects.filter(organization_id__in=organization_ids).values("user_id"))
+        return q
+
+    @classmethod
+    def owner_q(cls, user: User) -> Q:
+        return Q(pk=user.pk)
+
+
+class Organization(models.Model):
+    """A unit of either programme (ORG-1)."""
+
+    class Kind(models.TextChoices):
+        GUIDING = "guiding", _("指导单位")
+        HOST = "host", _("主办单位")
+        SUPPORTING = "supporting", _("支持单位")
+        ORGANIZING = "organizing", _("承办单位")
+        WORKSTATION = "workstation", _("项目工作站")
+        MEDICAL = "medical", _("医疗机构")
+        GOVERNMENT = "government", _("政府部门")
+
+    class Department(models.TextChoices):
+        HEALTH = "health", _("卫生健康委员会")
+        FINANCE = "finance", _("财政局")
+        SCIENCE = "science", _("科学技术局")
+        INDUSTRY_IT = "industry_it", _("工业和信息化局")
+        CULTURE_TOURISM = "culture_tourism", _("文化和旅游局")
+        MARKET_REGULATION = "market_regulation", _("市场监督管理局")
+        MEDICAL_INSURANCE = "medical_insurance", _("医疗保障局")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待批准")
+        ACTIVE = "active", _("有效")
+        REJECTED = "rejected", _("未批准")
+        REVOKED = "revoked", _("已撤销")
+
+    # A workstation is set up with the host unit's approval and filed with the guiding unit
+    # (000 §六); other units are active from the start.
+    TRANSITIONS = {
+        Status.PENDING: {Status.ACTIVE: "workstation.approve", Status.REJECTED: "workstation.approve"},
+        Status.ACTIVE: {Status.REVOKED: "workstation.approve"},
+        Status.REJECTED: {Status.PENDING: "workstation.resubmit"},
+    }
+
+    name = models.CharField(_("单位名称"), max_length=128)
+    kind = models.CharField(_("单位类型"), max_length=16, choices=Kind.choices, db_index=True)
+    department = models.CharField(_("政府部门类别"), max_length=24, choices=Department.choices, blank=True)
+    region = models.ForeignKey(Region, models.PROTECT, related_name="organizations", verbose_name=_("所在地区"))
+    credit_code = models.CharField(
+        _("统一社会信用代码"), max_length=18, blank=True, validators=[CreditCodeValidator()]
+    )
+    host = models.ForeignKey(
+        "self",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="workstations",
+        limit_choices_to={"kind": "host"},
+        verbose_name=_("批准设立的主办单位"),
+    )
+    filed_with = models.ForeignKey(
+        "self",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        limit_choices_to={"kind": "guiding"},
+        verbose_name=_("报备的指导单位"),
+    )
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    address = models.CharField(_("地址"), max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("单位")
+        verbose_name_plural = _("单位")
+        ordering = ["kind", "name"]
+        indexes = [
+            models.Index(fields=["region", "kind"]),
+            models.Index(fields=["host", "status"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["name", "region"], name="organization_unique_name_in_region"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def kind_label(self) -> str:
+        if self.kind == self.Kind.GOVERNMENT and self.department:
+            return self.get_department_display()
+        if self.kind == self.Kind.MEDICAL:
+            return f"{self.region.get_level_display()}{self.get_kind_display()}"
+        return self.get_kind_display()
+
+    @classmethod
+    def scope_q(cls, *, regions: list[Region], organization_ids: list[int]) -> Q:
+        q = Q(pk__in=[])
+        for region in regions:
+            q |= Q(region__prefix__startswith=region.prefix)
+        if organization_ids:
+            # A host unit's people see the workstations it approves.
+            q |= Q(pk__in=organization_ids) | Q(host_id__in=organization_ids)
+        return q
+
+
+class Membership(models.Model):
+    """A person's role in an organization; a person may hold several (ORG-3)."""
+
+    class Role(models.TextChoices):
+        APPLICANT = "applicant", _("申请人")
+        MASTER = "master", _("传承人")
+        APPRENTICE = "apprentice", _("师承人")
+        HOLDER = "holder", _("技术持有人")
+        REVIEWER = "reviewer", _("审核人员")
+        EXPERT = "expert", _("评估专家")
+        OFFICE_STAFF = "office_staff", _("办公室工作人员")
+        UNIT_ADMIN = "unit_admin", _("单位管理员")
+
+    user = models.ForeignKey(User, models.CASCADE, related_name="memberships")
+    organization = models.ForeignKey(Organization, models.PROTECT, related_name="memberships")
+    role = models.CharField(_("角色"), max_length=16, choices=Role.choices)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("成员角色")
+        verbose_name_plural = _("成员角色")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organization", "role"], name="membership_unique_role"),
+        ]
+        indexes = [models.Index(fields=["organization", "role"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.organization} · {self.get_role_display()}"
+
+
+class LoginSession(models.Model):
+    """Which sessions belong to whom, so that disabling an account can end them all."""
+
+    user = models.ForeignKey(User, models.CASCADE, related_name="login_sessions")
+    session_key = models.CharField(max_length=40, unique=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+
+class ApiToken(models.Model):
+    """A personal API token. Only its SHA-256 is stored; the token is shown once at creation."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("有效")
+        REVOKED = "revoked", _("已撤销")
+
+    TRANSITIONS = {Status.ACTIVE: {Status.REVOKED: "token.revoke"}}
+
+    user = models.ForeignKey(User, models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("用途"), max_length=64)
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    key_hash = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=12)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API 令牌")
+        verbose_name_plural = _("API 令牌")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @classmethod
+    def scope_q(cls, *, regions, organization_ids) -> Q:
+        return Q(pk__in=[])  # nobody else's business, but a superuser's
+
+    @classmethod
+    def owner_q(cls, user: User) -> Q:
+        return Q(user_id=user.pk)

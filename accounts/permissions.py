@@ -1,0 +1,140 @@
+"""The one answer to "may this person do this act to this object?" (ORG-3).
+
+Pages, the API and the buttons a page shows all ask `can()` / `authorize()` / `scope()` here, so
+they cannot disagree. Two things decide:
+
+- **scope** — whether the object lies within reach of one of the person's memberships: office
+  staff reach everything in their organization's region and below (a county's staff see the
+  county, its townships and villages); every member reaches their own unit's records; everyone
+  reaches their own records. Each model says what that means for it in `scope_q()`.
+- **role** — whether a membership that reaches the object carries a role that the act needs.
+
+Outside scope the object does not exist for that person (404); inside scope without the role is
+a 403. Superusers pass everything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Model, Q, QuerySet
+from django.http import Http404
+
+from accounts.models import Membership, Organization, Region
+
+Role = Membership.Role
+Kind = Organization.Kind
+
+# Roles whose scope is a region (their organization's region and everything below it).
+REGIONAL_ROLES = frozenset({Role.OFFICE_STAFF})
+STAFF_ROLES = frozenset({Role.OFFICE_STAFF, Role.UNIT_ADMIN, Role.REVIEWER})
+ALL_ROLES = frozenset(Role.values)
+
+
+@dataclass(frozen=True)
+class Act:
+    label: str
+    roles: frozenset[str] = frozenset()
+    # When set, only memberships in organizations of these kinds grant the act.
+    org_kinds: frozenset[str] = frozenset()
+    # Whether a person may do the act on their own record without any role.
+    owner: bool = False
+    superuser_only: bool = False
+
+
+ACTS: dict[str, Act] = {
+    "organization.view": Act("查看单位", roles=ALL_ROLES),
+    "workstation.approve": Act(
+        "批准项目工作站", roles=frozenset({Role.UNIT_ADMIN, Role.REVIEWER}), org_kinds=frozenset({Kind.HOST})
+    ),
+    "workstation.resubmit": Act("重新提交工作站设立申请", roles=frozenset({Role.UNIT_ADMIN})),
+    "person.view": Act("查看人员信息", roles=STAFF_ROLES, owner=True),
+    # Full ID numbers are shown to the few who must check identity documents.
+    "person.view_id_number": Act("查看完整身份证号码", roles=frozenset({Role.OFFICE_STAFF, Role.UNIT_ADMIN}), owner=True),
+    "person.disable": Act("停用账号", roles=frozenset({Role.UNIT_ADMIN})),
+    "person.enable": Act("启用账号", roles=frozenset({Role.UNIT_ADMIN})),
+    "token.revoke": Act("撤销 API 令牌", owner=True),
+    "audit.view": Act("查看审计日志", roles=frozenset({Role.OFFICE_STAFF})),
+}
+
+
+def _memberships(user) -> list[Membership]:
+    # Cached on the user object: one query per request however many checks a page makes.
+    cached = getattr(user, "_scope_memberships", None)
+    if cached is None:
+        cached = list(Membership.objects.filter(user=user).select_related("organization__region"))
+        user._scope_memberships = cached
+    return cached
+
+
+def _granting(user, act: Act) -> list[Membership]:
+    return [
+        m
+        for m in _memberships(user)
+        if m.role in act.roles and (not act.org_kinds or m.organization.kind in act.org_kinds)
+    ]
+
+
+def scope(user, act_name: str, queryset: QuerySet) -> QuerySet:
+    """The objects of `queryset` on which `user` may do the act: what list pages and API lists show."""
+    act = ACTS[act_name]
+    if not user.is_authenticated or not user.is_active:
+        return queryset.none()
+    if user.is_superuser:
+        return queryset
+    model = queryset.model
+    granting = _granting(user, act)
+    q = Q(pk__in=[])
+    if granting:
+        q |= _grant_q(model, user, granting)
+    if act.owner:
+        q |= _owner_q(model, user)
+    return queryset.filter(q)
+
+
+def _grant_q(model, user, memberships: list[Membership]) -> Q:
+    regions = [m.organization.region for m in memberships if m.role in REGIONAL_ROLES]
+    organization_ids = sorted({m.organization_id for m in memberships})
+    return model.scope_q(regions=regions, organization_ids=organization_ids)
+
+
+def _owner_q(model, user) -> Q:
+    if hasattr(model, "owner_q"):
+        return model.owner_q(user)
+    return Q(pk__in=[])
+
+
+def reaches(user, obj: Model) -> bool:
+    """Whether the object is within the person's scope at all, whatever their roles."""
+    if user.is_superuser:
+        return True
+    model = type(obj)
+    memberships = _memberships(user)
+    q = _owner_q(model, user)
+    if memberships:
+        q |= _grant_q(model, user, memberships)
+    return model._default_manager.filter(q, pk=obj.pk).exists()
+
+
+def can(user, act_name: str, obj: Model | None = None) -> bool:
+    act = ACTS[act_name]
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    if act.superuser_only:
+        return False
+    if obj is None:
+        return bool(_granting(user, act))
+    return scope(user, act_name, type(obj)._default_manager.filter(pk=obj.pk)).exists()
+
+
+def authorize(user, act_name: str, obj: Model | None = None) -> None:
+    """Raise Http404 when the object is outside the person's scope, PermissionDenied when the
+    person reaches it but lacks the role."""
+    if can(user, act_name, obj):
+        return
+    if obj is not None and not reaches(user, obj):
+        raise Http404
+    raise PermissionDenied(f"没有权限：{ACTS[act_name].label}")

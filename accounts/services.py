@@ -1,0 +1,155 @@
+"""Writes for people, organizations and tokens. Each is one transaction and leaves an audit row."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.contrib.sessions.backends.db import SessionStore
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import ApiToken, LoginSession, Membership, Organization, Region, User
+from lib.errors import ApplicationError
+from lib.identifiers import validate_resident_id
+from workflow.models import AuditEntry
+from workflow.services import audit_record, transition
+
+
+def _end_sessions(user: User) -> int:
+    keys = list(LoginSession.objects.filter(user=user).values_list("session_key", flat=True))
+    for key in keys:
+        SessionStore(session_key=key).delete()
+    LoginSession.objects.filter(user=user).delete()
+    return len(keys)
+
+
+def user_disable(*, user: User, actor: User, reason: str) -> User:
+    """Disable an account and end every session it has, at once (issue 2 §7)."""
+    if not reason.strip():
+        raise ApplicationError("停用账号必须填写原因", field="reason")
+    if user.pk == actor.pk:
+        raise ApplicationError("不能停用自己的账号", field="reason")
+    return transition(user, False, actor=actor, reason=reason, field="is_active", then=_end_sessions)
+
+
+def user_enable(*, user: User, actor: User, reason: str) -> User:
+    if not reason.strip():
+        raise ApplicationError("启用账号必须填写原因", field="reason")
+    return transition(user, True, actor=actor, reason=reason, field="is_active")
+
+
+@transaction.atomic
+def user_create(
+    *,
+    username: str,
+    password: str | None,
+    full_name: str,
+    region: Region | None = None,
+    phone: str = "",
+    email: str = "",
+    id_number: str = "",
+    actor: User | None = None,
+) -> User:
+    if User.objects.filter(username=username).exists():
+        raise ApplicationError(f"用户名「{username}」已被使用", field="username")
+    user = User(username=username, full_name=full_name, region=region, phone=phone, email=email)
+    if id_number:
+        user.set_id_number(validate_resident_id(id_number))
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.full_clean(exclude=["password"])
+    user.save()
+    audit_record(action=AuditEntry.Action.CREATE, actor=actor, obj=user, to_state="启用")
+    return user
+
+
+@transaction.atomic
+def membership_grant(*, user: User, organization: Organization, role: str, actor: User | None = None) -> Membership:
+    membership, created = Membership.objects.get_or_create(user=user, organization=organization, role=role)
+    if created:
+        audit_record(
+            action=AuditEntry.Action.CREATE,
+            actor=actor,
+            obj=membership,
+            organization=organization,
+            to_state=membership.get_role_display(),
+        )
+    return membership
+
+
+@transaction.atomic
+def organization_create(*, actor: User | None = None, **fields) -> Organization:
+    organization = Organization(**fields)
+    if organization.kind == Organization.Kind.WORKSTATION:
+        # A workstation exists only once its host unit approves it (000 §六).
+        if organization.host_id is None:
+            raise ApplicationError("项目工作站必须指定批准设立的主办单位", field="host")
+        organization.status = Organization.Status.PENDING
+    organization.full_clean()
+    organization.save()
+    audit_record(
+        action=AuditEntry.Action.CREATE,
+        actor=actor,
+        obj=organization,
+        organization=organization,
+        to_state=organization.get_status_display(),
+    )
+    return organization
+
+
+def workstation_decide(*, workstation: Organization, actor: User, approve: bool, reason: str) -> Organization:
+    if workstation.kind != Organization.Kind.WORKSTATION:
+        raise ApplicationError("只有项目工作站需要主办单位批准")
+    if not approve and not reason.strip():
+        raise ApplicationError("不批准时必须填写原因", field="reason")
+    to = Organization.Status.ACTIVE if approve else Organization.Status.REJECTED
+    return transition(workstation, to, actor=actor, reason=reason)
+
+
+def _token_hash(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+@transaction.atomic
+def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
+    """Returns the token row and the raw token, which is shown once and never stored."""
+    name = name.strip()
+    if not name:
+        raise ApplicationError("请填写令牌用途", field="name")
+    if len(name) > 64:
+        raise ApplicationError("令牌用途不能超过 64 个字", field="name")
+    raw = "cc_" + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(user=user, name=name, key_hash=_token_hash(raw), prefix=raw[:10])
+    audit_record(action=AuditEntry.Action.TOKEN, actor=user, obj=token, to_state="有效", reason=name)
+    return token, raw
+
+
+def api_token_revoke(*, token: ApiToken, actor: User) -> ApiToken:
+    def stamp(locked: ApiToken) -> None:
+        locked.revoked_at = timezone.now()
+        locked.save(update_fields=["revoked_at"])
+
+    return transition(token, ApiToken.Status.REVOKED, actor=actor, reason="撤销 API 令牌", then=stamp)
+
+
+def api_token_authenticate(raw: str) -> User | None:
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(key_hash=_token_hash(raw), status=ApiToken.Status.ACTIVE, user__is_active=True)
+        .first()
+    )
+    if token is None:
+        return None
+    now = timezone.now()
+    # Touch at most once a minute: a busy client must not turn every read into a write.
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user
+
+
+def personal_data_viewed(*, viewer: User, person: User, fields: str) -> None:
+    """Every view of personal data is logged (OPS-1)."""
+    audit_record(action=AuditEntry.Action.VIEW_PERSONAL, actor=viewer, obj=person, reason=fields)

@@ -1,0 +1,133 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from accounts import services
+from accounts.forms import OrganizationFilterForm, ReasonForm, TokenForm
+from accounts.models import ApiToken, Organization, User
+from accounts.permissions import authorize, can, scope
+from lib.errors import ApplicationError
+from workflow.services import allowed_transitions
+
+
+@login_required
+def organization_list(request):
+    form = OrganizationFilterForm(request.GET or None)
+    organizations = scope(request.user, "organization.view", Organization.objects.all())
+    if form.is_valid():
+        if form.cleaned_data["q"]:
+            organizations = organizations.filter(name__contains=form.cleaned_data["q"])
+        if form.cleaned_data["kind"]:
+            organizations = organizations.filter(kind=form.cleaned_data["kind"])
+        if form.cleaned_data["region"]:
+            organizations = organizations.filter(region__prefix__startswith=form.cleaned_data["region"].prefix)
+    organizations = organizations.select_related("region").annotate(member_count=Count("memberships"))
+    page = Paginator(organizations.order_by("kind", "name"), 50).get_page(request.GET.get("page"))
+    return render(request, "accounts/organization_list.html", {"form": form, "page": page})
+
+
+@login_required
+def organization_detail(request, pk: int):
+    organization = get_object_or_404(Organization.objects.select_related("region", "host", "filed_with"), pk=pk)
+    authorize(request.user, "organization.view", organization)
+    memberships = organization.memberships.select_related("user").order_by("role", "user__full_name")
+    workstations = organization.workstations.select_related("region").order_by("name")
+    context = {
+        "organization": organization,
+        "memberships": memberships,
+        "workstations": workstations,
+        "moves": allowed_transitions(organization, request.user),
+        "reason_form": ReasonForm(),
+    }
+    return render(request, "accounts/organization_detail.html", context)
+
+
+@login_required
+@require_POST
+def workstation_decide(request, pk: int):
+    workstation = get_object_or_404(Organization, pk=pk, kind=Organization.Kind.WORKSTATION)
+    form = ReasonForm(request.POST)
+    form.is_valid()
+    approve = request.POST.get("to") == Organization.Status.ACTIVE
+    try:
+        services.workstation_decide(
+            workstation=workstation, actor=request.user, approve=approve, reason=form.cleaned_data.get("reason", "")
+        )
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "已批准设立项目工作站" if approve else "已记录不批准的决定")
+    return redirect("accounts:organization-detail", pk=workstation.pk)
+
+
+@login_required
+def person_detail(request, pk: int):
+    person = get_object_or_404(User.objects.select_related("region"), pk=pk)
+    authorize(request.user, "person.view", person)
+    show_full_id = can(request.user, "person.view_id_number", person)
+    services.personal_data_viewed(
+        viewer=request.user, person=person, fields="姓名、手机、身份证号码" + ("（完整）" if show_full_id else "（脱敏）")
+    )
+    context = {
+        "person": person,
+        "id_number": person.id_number if show_full_id else person.id_number_masked,
+        "memberships": person.memberships.select_related("organization__region"),
+        "moves": allowed_transitions(person, request.user) if person.pk != request.user.pk else [],
+        "reason_form": ReasonForm(),
+    }
+    return render(request, "accounts/person_detail.html", context)
+
+
+@login_required
+@require_POST
+def person_set_active(request, pk: int):
+    person = get_object_or_404(User, pk=pk)
+    form = ReasonForm(request.POST)
+    form.is_valid()
+    reason = form.cleaned_data.get("reason", "")
+    try:
+        if request.POST.get("to") == "True":
+            services.user_enable(user=person, actor=request.user, reason=reason)
+            messages.success(request, "账号已启用")
+        else:
+            services.user_disable(user=person, actor=request.user, reason=reason)
+            messages.success(request, "账号已停用，该账号的所有登录会话已结束")
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    return redirect("accounts:person-detail", pk=person.pk)
+
+
+@login_required
+def token_list(request):
+    new_token = None
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            _, new_token = services.api_token_create(user=request.user, name=form.cleaned_data["name"])
+        except ApplicationError as exc:
+            form.add_error(exc.field, exc.message)
+        else:
+            form = TokenForm()
+    tokens = ApiToken.objects.filter(user=request.user)
+    return render(request, "accounts/token_list.html", {"form": form, "tokens": tokens, "new_token": new_token})
+
+
+@login_required
+@require_POST
+def token_revoke(request, pk: int):
+    token = get_object_or_404(ApiToken, pk=pk)
+    try:
+        services.api_token_revoke(token=token, actor=request.user)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"令牌「{token.name}」已撤销")
+    return redirect("accounts:token-list")
+
+
+@login_required
+def profile(request):
+    return redirect("accounts:person-detail", pk=request.user.pk)

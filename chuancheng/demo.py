@@ -1,0 +1,160 @@
+"""The demo world: real regions and real Yuncheng institutions, one demo account per role.
+
+`python manage.py load_demo` builds it; running it again changes nothing (every object is looked
+up by its natural key first). Personal data here is invented and the ID numbers, while valid by
+GB 11643, belong to nobody.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import transaction
+
+from accounts import services
+from accounts.models import Membership, Organization, Region, User
+from lib.identifiers import resident_id_check_char
+
+DEMO_PASSWORD = "Chuancheng@2026"
+
+Kind = Organization.Kind
+Dept = Organization.Department
+Role = Membership.Role
+
+
+def demo_id_number(region_code: str, birth: str, seq: int) -> str:
+    first17 = f"{region_code[:6]}{birth}{seq:03d}"
+    return first17 + resident_id_check_char(first17)
+
+
+# (username, full name, region, [(organization key, role)], birth date) — one account per role
+# that issue 2 names, plus a few colleagues so that lists and scopes have something to show.
+ACCOUNTS = [
+    ("guide", "刘建国", "110102", [("guide", Role.UNIT_ADMIN), ("guide", Role.REVIEWER)], "19700315"),
+    ("host", "赵振华", "110105", [("host", Role.UNIT_ADMIN), ("host", Role.REVIEWER)], "19720908"),
+    ("organizer", "王淑芬", "140802", [("organizer", Role.REVIEWER), ("organizer", Role.OFFICE_STAFF)], "19800612"),
+    ("master", "张德润", "140802", [("city_tcm", Role.MASTER)], "19550121"),
+    ("apprentice", "李明", "140881", [("yongji_tcm", Role.APPRENTICE), ("yongji_tcm", Role.APPLICANT)], "19900806"),
+    ("expert", "陈立新", "140802", [("city_central", Role.EXPERT)], "19680430"),
+    ("holder", "郭秀兰", "140821", [("linyi_clinic", Role.HOLDER)], "19621117"),
+    ("county", "孙志强", "140802", [("yanhu_health", Role.OFFICE_STAFF)], "19850223"),
+    ("cityoffice", "杨慧敏", "140802", [("city_health", Role.OFFICE_STAFF)], "19820719"),
+    ("yongji", "周海涛", "140881", [("yongji_health", Role.OFFICE_STAFF)], "19870305"),
+    ("master2", "薛荣昌", "140882", [("hejin_tcm", Role.MASTER)], "19581009"),
+]
+
+
+def _region(code: str) -> Region:
+    return Region.objects.get(code=code)
+
+
+def _org(name: str, kind: str, region_code: str, **extra) -> Organization:
+    existing = Organization.objects.filter(name=name, region_id=region_code).first()
+    if existing:
+        return existing
+    return services.organization_create(name=name, kind=kind, region=_region(region_code), **extra)
+
+
+def _first_child(code: str, level: str) -> Region:
+    return Region.objects.filter(parent_id=code, level=level).order_by("code").first()
+
+
+@transaction.atomic
+def load_demo() -> dict[str, Organization]:
+    if getattr(settings, "PRODUCTION", False):
+        raise RuntimeError("load_demo 不能在生产环境运行（CHUANCHENG_ENV=production）")
+
+    orgs: dict[str, Organization] = {}
+    orgs["guide"] = _org("国家卫生健康委科技发展中心", Kind.GUIDING, "110108")
+    orgs["host"] = _org("中国民间中医医药研究开发协会", Kind.HOST, "110105")
+    orgs["supporting"] = _org("山西省中医药管理局", Kind.SUPPORTING, "140105")
+    orgs["organizer"] = _org("运城市中医药传承发展中心", Kind.ORGANIZING, "140802")
+
+    # The city's departments named in 003 §五 (组织保障).
+    for key, dept in [
+        ("city_health", Dept.HEALTH),
+        ("city_finance", Dept.FINANCE),
+        ("city_science", Dept.SCIENCE),
+        ("city_industry", Dept.INDUSTRY_IT),
+        ("city_culture", Dept.CULTURE_TOURISM),
+        ("city_market", Dept.MARKET_REGULATION),
+        ("city_insurance", Dept.MEDICAL_INSURANCE),
+    ]:
+        orgs[key] = _org(f"运城市{Dept(dept).label}", Kind.GOVERNMENT, "140800", department=dept)
+
+    # Each county-level division's health bureau, so every county has staff to scope.
+    for county in Region.objects.filter(parent_id="140800").order_by("code"):
+        key = {"140802": "yanhu_health", "140881": "yongji_health"}.get(county.code, f"health_{county.code}")
+        orgs[key] = _org(f"{county.name}卫生健康局", Kind.GOVERNMENT, county.code, department=Dept.HEALTH)
+
+    # Medical institutions at every level: city, county, township, village.
+    orgs["city_tcm"] = _org("运城市中医医院", Kind.MEDICAL, "140802")
+    orgs["city_central"] = _org("运城市中心医院", Kind.MEDICAL, "140802")
+    orgs["yongji_tcm"] = _org("永济市中医医院", Kind.MEDICAL, "140881")
+    orgs["hejin_tcm"] = _org("河津市中医医院", Kind.MEDICAL, "140882")
+    orgs["linyi_tcm"] = _org("临猗县中医医院", Kind.MEDICAL, "140821")
+    for county_code in ("140802", "140821", "140881"):
+        township = _first_child(county_code, Region.Level.TOWNSHIP)
+        orgs[f"township_{county_code}"] = _org(f"{township.name}卫生院", Kind.MEDICAL, township.code)
+        village = _first_child(township.code, Region.Level.VILLAGE)
+        name = village.name.removesuffix("村民委员会").removesuffix("居民委员会").removesuffix("委员会")
+        orgs[f"village_{county_code}"] = _org(f"{name}卫生室", Kind.MEDICAL, village.code)
+    orgs["linyi_clinic"] = orgs["village_140821"]
+
+    # Workstations set up with the host unit's approval and filed with the guiding unit: one
+    # approved, one still waiting for the host unit (it shows on the host's workbench).
+    station = _org(
+        "全国卫生健康技术推广传承应用项目运城工作站",
+        Kind.WORKSTATION,
+        "140802",
+        host=orgs["host"],
+        filed_with=orgs["guide"],
+    )
+    admin = _superuser()
+    if station.status == Organization.Status.PENDING:
+        services.workstation_decide(workstation=station, actor=admin, approve=True, reason="材料齐全，同意设立")
+    orgs["workstation"] = station
+    orgs["workstation_pending"] = _org(
+        "全国卫生健康技术推广传承应用项目永济工作站",
+        Kind.WORKSTATION,
+        "140881",
+        host=orgs["host"],
+        filed_with=orgs["guide"],
+    )
+
+    for seq, (username, full_name, region_code, roles, birth) in enumerate(ACCOUNTS, start=1):
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            user = services.user_create(
+                username=username,
+                password=DEMO_PASSWORD,
+                full_name=full_name,
+                region=_region(region_code),
+                phone=f"139{region_code[2:6]}{seq:04d}",
+                email=f"{username}@demo.chuancheng.local",
+                id_number=demo_id_number(region_code, birth, seq * 2 + 1),
+            )
+        for key, role in roles:
+            services.membership_grant(user=user, organization=orgs[key], role=role)
+    return orgs
+
+
+def _superuser() -> User:
+    admin = User.objects.filter(username="admin").first()
+    if admin is None:
+        admin = User.objects.create_superuser(
+            username="admin", password=DEMO_PASSWORD, email="admin@demo.chuancheng.local", full_name="系统管理员"
+        )
+    return admin
+
+
+DEMO_ROLES = {
+    "admin": "系统管理员（全部权限）",
+    "guide": "指导单位 · 单位管理员、审核人员",
+    "host": "主办单位 · 单位管理员、审核人员",
+    "organizer": "承办单位 · 审核人员",
+    "master": "传承人（运城市中医医院）",
+    "apprentice": "师承人（永济市中医医院）",
+    "expert": "评估专家（运城市中心医院）",
+    "holder": "技术持有人（临猗县村卫生室）",
+    "county": "盐湖区卫生健康局 · 办公室工作人员",
+}

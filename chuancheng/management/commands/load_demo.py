@@ -1,0 +1,16 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from chuancheng.demo import DEMO_PASSWORD, DEMO_ROLES, load_demo
+
+
+class Command(BaseCommand):
+    help = "载入演示数据（可重复运行；生产环境拒绝运行）"
+
+    def handle(self, *args, **options):
+        try:
+            load_demo()
+        except RuntimeError as exc:
+            raise CommandError(str(exc)) from exc
+        self.stdout.write(self.style.SUCCESS("演示数据已就绪。演示账号（密码均为 %s）：" % DEMO_PASSWORD))
+        for username, role in DEMO_ROLES.items():
+            self.stdout.write(f"  {username:<12} {role}")

@@ -1,0 +1,21 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from chuancheng.api import api
+
+handler400 = "portal.views.bad_request"
+handler403 = "portal.views.permission_denied"
+handler404 = "portal.views.page_not_found"
+handler500 = "portal.views.server_error"
+
+admin.site.site_header = "传承平台 · 系统管理"
+admin.site.site_title = "传承平台"
+
+urlpatterns = [
+    path("", include("portal.urls")),
+    path("accounts/", include("accounts.urls")),
+    path("audit/", include("workflow.urls")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+]

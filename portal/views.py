@@ -1,0 +1,48 @@
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+
+from accounts.models import Organization, Region
+from portal.todos import todos_for
+
+
+def home(request):
+    yuncheng = Region.objects.filter(code="140800").first()
+    prefix = yuncheng.prefix if yuncheng else "1408"
+    counts = {
+        f"{level}_count": Region.objects.filter(level=level, prefix__startswith=prefix).count()
+        for level in ("county", "township", "village")
+    }
+    return render(request, "portal/home.html", {**counts, "organization_count": Organization.objects.count()})
+
+
+@login_required
+def workbench(request):
+    memberships = request.user.memberships.select_related("organization")
+    return render(request, "portal/workbench.html", {"todos": todos_for(request.user), "memberships": memberships})
+
+
+def _error(request, status: int, title: str, detail: str):
+    return render(request, "error.html", {"status": status, "title": title, "detail": detail}, status=status)
+
+
+def bad_request(request, exception=None):
+    return _error(request, 400, "请求无效", "提交的内容无法处理（可能过长或格式不正确），请返回修改后重试。")
+
+
+def permission_denied(request, exception=None):
+    detail = str(exception) if exception and str(exception) else "您没有执行此操作的权限。"
+    return _error(request, 403, "没有权限", detail)
+
+
+def page_not_found(request, exception=None):
+    return _error(request, 404, "页面不存在", "您访问的页面不存在，或不在您的查看范围内。")
+
+
+def server_error(request):
+    return render(request, "500.html", status=500)
+
+
+def csrf_failure(request, reason=""):
+    return _error(
+        request, 403, "表单已失效", "为保障安全，页面表单已过期或来源无法验证。请刷新页面后重新提交。"
+    )

@@ -1,0 +1,23 @@
+from django.contrib import admin
+
+from workflow.models import AuditEntry
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """Read-only for everyone, superusers included: audit rows are history."""
+
+    list_display = ["created_at", "actor_label", "organization", "action", "object_repr", "from_state", "to_state", "outcome", "ip"]
+    list_filter = ["action", "outcome"]
+    search_fields = ["actor_label", "object_repr", "reason"]
+    list_select_related = ["organization"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
