@@ -85,6 +85,7 @@ class User(AbstractUser):
         verbose_name_plural = _("用户")
 
     # Enabling and disabling an account goes through workflow.transition() on `is_active`.
+    TRANSITION_FIELD = "is_active"
     TRANSITIONS = {
         True: {False: "person.disable"},
         False: {True: "person.enable"},

@@ -30,13 +30,13 @@ def user_disable(*, user: User, actor: User, reason: str) -> User:
         raise ApplicationError("停用账号必须填写原因", field="reason")
     if user.pk == actor.pk:
         raise ApplicationError("不能停用自己的账号", field="reason")
-    return transition(user, False, actor=actor, reason=reason, field="is_active", then=_end_sessions)
+    return transition(user, False, actor=actor, reason=reason, then=_end_sessions)
 
 
 def user_enable(*, user: User, actor: User, reason: str) -> User:
     if not reason.strip():
         raise ApplicationError("启用账号必须填写原因", field="reason")
-    return transition(user, True, actor=actor, reason=reason, field="is_active")
+    return transition(user, True, actor=actor, reason=reason)
 
 
 @transaction.atomic
