@@ -124,6 +124,12 @@ class User(AbstractUser):
     def owner_q(cls, user: User) -> Q:
         return Q(pk=user.pk)
 
+    def audit_organization(self) -> Organization | None:
+        # A person's audit rows are filed under their first unit, so that unit's region's
+        # office staff see them.
+        membership = self.memberships.order_by("pk").select_related("organization").first()
+        return membership.organization if membership else None
+
 
 class Organization(models.Model):
     """A unit of either programme (ORG-1)."""
@@ -212,6 +218,9 @@ class Organization(models.Model):
             return f"{self.region.get_level_display()}{self.get_kind_display()}"
         return self.get_kind_display()
 
+    def audit_organization(self) -> Organization:
+        return self
+
     @classmethod
     def scope_q(cls, *, regions: list[Region], organization_ids: list[int]) -> Q:
         q = Q(pk__in=[])
@@ -296,3 +305,6 @@ class ApiToken(models.Model):
     @classmethod
     def owner_q(cls, user: User) -> Q:
         return Q(user_id=user.pk)
+
+    def audit_organization(self) -> None:
+        return None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 
+from django.contrib.auth import password_validation
 from django.contrib.sessions.backends.db import SessionStore
 from django.db import transaction
 from django.utils import timezone
@@ -57,6 +58,7 @@ def user_create(
     if id_number:
         user.set_id_number(validate_resident_id(id_number))
     if password:
+        password_validation.validate_password(password, user)
         user.set_password(password)
     else:
         user.set_unusable_password()

@@ -1,0 +1,170 @@
+"""A real Chromium, driven the way a person would click: sign in, see the workbench, approve a
+workstation, meet the lock-out page.
+
+Run against pytest-django's live server. Uses the Debian chromium (/usr/bin/chromium) through the
+Playwright Python package; the pytest-playwright plugin and Playwright's own browsers are not
+needed.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import re
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from chuancheng.test import PASSWORD, World, build_world
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+TIMEOUT_MS = 10_000
+
+
+def _ensure_regions() -> None:
+    """transactional_db empties every table after each test, including the administrative
+    divisions that migration accounts/0002 loads. Put them back when they are gone."""
+    from accounts.models import Region
+
+    if not Region.objects.exists():
+        from django.apps import apps
+
+        importlib.import_module("accounts.migrations.0002_load_regions").load(apps, None)
+
+
+@pytest.fixture(scope="module")
+def browser(django_db_setup, django_db_blocker):
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"{CHROMIUM} is not installed (make system-packages)")
+    # Playwright's sync API keeps an asyncio loop running in this thread, and Django then refuses
+    # synchronous database calls from it. Allowed only while this module's browser is open.
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        with sync_playwright() as p:
+            chromium = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+            try:
+                yield chromium
+            finally:
+                chromium.close()
+        # Leave the database as migrations left it for whatever test runs next.
+        with django_db_blocker.unblock():
+            _ensure_regions()
+
+
+@pytest.fixture
+def page(browser: Browser, live_server):
+    context = browser.new_context(base_url=live_server.url, locale="zh-CN", viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(TIMEOUT_MS)
+    expect.set_options(timeout=TIMEOUT_MS)
+    pg = context.new_page()
+    yield pg
+    context.close()
+
+
+@pytest.fixture
+def live_world(transactional_db) -> World:
+    _ensure_regions()
+    return build_world()
+
+
+def sign_in(page: Page, username: str, password: str) -> None:
+    page.goto("/accounts/login/")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(password)
+    page.locator("main").get_by_role("button", name="登录").click()
+
+
+def test_a_county_clerk_signs_in_sees_the_workbench_and_signs_out(page: Page, live_world: World):
+    page.goto("/")
+    expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
+    expect(page.locator("h1")).to_contain_text("中医药传承")
+
+    page.get_by_role("link", name="登录").click()
+    expect(page).to_have_url(re.compile(r"/accounts/login/$"))
+    page.get_by_label("用户名").fill("sun")
+    page.get_by_label("密码").fill(PASSWORD)
+    page.locator("main").get_by_role("button", name="登录").click()
+
+    expect(page).to_have_url(re.compile(r"/workbench/$"))
+    expect(page.get_by_role("heading", name="工作台")).to_be_visible()
+    expect(page.locator(".card-header")).to_contain_text("待办事项")
+    expect(page.get_by_text("盐湖区卫生健康局")).to_be_visible()
+    page.screenshot(path="/tmp/workbench.png", full_page=True)
+
+    page.get_by_role("button", name="孙科员").click()
+    page.get_by_role("button", name="退出登录").click()
+
+    expect(page).to_have_url(re.compile(r"/$"))
+    expect(page.locator("h1")).to_contain_text("中医药传承")
+    expect(page.get_by_role("link", name="登录")).to_be_visible()
+    expect(page.get_by_role("button", name="孙科员")).to_have_count(0)
+
+
+def test_six_wrong_passwords_show_the_chinese_lockout_page(page: Page, live_world: World):
+    # Four failures are answered "wrong password"; the fifth locks the account.
+    for attempt in range(1, 5):
+        sign_in(page, "sun", f"wrong-password-{attempt}")
+        expect(page.locator("main .alert-danger")).to_contain_text("用户名或密码不正确")
+        expect(page.get_by_label("用户名")).to_have_value("sun")
+
+    for attempt in (5, 6):
+        sign_in(page, "sun", f"wrong-password-{attempt}")
+        expect(page.get_by_role("heading", name="账号已锁定")).to_be_visible()
+        expect(page.get_by_role("alert")).to_contain_text("15 分钟")
+
+    # Locked means locked: the right password does not help now.
+    sign_in(page, "sun", PASSWORD)
+    expect(page.get_by_role("heading", name="账号已锁定")).to_be_visible()
+    expect(page).not_to_have_url(re.compile(r"/workbench/"))
+    page.goto("/workbench/")
+    expect(page).to_have_url(re.compile(r"/accounts/login/\?next=/workbench/$"))
+
+
+def test_the_host_unit_approves_a_pending_workstation_from_its_workbench(page: Page, live_world: World):
+    from django.contrib.contenttypes.models import ContentType
+
+    from accounts.models import Organization
+    from workflow.models import AuditEntry
+
+    station = live_world.workstation
+    assert station.status == Organization.Status.PENDING
+
+    sign_in(page, "zhao", PASSWORD)
+    expect(page).to_have_url(re.compile(r"/workbench/$"))
+    todo = page.get_by_role("link", name="审批项目工作站设立：项目永济工作站")
+    expect(todo).to_be_visible()
+    todo.click()
+
+    expect(page).to_have_url(re.compile(rf"/accounts/organizations/{station.pk}/$"))
+    expect(page.locator("h1")).to_contain_text("待批准")
+    page.get_by_label("意见或原因").fill("材料齐全，同意设立")
+    page.get_by_role("button", name="批准设立").click()
+
+    expect(page.locator(".alert-success")).to_contain_text("已批准设立项目工作站")
+    expect(page.locator("h1")).to_contain_text("项目永济工作站")
+    expect(page.locator("h1 .badge")).to_have_text("有效")
+    expect(page.get_by_role("button", name="批准设立")).to_have_count(0)
+
+    station.refresh_from_db()
+    assert station.status == Organization.Status.ACTIVE
+    entry = AuditEntry.objects.get(
+        action=AuditEntry.Action.TRANSITION,
+        content_type=ContentType.objects.get_for_model(Organization),
+        object_id=str(station.pk),
+        outcome=AuditEntry.Outcome.SUCCESS,
+    )
+    assert entry.to_state == "有效" and entry.from_state == "待批准"
+    assert entry.actor == live_world.zhao and entry.reason == "材料齐全，同意设立"
+    assert entry.ip == "127.0.0.1"
+

@@ -1,0 +1,145 @@
+"""Walks every URL pattern as every persona. A new URL without an expectation here fails the
+suite, so nobody adds a page without deciding who may see it."""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from chuancheng.test import World
+
+PERSONAS = ("anon",) + World.PERSONAS
+SIGNED_IN = World.PERSONAS
+
+# Persona groups, to keep the table readable.
+OFFICE = ("sun", "zhou", "yang", "admin")
+
+
+def everyone(status):
+    return dict.fromkeys(PERSONAS, status)
+
+
+def signed_in(status, anon=302):
+    return {"anon": anon, **dict.fromkeys(SIGNED_IN, status)}
+
+
+def only(allowed: dict, default, anon=302):
+    return {"anon": anon, **{p: allowed.get(p, default) for p in SIGNED_IN}}
+
+
+# 永济市中医医院 is in 永济市: its county's and the city's office staff and its own member reach it.
+YONGJI_TCM = only({"zhou": 200, "yang": 200, "liming": 200, "admin": 200}, 404)
+# 张医生's own record: himself, the county and city staff above 盐湖区; 陈专家 works in the same
+# hospital (reaches it) but an expert may not open colleagues' records (403).
+ZHANG = only({"zhang": 200, "sun": 200, "yang": 200, "admin": 200, "chen": 403}, 404)
+AUDIT = only(dict.fromkeys(OFFICE, 200), 403)
+
+
+def expectations(world):
+    """name → (kwargs, query, {persona: status})."""
+    return {
+        "portal:home": ({}, {}, everyone(200)),
+        "portal:workbench": ({}, {}, signed_in(200)),
+        "accounts:login": ({}, {}, everyone(200)),
+        "accounts:logout": ({}, {}, everyone(405)),  # POST only
+        "accounts:password-change": ({}, {}, signed_in(200)),
+        "accounts:password-change-done": ({}, {}, signed_in(200)),
+        "accounts:password-reset": ({}, {}, everyone(200)),
+        "accounts:password-reset-done": ({}, {}, everyone(200)),
+        "accounts:password-reset-confirm": ({"uidb64": "MQ", "token": "bogus-token"}, {}, everyone(200)),
+        "accounts:password-reset-complete": ({}, {}, everyone(200)),
+        "accounts:profile": ({}, {}, signed_in(302)),
+        "accounts:token-list": ({}, {}, signed_in(200)),
+        "accounts:token-revoke": ({"pk": 1}, {}, signed_in(405)),
+        "accounts:organization-list": ({}, {}, signed_in(200)),
+        "accounts:organization-detail": ({"pk": world.yongji_tcm.pk}, {}, YONGJI_TCM),
+        "accounts:workstation-decide": ({"pk": world.workstation.pk}, {}, signed_in(405)),
+        "accounts:person-detail": ({"pk": world.zhang.pk}, {}, ZHANG),
+        "accounts:person-set-active": ({"pk": world.zhang.pk}, {}, signed_in(405)),
+        "workflow:audit-list": ({}, {}, AUDIT),
+        "workflow:audit-export": ({}, {}, AUDIT),
+        "api:api-root": ({}, {}, everyone(404)),
+        "api:openapi-json": ({}, {}, everyone(200)),
+        "api:openapi-view": ({}, {}, everyone(200)),
+        "api:region_list": ({}, {"parent": "140800"}, everyone(200)),
+        "api:region_get": ({"code": "140802"}, {}, everyone(200)),
+        "api:organization_list": ({}, {}, signed_in(200, anon=401)),
+        "api:organization_get": ({"pk": world.yongji_tcm.pk}, {}, {**YONGJI_TCM, "anon": 401}),
+        "api:me_get": ({}, {}, signed_in(200, anon=401)),
+        "set_language": ({}, {}, everyone(302)),
+    }
+
+
+def _walk(patterns, namespace=None):
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            inner = p.namespace if p.namespace else namespace
+            if namespace and p.namespace:
+                inner = f"{namespace}:{p.namespace}"
+            yield from _walk(p.url_patterns, inner)
+        elif isinstance(p, URLPattern) and p.name:
+            yield f"{namespace}:{p.name}" if namespace else p.name, p
+
+
+ADMIN_SKIPPED_SUFFIXES = ("_change", "_delete", "_history", "autocomplete", "jsi18n", "login", "logout")
+ADMIN_UNSUPPORTED_SUFFIXES = ("password_change", "password_change_done", "view_on_site", "auth_user_password")
+
+
+def _admin_names():
+    names = {}
+    for name, pattern in _walk(get_resolver().url_patterns):
+        if name.startswith("admin:") and not pattern.pattern.converters and "(?P<" not in str(pattern.pattern):
+            if not name.endswith(ADMIN_SKIPPED_SUFFIXES + ADMIN_UNSUPPORTED_SUFFIXES):
+                names[name] = pattern
+    return names
+
+
+def test_every_url_has_an_expectation(world):
+    named = {name for name, _ in _walk(get_resolver().url_patterns) if not name.startswith("admin:")}
+    missing = named - set(expectations(world))
+    assert not missing, f"URLs without an expectation in {__file__}: {sorted(missing)}"
+    assert not set(expectations(world)) - named, "expectations for URLs that no longer exist"
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_every_url_answers_each_persona_as_expected(world, client, persona):
+    from django.test import Client
+
+    c = Client()
+    if persona != "anon":
+        c.force_login(getattr(world, persona))
+    failures = []
+    for name, (kwargs, query, statuses) in expectations(world).items():
+        url = reverse(name, kwargs=kwargs or None)
+        response = c.get(url, query)
+        if response.status_code != statuses[persona]:
+            failures.append(f"{name} {url}: expected {statuses[persona]}, got {response.status_code}")
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize("persona", ["anon", "sun", "zhao", "admin"])
+def test_the_admin_is_for_superusers_only(world, persona):
+    from django.test import Client
+
+    c = Client()
+    if persona != "anon":
+        c.force_login(getattr(world, persona))
+    names = _admin_names()
+    assert "admin:index" in names and "admin:accounts_organization_changelist" in names
+    # Records that only the system writes: audit rows, tokens, lock-out logs, task results.
+    no_add = {
+        "admin:workflow_auditentry_add",
+        "admin:accounts_apitoken_add",
+        "admin:axes_accessattempt_add",
+        "admin:axes_accesslog_add",
+        "admin:axes_accessfailurelog_add",
+        "admin:django_tasks_database_dbtaskresult_add",
+    }
+    failures = []
+    for name in names:
+        response = c.get(reverse(name))
+        if persona == "admin":
+            expected = 403 if name in no_add else 200
+        else:
+            expected = 302
+        if response.status_code != expected:
+            failures.append(f"{name}: expected {expected}, got {response.status_code}")
+    assert not failures, "\n".join(failures)

@@ -1,0 +1,124 @@
+"""transition(): the table decides the move, the permission function decides the person, and
+every attempt leaves an audit row."""
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.db import connection, transaction
+from django.http import Http404
+
+from accounts.models import Organization
+from accounts.services import workstation_decide
+from workflow.models import AuditEntry, AuditLogIsAppendOnly
+from workflow.services import TransitionNotAllowed, allowed_transitions, transition
+
+Status = Organization.Status
+
+
+def test_the_host_unit_approves_a_workstation_and_it_is_audited(world):
+    workstation_decide(workstation=world.workstation, actor=world.zhao, approve=True, reason="材料齐全")
+    world.workstation.refresh_from_db()
+    assert world.workstation.status == Status.ACTIVE
+    entry = AuditEntry.objects.filter(action="transition", object_id=str(world.workstation.pk)).get()
+    assert entry.actor == world.zhao
+    assert entry.organization == world.workstation
+    assert (entry.from_state, entry.to_state, entry.reason, entry.outcome) == ("待批准", "有效", "材料齐全", "success")
+
+
+def test_it_refuses_a_move_the_table_does_not_allow_and_audits_the_refusal(world):
+    workstation_decide(workstation=world.workstation, actor=world.zhao, approve=True, reason="同意")
+    with pytest.raises(TransitionNotAllowed) as excinfo:
+        transition(world.workstation, Status.REJECTED, actor=world.zhao, reason="改主意")
+    assert "当前状态为「有效」" in excinfo.value.message
+    world.workstation.refresh_from_db()
+    assert world.workstation.status == Status.ACTIVE
+    denied = AuditEntry.objects.filter(action="transition", outcome="denied").get()
+    assert denied.actor == world.zhao and "改主意" in denied.reason
+
+
+def test_a_person_outside_scope_gets_404_and_inside_without_role_403(world):
+    with pytest.raises(Http404):
+        workstation_decide(workstation=world.workstation, actor=world.wang, approve=True, reason="")
+    with pytest.raises(PermissionDenied):
+        workstation_decide(workstation=world.workstation, actor=world.zhou, approve=True, reason="")
+    world.workstation.refresh_from_db()
+    assert world.workstation.status == Status.PENDING
+    assert AuditEntry.objects.filter(action="transition", outcome="denied").count() == 2
+
+
+def test_not_approving_needs_a_reason(world):
+    from lib.errors import ApplicationError
+
+    with pytest.raises(ApplicationError) as excinfo:
+        workstation_decide(workstation=world.workstation, actor=world.zhao, approve=False, reason="  ")
+    assert excinfo.value.message == "不批准时必须填写原因"
+
+
+def test_the_buttons_come_from_the_same_table(world):
+    assert {to for to, _ in allowed_transitions(world.workstation, world.zhao)} == {Status.ACTIVE, Status.REJECTED}
+    assert allowed_transitions(world.workstation, world.zhou) == []
+
+
+def test_a_failure_after_the_change_rolls_the_change_back(world):
+    def explode(locked):
+        raise RuntimeError("the filing with the guiding unit failed")
+
+    with pytest.raises(RuntimeError):
+        transition(world.workstation, Status.ACTIVE, actor=world.zhao, reason="同意", then=explode)
+    world.workstation.refresh_from_db()
+    assert world.workstation.status == Status.PENDING
+    assert not AuditEntry.objects.filter(action="transition", outcome="success").exists()
+
+
+def test_the_change_is_announced_only_after_commit(world, django_capture_on_commit_callbacks):
+    from workflow.services import transitioned
+
+    heard = []
+
+    def listener(sender, obj, from_state, to_state, **kwargs):
+        heard.append((from_state, to_state))
+
+    transitioned.connect(listener)
+    try:
+        with django_capture_on_commit_callbacks(execute=False) as callbacks:
+            workstation_decide(workstation=world.workstation, actor=world.zhao, approve=True, reason="")
+        assert heard == []
+        for callback in callbacks:
+            callback()
+        assert heard == [(Status.PENDING, Status.ACTIVE)]
+    finally:
+        transitioned.disconnect(listener)
+
+
+def test_audit_rows_cannot_be_changed_or_deleted_through_the_orm(world):
+    entry = AuditEntry.objects.first()
+    entry.reason = "rewritten"
+    with pytest.raises(AuditLogIsAppendOnly):
+        entry.save()
+    with pytest.raises(AuditLogIsAppendOnly):
+        entry.delete()
+    with pytest.raises(AuditLogIsAppendOnly):
+        AuditEntry.objects.all().update(reason="rewritten")
+    with pytest.raises(AuditLogIsAppendOnly):
+        AuditEntry.objects.all().delete()
+
+
+def test_the_database_itself_refuses_to_rewrite_audit_rows(world):
+    entry = AuditEntry.objects.first()
+    with pytest.raises(Exception) as excinfo, transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("UPDATE workflow_auditentry SET reason = 'rewritten' WHERE id = %s", [entry.pk])
+    assert "append-only" in str(excinfo.value)
+    if connection.vendor == "postgresql":
+        with pytest.raises(Exception) as excinfo, transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("DELETE FROM workflow_auditentry WHERE id = %s", [entry.pk])
+        assert "append-only" in str(excinfo.value)
+    assert AuditEntry.objects.filter(pk=entry.pk, reason=entry.reason).exists()
+
+
+def test_not_even_the_admin_can_edit_audit_rows(world, client_for):
+    admin = client_for("admin")
+    entry = AuditEntry.objects.first()
+    assert admin.get("/admin/workflow/auditentry/").status_code == 200
+    assert admin.get(f"/admin/workflow/auditentry/{entry.pk}/delete/").status_code == 403
+    response = admin.post(f"/admin/workflow/auditentry/{entry.pk}/change/", {"reason": "rewritten"})
+    assert response.status_code == 403
+    assert AuditEntry.objects.get(pk=entry.pk).reason == entry.reason
