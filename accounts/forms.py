@@ -10,6 +10,14 @@ class LoginForm(AuthenticationForm):
         "inactive": "该账号已停用，请联系所在单位管理员。",
     }
 
+    def clean_username(self):
+        # Django sets the username's max_length on the widget only; without this check an
+        # over-long name would reach authenticate() and the lock-out table.
+        username = self.cleaned_data["username"]
+        if len(username) > 150:
+            raise forms.ValidationError(f"用户名不能超过 150 个字符（当前 {len(username)} 个）")
+        return username
+
 
 class QueuedPasswordResetForm(PasswordResetForm):
     """Sends the reset e-mail through a background task, so a slow mail server never holds up

@@ -13,6 +13,10 @@ from lib.errors import ApplicationError
 from workflow.services import allowed_transitions
 
 
+def _form_errors(form) -> str:
+    return "；".join(f"{form.fields[f].label}：{e}" for f, errors in form.errors.items() for e in errors)
+
+
 @login_required
 def organization_list(request):
     form = OrganizationFilterForm(request.GET or None)
@@ -50,11 +54,13 @@ def organization_detail(request, pk: int):
 def workstation_decide(request, pk: int):
     workstation = get_object_or_404(Organization, pk=pk, kind=Organization.Kind.WORKSTATION)
     form = ReasonForm(request.POST)
-    form.is_valid()
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return redirect("accounts:organization-detail", pk=workstation.pk)
     approve = request.POST.get("to") == Organization.Status.ACTIVE
     try:
         services.workstation_decide(
-            workstation=workstation, actor=request.user, approve=approve, reason=form.cleaned_data.get("reason", "")
+            workstation=workstation, actor=request.user, approve=approve, reason=form.cleaned_data["reason"]
         )
     except ApplicationError as exc:
         messages.error(request, exc.message)
@@ -86,8 +92,10 @@ def person_detail(request, pk: int):
 def person_set_active(request, pk: int):
     person = get_object_or_404(User, pk=pk)
     form = ReasonForm(request.POST)
-    form.is_valid()
-    reason = form.cleaned_data.get("reason", "")
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return redirect("accounts:person-detail", pk=person.pk)
+    reason = form.cleaned_data["reason"]
     try:
         if request.POST.get("to") == "True":
             services.user_enable(user=person, actor=request.user, reason=reason)

@@ -14,7 +14,7 @@ from accounts import services
 from accounts.models import Membership, Organization, Region, User
 from lib.identifiers import resident_id_check_char
 
-DEMO_PASSWORD = "Chuancheng@2026"
+DEMO_PASSWORD = "Shennong-2026!"
 
 Kind = Organization.Kind
 Dept = Organization.Department
@@ -130,7 +130,7 @@ def load_demo() -> dict[str, Organization]:
                 full_name=full_name,
                 region=_region(region_code),
                 phone=f"139{region_code[2:6]}{seq:04d}",
-                email=f"{username}@demo.chuancheng.local",
+                email=f"{username}@demo.example.cn",
                 id_number=demo_id_number(region_code, birth, seq * 2 + 1),
             )
         for key, role in roles:
@@ -142,7 +142,7 @@ def _superuser() -> User:
     admin = User.objects.filter(username="admin").first()
     if admin is None:
         admin = User.objects.create_superuser(
-            username="admin", password=DEMO_PASSWORD, email="admin@demo.chuancheng.local", full_name="系统管理员"
+            username="admin", password=DEMO_PASSWORD, email="admin@demo.example.cn", full_name="系统管理员"
         )
     return admin
 

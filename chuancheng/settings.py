@@ -109,6 +109,9 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if env("TEST_DATABASE_NAME"):
+    # Lets two test runs share one PostgreSQL server without dropping each other's database.
+    DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the dev server and a task worker read while the other writes.
     DATABASES["default"]["OPTIONS"] = {

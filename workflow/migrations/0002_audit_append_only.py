@@ -34,7 +34,7 @@ SQLITE_DOWN = "DROP TRIGGER IF EXISTS workflow_auditentry_no_update;"
 def up(apps, schema_editor):
     vendor = schema_editor.connection.vendor
     if vendor == "postgresql":
-        schema_editor.execute(PG_UP)
+        schema_editor.execute(PG_UP, params=None)
     elif vendor == "sqlite":
         schema_editor.execute(SQLITE_UP)
 
