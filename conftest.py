@@ -1,6 +1,6 @@
 import pytest
 
-from chuancheng.test import World, build_world
+from chuancheng.test import World, build_world, ensure_regions
 
 
 def pytest_configure(config):
@@ -32,3 +32,10 @@ def client_for(client, world):
         return c
 
     return make
+
+
+@pytest.fixture
+def live_world(transactional_db) -> World:
+    """The personas for tests that need committed data (live server, browser)."""
+    ensure_regions()
+    return build_world()

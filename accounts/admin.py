@@ -30,6 +30,13 @@ class UserAdmin(BaseUserAdmin):
     ]
     actions = ["disable_accounts", "enable_accounts"]
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        user = self.get_object(request, object_id)
+        if user is not None:
+            # Administrators' views of personal data are logged like everyone else's.
+            services.personal_data_viewed(viewer=request.user, person=user, fields="系统管理后台：账号资料")
+        return super().change_view(request, object_id, form_url, extra_context)
+
     @admin.action(description="停用所选账号（并结束其登录会话）")
     def disable_accounts(self, request, queryset):
         self._apply(request, queryset, services.user_disable)

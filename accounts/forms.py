@@ -1,13 +1,14 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization, Region
 
 
 class LoginForm(AuthenticationForm):
     error_messages = {
-        "invalid_login": "用户名或密码不正确。请注意：连续 5 次输错，账号将被锁定 15 分钟。",
-        "inactive": "该账号已停用，请联系所在单位管理员。",
+        "invalid_login": _("用户名或密码不正确。请注意：连续 5 次输错，账号将被锁定 15 分钟。"),
+        "inactive": _("该账号已停用，请联系所在单位管理员。"),
     }
 
     def clean_username(self):
@@ -15,7 +16,9 @@ class LoginForm(AuthenticationForm):
         # over-long name would reach authenticate() and the lock-out table.
         username = self.cleaned_data["username"]
         if len(username) > 150:
-            raise forms.ValidationError(f"用户名不能超过 150 个字符（当前 {len(username)} 个）")
+            raise forms.ValidationError(
+                _("用户名不能超过 %(limit)d 个字符（当前 %(count)d 个）") % {"limit": 150, "count": len(username)}
+            )
         return username
 
 
@@ -36,17 +39,17 @@ class QueuedPasswordResetForm(PasswordResetForm):
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(label="原因", max_length=500, widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    reason = forms.CharField(label=_("原因"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
 
 class TokenForm(forms.Form):
-    name = forms.CharField(label="用途", max_length=64, help_text="例如：省平台数据对接")
+    name = forms.CharField(label=_("用途"), max_length=64, help_text=_("例如：省平台数据对接"))
 
 
 class OrganizationFilterForm(forms.Form):
-    q = forms.CharField(label="名称", required=False, max_length=64)
-    kind = forms.ChoiceField(label="单位类型", required=False, choices=[("", "全部")] + Organization.Kind.choices)
-    region = forms.CharField(label="区划代码", required=False, max_length=12)
+    q = forms.CharField(label=_("名称"), required=False, max_length=64)
+    kind = forms.ChoiceField(label=_("单位类型"), required=False, choices=[("", _("全部"))] + Organization.Kind.choices)
+    region = forms.CharField(label=_("区划代码"), required=False, max_length=12)
 
     def clean_region(self):
         code = self.cleaned_data["region"].strip()
@@ -54,5 +57,5 @@ class OrganizationFilterForm(forms.Form):
             return None
         region = Region.objects.filter(code=code).first()
         if region is None:
-            raise forms.ValidationError(f"区划代码「{code}」不存在")
+            raise forms.ValidationError(_("区划代码「%(code)s」不存在") % {"code": code})
         return region

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Membership, Organization, Region
 
@@ -44,18 +46,22 @@ class Act:
 
 
 ACTS: dict[str, Act] = {
-    "organization.view": Act("查看单位", roles=ALL_ROLES),
+    "organization.view": Act(gettext_lazy("查看单位"), roles=ALL_ROLES),
     "workstation.approve": Act(
-        "批准项目工作站", roles=frozenset({Role.UNIT_ADMIN, Role.REVIEWER}), org_kinds=frozenset({Kind.HOST})
+        gettext_lazy("批准项目工作站"),
+        roles=frozenset({Role.UNIT_ADMIN, Role.REVIEWER}),
+        org_kinds=frozenset({Kind.HOST}),
     ),
-    "workstation.resubmit": Act("重新提交工作站设立申请", roles=frozenset({Role.UNIT_ADMIN})),
-    "person.view": Act("查看人员信息", roles=STAFF_ROLES, owner=True),
+    "workstation.resubmit": Act(gettext_lazy("重新提交工作站设立申请"), roles=frozenset({Role.UNIT_ADMIN})),
+    "person.view": Act(gettext_lazy("查看人员信息"), roles=STAFF_ROLES, owner=True),
     # Full ID numbers are shown to the few who must check identity documents.
-    "person.view_id_number": Act("查看完整身份证号码", roles=frozenset({Role.OFFICE_STAFF, Role.UNIT_ADMIN}), owner=True),
-    "person.disable": Act("停用账号", roles=frozenset({Role.UNIT_ADMIN})),
-    "person.enable": Act("启用账号", roles=frozenset({Role.UNIT_ADMIN})),
-    "token.revoke": Act("撤销 API 令牌", owner=True),
-    "audit.view": Act("查看审计日志", roles=frozenset({Role.OFFICE_STAFF})),
+    "person.view_id_number": Act(
+        gettext_lazy("查看完整身份证号码"), roles=frozenset({Role.OFFICE_STAFF, Role.UNIT_ADMIN}), owner=True
+    ),
+    "person.disable": Act(gettext_lazy("停用账号"), roles=frozenset({Role.UNIT_ADMIN})),
+    "person.enable": Act(gettext_lazy("启用账号"), roles=frozenset({Role.UNIT_ADMIN})),
+    "token.revoke": Act(gettext_lazy("撤销 API 令牌"), owner=True),
+    "audit.view": Act(gettext_lazy("查看审计日志"), roles=frozenset({Role.OFFICE_STAFF})),
 }
 
 
@@ -137,4 +143,4 @@ def authorize(user, act_name: str, obj: Model | None = None) -> None:
         return
     if obj is not None and not reaches(user, obj):
         raise Http404
-    raise PermissionDenied(f"没有权限：{ACTS[act_name].label}")
+    raise PermissionDenied(_("没有权限：%(act)s") % {"act": ACTS[act_name].label})

@@ -5,17 +5,26 @@ catalogue lacks some of these messages and users must be told exactly which rule
 
 from django.contrib.auth import password_validation as pv
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 
 class MinimumLengthValidator(pv.MinimumLengthValidator):
     def validate(self, password, user=None):
         if len(password) < self.min_length:
             raise ValidationError(
-                f"密码太短：至少包含 {self.min_length} 个字符（当前 {len(password)} 个）。", code="password_too_short"
+                ngettext(
+                    "密码太短：至少包含 %(min_length)d 个字符（当前 %(length)d 个）。",
+                    "密码太短：至少包含 %(min_length)d 个字符（当前 %(length)d 个）。",
+                    self.min_length,
+                )
+                % {"min_length": self.min_length, "length": len(password)},
+                code="password_too_short",
             )
 
     def get_help_text(self):
-        return f"至少包含 {self.min_length} 个字符。"
+        n = self.min_length
+        return ngettext("至少包含 %(min_length)d 个字符。", "至少包含 %(min_length)d 个字符。", n) % {"min_length": n}
 
 
 class CommonPasswordValidator(pv.CommonPasswordValidator):
@@ -23,19 +32,19 @@ class CommonPasswordValidator(pv.CommonPasswordValidator):
         try:
             super().validate(password, user)
         except ValidationError:
-            raise ValidationError("密码过于常见，容易被猜到，请换一个。", code="password_too_common") from None
+            raise ValidationError(_("密码过于常见，容易被猜到，请换一个。"), code="password_too_common") from None
 
     def get_help_text(self):
-        return "不能是常见密码。"
+        return _("不能是常见密码。")
 
 
 class NumericPasswordValidator(pv.NumericPasswordValidator):
     def validate(self, password, user=None):
         if password.isdigit():
-            raise ValidationError("密码不能全部为数字。", code="password_entirely_numeric")
+            raise ValidationError(_("密码不能全部为数字。"), code="password_entirely_numeric")
 
     def get_help_text(self):
-        return "不能全部为数字。"
+        return _("不能全部为数字。")
 
 
 class UserAttributeSimilarityValidator(pv.UserAttributeSimilarityValidator):
@@ -46,8 +55,8 @@ class UserAttributeSimilarityValidator(pv.UserAttributeSimilarityValidator):
             super().validate(password, user)
         except ValidationError:
             raise ValidationError(
-                "密码与您的用户名、姓名或电子邮箱过于相似。", code="password_too_similar"
+                _("密码与您的用户名、姓名或电子邮箱过于相似。"), code="password_too_similar"
             ) from None
 
     def get_help_text(self):
-        return "不能与用户名、姓名或电子邮箱过于相似。"
+        return _("不能与用户名、姓名或电子邮箱过于相似。")

@@ -3,6 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import services
@@ -14,7 +15,13 @@ from workflow.services import allowed_transitions
 
 
 def _form_errors(form) -> str:
-    return "；".join(f"{form.fields[f].label}：{e}" for f, errors in form.errors.items() for e in errors)
+    # Translators: the separator between two form errors in one message.
+    separator = _("；")
+    return separator.join(
+        _("%(field)s：%(error)s") % {"field": form.fields[f].label, "error": e}
+        for f, errors in form.errors.items()
+        for e in errors
+    )
 
 
 @login_required
@@ -65,7 +72,7 @@ def workstation_decide(request, pk: int):
     except ApplicationError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, "已批准设立项目工作站" if approve else "已记录不批准的决定")
+        messages.success(request, _("已批准设立项目工作站") if approve else _("已记录不批准的决定"))
     return redirect("accounts:organization-detail", pk=workstation.pk)
 
 
@@ -99,10 +106,10 @@ def person_set_active(request, pk: int):
     try:
         if request.POST.get("to") == "True":
             services.user_enable(user=person, actor=request.user, reason=reason)
-            messages.success(request, "账号已启用")
+            messages.success(request, _("账号已启用"))
         else:
             services.user_disable(user=person, actor=request.user, reason=reason)
-            messages.success(request, "账号已停用，该账号的所有登录会话已结束")
+            messages.success(request, _("账号已停用，该账号的所有登录会话已结束"))
     except ApplicationError as exc:
         messages.error(request, exc.message)
     return redirect("accounts:person-detail", pk=person.pk)
@@ -132,7 +139,7 @@ def token_revoke(request, pk: int):
     except ApplicationError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, f"令牌「{token.name}」已撤销")
+        messages.success(request, _("令牌「%(name)s」已撤销") % {"name": token.name})
     return redirect("accounts:token-list")
 
 

@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 
 from django.http import HttpRequest
@@ -110,6 +111,15 @@ def build_world() -> World:
         admin=admin,
         **people,
     )
+
+
+def ensure_regions() -> None:
+    """Transactional tests (live server, browser) empty every table afterwards, the regions that
+    migration accounts/0002 loaded included. Put them back when they are gone."""
+    if not Region.objects.exists():
+        from django.apps import apps
+
+        importlib.import_module("accounts.migrations.0002_load_regions").load(apps, None)
 
 
 def login_request() -> HttpRequest:

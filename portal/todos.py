@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 
 @dataclass(frozen=True)
@@ -46,9 +47,10 @@ def pending_workstations(user) -> list[Todo]:
     ).select_related("region", "host")[:100]
     return [
         Todo(
-            kind="工作站设立",
-            title=f"审批项目工作站设立：{o.name}",
-            detail=f"{o.region.name} · 主办单位 {o.host.name if o.host else '—'}",
+            kind=_("工作站设立"),
+            title=_("审批项目工作站设立：%(name)s") % {"name": o.name},
+            detail=_("%(region)s · 主办单位 %(host)s")
+            % {"region": o.region.name, "host": o.host.name if o.host else "—"},
             url=reverse("accounts:organization-detail", args=[o.pk]),
             since=o.created_at,
         )

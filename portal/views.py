@@ -1,5 +1,6 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from accounts.models import Organization, Region
 from portal.todos import todos_for
@@ -26,16 +27,16 @@ def _error(request, status: int, title: str, detail: str):
 
 
 def bad_request(request, exception=None):
-    return _error(request, 400, "请求无效", "提交的内容无法处理（可能过长或格式不正确），请返回修改后重试。")
+    return _error(request, 400, _("请求无效"), _("提交的内容无法处理（可能过长或格式不正确），请返回修改后重试。"))
 
 
 def permission_denied(request, exception=None):
-    detail = str(exception) if exception and str(exception) else "您没有执行此操作的权限。"
-    return _error(request, 403, "没有权限", detail)
+    detail = str(exception) if exception and str(exception) else _("您没有执行此操作的权限。")
+    return _error(request, 403, _("没有权限"), detail)
 
 
 def page_not_found(request, exception=None):
-    return _error(request, 404, "页面不存在", "您访问的页面不存在，或不在您的查看范围内。")
+    return _error(request, 404, _("页面不存在"), _("您访问的页面不存在，或不在您的查看范围内。"))
 
 
 def server_error(request):
@@ -43,6 +44,4 @@ def server_error(request):
 
 
 def csrf_failure(request, reason=""):
-    return _error(
-        request, 403, "表单已失效", "为保障安全，页面表单已过期或来源无法验证。请刷新页面后重新提交。"
-    )
+    return _error(request, 403, _("表单已失效"), _("为保障安全，页面表单已过期或来源无法验证。请刷新页面后重新提交。"))

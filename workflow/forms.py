@@ -1,20 +1,21 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from workflow.models import AuditEntry
 
 
 class AuditFilterForm(forms.Form):
-    actor = forms.CharField(label="操作人", required=False, max_length=150)
-    action = forms.ChoiceField(label="操作", required=False, choices=[("", "全部")] + AuditEntry.Action.choices)
-    outcome = forms.ChoiceField(label="结果", required=False, choices=[("", "全部")] + AuditEntry.Outcome.choices)
-    object = forms.CharField(label="对象", required=False, max_length=100)
-    since = forms.DateField(label="起始日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(label="截止日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    actor = forms.CharField(label=_("操作人"), required=False, max_length=150)
+    action = forms.ChoiceField(label=_("操作"), required=False, choices=[("", _("全部"))] + AuditEntry.Action.choices)
+    outcome = forms.ChoiceField(label=_("结果"), required=False, choices=[("", _("全部"))] + AuditEntry.Outcome.choices)
+    object = forms.CharField(label=_("对象"), required=False, max_length=100)
+    since = forms.DateField(label=_("起始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(label=_("截止日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
     def clean(self):
         data = super().clean()
         if data.get("since") and data.get("until") and data["since"] > data["until"]:
-            raise forms.ValidationError("起始日期不能晚于截止日期")
+            raise forms.ValidationError(_("起始日期不能晚于截止日期"))
         return data
 
     def filter(self, entries):

@@ -5,13 +5,27 @@ from django.core.paginator import Paginator
 from django.http import StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.permissions import authorize, scope
 from workflow.forms import AuditFilterForm
 from workflow.models import AuditEntry
 from workflow.services import audit_record
 
-CSV_COLUMNS = ["时间", "操作人", "单位", "操作", "对象类型", "对象编号", "对象", "原状态", "新状态", "原因", "IP 地址", "结果"]
+CSV_COLUMNS = [
+    _("时间"),
+    _("操作人"),
+    _("单位"),
+    _("操作"),
+    _("对象类型"),
+    _("对象编号"),
+    _("对象"),
+    _("原状态"),
+    _("新状态"),
+    _("原因"),
+    _("IP 地址"),
+    _("结果"),
+]
 
 
 def _entries(request):
@@ -38,10 +52,12 @@ def audit_export(request):
     form, entries = _entries(request)
     audit_record(action=AuditEntry.Action.EXPORT, actor=request.user, reason=f"导出审计日志：{request.GET.urlencode()}")
     writer = csv.writer(_Echo())
+    # The header in the language of the request, fixed before the response starts streaming.
+    header = [str(column) for column in CSV_COLUMNS]
 
     def rows():
         # A BOM so that Excel on Chinese Windows opens the file as UTF-8.
-        yield "\ufeff" + writer.writerow(CSV_COLUMNS)
+        yield "\ufeff" + writer.writerow(header)
         for e in entries.iterator(chunk_size=2000):
             yield writer.writerow(
                 [

@@ -4,6 +4,7 @@ again) everywhere except production, and the interface is Chinese unless asked o
 
 from __future__ import annotations
 
+import io
 import os
 import secrets
 import subprocess
@@ -80,9 +81,9 @@ def _counts() -> dict[str, int]:
 def test_load_demo_is_idempotent(db):
     from accounts.models import Organization, User
 
-    call_command("load_demo", stdout=open(os.devnull, "w"))
+    call_command("load_demo", stdout=io.StringIO())
     first = _counts()
-    call_command("load_demo", stdout=open(os.devnull, "w"))
+    call_command("load_demo", stdout=io.StringIO())
     assert _counts() == first
     assert first["User"] >= len(DEMO_USERNAMES) and first["Organization"] > 0 and first["Membership"] > 0
 
@@ -99,7 +100,7 @@ def test_load_demo_is_idempotent(db):
 
 def test_there_are_no_missing_migrations(db):
     try:
-        call_command("makemigrations", "--check", "--dry-run", stdout=open(os.devnull, "w"))
+        call_command("makemigrations", "--check", "--dry-run", stdout=io.StringIO())
     except SystemExit as exc:  # pragma: no cover - the message is the point
         pytest.fail(f"makemigrations --check found model changes without a migration (exit {exc.code})")
 

@@ -1,0 +1,182 @@
+"""`make bench`: the foundation's hot paths on a generated national-scale data set.
+
+Builds (once; reused while its size matches) a database with 10,000+ organizations, 100,000
+people with memberships and 1,000,000 audit rows, then times the pages and API lists that every
+user hits, in-process through Django's test client, and writes bench/results.json.
+
+The database is `bench/bench.sqlite3` unless BENCH_DATABASE_URL names another (e.g. the local
+PostgreSQL: postgres://postgres@127.0.0.1:5432/chuancheng_bench).
+"""
+
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+os.environ["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL", f"sqlite:///{HERE / 'bench.sqlite3'}")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chuancheng.settings")
+os.environ["TASKS_BACKEND"] = "django_tasks.backends.immediate.ImmediateBackend"
+sys.path.insert(0, str(HERE.parent))
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection, reset_queries  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from accounts.models import Membership, Organization, Region, User  # noqa: E402
+from workflow.models import AuditEntry  # noqa: E402
+
+ORGANIZATIONS = 10_000
+PEOPLE = 100_000
+AUDIT_ROWS = 1_000_000
+settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def generate() -> None:
+    if Organization.objects.count() >= ORGANIZATIONS and AuditEntry.objects.count() >= AUDIT_ROWS:
+        return
+    print("generating the data set (once)…", flush=True)
+    started = time.perf_counter()
+    from chuancheng.demo import load_demo
+
+    load_demo()
+    places = list(Region.objects.filter(level__in=["county", "township", "village"]).values_list("code", flat=True))
+    kinds = [Organization.Kind.MEDICAL] * 8 + [Organization.Kind.GOVERNMENT, Organization.Kind.ORGANIZING]
+    have = Organization.objects.count()
+    Organization.objects.bulk_create(
+        [
+            Organization(name=f"基准单位{i:05d}", kind=kinds[i % len(kinds)], region_id=places[i % len(places)])
+            for i in range(have, ORGANIZATIONS)
+        ],
+        batch_size=5000,
+    )
+    org_ids = list(Organization.objects.values_list("id", flat=True))
+    have = User.objects.count()
+    User.objects.bulk_create(
+        [
+            User(username=f"bench{i:06d}", full_name=f"人员{i:06d}", region_id=places[i % len(places)], password="!")
+            for i in range(have, PEOPLE)
+        ],
+        batch_size=5000,
+    )
+    roles = Membership.Role.values
+    user_ids = list(User.objects.filter(username__startswith="bench").values_list("id", flat=True))
+    Membership.objects.bulk_create(
+        [
+            Membership(user_id=uid, organization_id=org_ids[n % len(org_ids)], role=roles[n % len(roles)])
+            for n, uid in enumerate(user_ids)
+        ],
+        batch_size=5000,
+        ignore_conflicts=True,
+    )
+    actions = [a for a in AuditEntry.Action.values]
+    now = timezone.now()
+    have = AuditEntry.objects.count()
+    batch = []
+    for i in range(have, AUDIT_ROWS):
+        batch.append(
+            AuditEntry(
+                created_at=now - timedelta(seconds=i * 7),
+                actor_id=user_ids[i % len(user_ids)],
+                actor_label=f"bench{i % len(user_ids):06d}",
+                organization_id=org_ids[i % len(org_ids)],
+                object_id=str(i),
+                object_repr=f"记录{i}",
+                action=actions[i % len(actions)],
+                from_state="待批准",
+                to_state="有效",
+                reason="基准数据",
+                ip="10.0.0.1",
+            )
+        )
+        if len(batch) == 20_000:
+            AuditEntry.objects.bulk_create(batch)
+            batch = []
+    if batch:
+        AuditEntry.objects.bulk_create(batch)
+    print(f"generated in {time.perf_counter() - started:.0f} s", flush=True)
+
+
+def measure(client: Client, url: str, repeat: int = 20) -> dict:
+    client.get(url)  # warm caches
+    timings, queries = [], 0
+    for _ in range(repeat):
+        with CaptureQueriesContext(connection) as ctx:
+            started = time.perf_counter()
+            response = client.get(url)
+            if getattr(response, "streaming", False):
+                b"".join(response.streaming_content)
+            timings.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, (url, response.status_code)
+        queries = len(ctx.captured_queries)
+    timings.sort()
+    return {
+        "url": url,
+        "p50_ms": round(statistics.median(timings), 1),
+        "p95_ms": round(timings[int(len(timings) * 0.95) - 1], 1),
+        "queries": queries,
+    }
+
+
+def main() -> None:
+    call_command("migrate", verbosity=0)
+    generate()
+    clients = {}
+    for name in ("county", "cityoffice", "host"):
+        c = Client()
+        c.force_login(User.objects.get(username=name))
+        clients[name] = c
+    anonymous = Client()
+    cases = {
+        "region children (API, public)": (anonymous, "/api/v1/regions?parent=140800"),
+        "organization list page (county staff, scoped)": (clients["county"], "/accounts/organizations/"),
+        "organization list page filtered (city staff)": (
+            clients["cityoffice"],
+            "/accounts/organizations/?kind=medical&region=140881",
+        ),
+        "organization list API (city staff)": (clients["cityoffice"], "/api/v1/organizations?limit=50"),
+        "workbench (host unit)": (clients["host"], "/workbench/"),
+        "audit log page 1 (city staff, 1M rows)": (clients["cityoffice"], "/audit/"),
+        "audit log filtered by action (city staff)": (clients["cityoffice"], "/audit/?action=login_failed"),
+        "person page (county staff)": (
+            clients["county"],
+            f"/accounts/people/{User.objects.get(username='master').pk}/",
+        ),
+    }
+    results = {name: measure(client, url) for name, (client, url) in cases.items()}
+    reset_queries()
+    report = {
+        "date": timezone.localtime().strftime("%Y-%m-%d %H:%M"),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        "database": connection.vendor,
+        "data": {
+            "organizations": Organization.objects.count(),
+            "people": User.objects.count(),
+            "memberships": Membership.objects.count(),
+            "audit_rows": AuditEntry.objects.count(),
+            "regions": Region.objects.count(),
+        },
+        "results": results,
+    }
+    out = HERE / "results.json"
+    existing = json.loads(out.read_text()) if out.exists() else {}
+    existing[connection.vendor] = report
+    out.write_text(json.dumps(existing, ensure_ascii=False, indent=2) + "\n")
+    for name, r in results.items():
+        print(f"{name:<50} p50 {r['p50_ms']:>8.1f} ms  p95 {r['p95_ms']:>8.1f} ms  {r['queries']:>3} queries")
+    print(f"written to {out}")
+
+
+if __name__ == "__main__":
+    main()
