@@ -56,8 +56,13 @@ test-postgres: venv
 	@echo "=== tests on PostgreSQL ==="
 	DATABASE_URL=$${DATABASE_URL:-$(PG_URL)} $(PY) -m pytest
 
+# Benchmarks on a generated national-scale data set (built once, kept in bench/ or in the
+# chuancheng_bench PostgreSQL database); figures go to bench/results.json and docs/performance.md.
 bench: venv
 	$(PY) -m bench
+	@if $(PY) -c "import socket; socket.create_connection(('127.0.0.1', 5432), 2)" 2>/dev/null; then \
+		BENCH_DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/chuancheng_bench} $(PY) -m bench; \
+	fi
 
 lint: venv
 	$(VENV)/bin/ruff check .

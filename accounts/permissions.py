@@ -23,7 +23,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.models import Membership, Organization, Region
+from accounts.models import Membership, Organization
 
 Role = Membership.Role
 Kind = Organization.Kind

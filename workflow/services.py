@@ -6,11 +6,10 @@ import logging
 from collections.abc import Callable
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Model
 from django.dispatch import Signal
-
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from lib.errors import ApplicationError, ConflictError

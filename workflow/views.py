@@ -1,13 +1,13 @@
 import csv
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.permissions import authorize, scope
+from lib.pagination import CappedPaginator
 from workflow.forms import AuditFilterForm
 from workflow.models import AuditEntry
 from workflow.services import audit_record
@@ -38,7 +38,7 @@ def _entries(request):
 @login_required
 def audit_list(request):
     form, entries = _entries(request)
-    page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    page = CappedPaginator(entries, 50).get_page(request.GET.get("page"))
     return render(request, "workflow/audit_list.html", {"form": form, "page": page})
 
 

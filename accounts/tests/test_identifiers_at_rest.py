@@ -56,7 +56,6 @@ def test_a_malformed_id_number_is_refused_with_the_rule(world):
     from django.core.exceptions import ValidationError
 
     from accounts.services import user_create
-
     from lib.identifiers import resident_id_check_char
 
     first17 = "14080219800101001"

@@ -11,6 +11,6 @@ class Command(BaseCommand):
             load_demo()
         except RuntimeError as exc:
             raise CommandError(str(exc)) from exc
-        self.stdout.write(self.style.SUCCESS("演示数据已就绪。演示账号（密码均为 %s）：" % DEMO_PASSWORD))
+        self.stdout.write(self.style.SUCCESS(f"演示数据已就绪。演示账号（密码均为 {DEMO_PASSWORD}）："))
         for username, role in DEMO_ROLES.items():
             self.stdout.write(f"  {username:<12} {role}")
