@@ -8,13 +8,18 @@ import secrets
 from django.contrib.auth import password_validation
 from django.contrib.sessions.backends.db import SessionStore
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.models import ApiToken, LoginSession, Membership, Organization, Region, User
 from lib.errors import ApplicationError
 from lib.identifiers import validate_resident_id
 from workflow.models import AuditEntry
-from workflow.services import audit_record, transition
+from workflow.services import audit_record, state_label, transition
+
+
+def _role_label(role: str) -> str:
+    with translation.override("zh-hans"):
+        return str(Membership.Role(role).label)
 
 
 def _end_sessions(user: User) -> int:
@@ -77,7 +82,7 @@ def membership_grant(*, user: User, organization: Organization, role: str, actor
             actor=actor,
             obj=membership,
             organization=organization,
-            to_state=membership.get_role_display(),
+            to_state=_role_label(membership.role),
         )
     return membership
 
@@ -97,7 +102,7 @@ def organization_create(*, actor: User | None = None, **fields) -> Organization:
         actor=actor,
         obj=organization,
         organization=organization,
-        to_state=organization.get_status_display(),
+        to_state=state_label(Organization, organization.status),
     )
     return organization
 

@@ -121,7 +121,7 @@ def token_list(request):
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            _, new_token = services.api_token_create(user=request.user, name=form.cleaned_data["name"])
+            _token, new_token = services.api_token_create(user=request.user, name=form.cleaned_data["name"])
         except ApplicationError as exc:
             form.add_error(exc.field, exc.message)
         else:

@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Model
 from django.dispatch import Signal
+from django.utils import translation
 from django.http import Http404
 
 from lib.errors import ApplicationError, ConflictError
@@ -28,6 +29,17 @@ class TransitionNotAllowed(ConflictError):
 
 
 def _label(model: type[Model], state) -> str:
+    # Audit rows and domain messages are recorded in Chinese whatever the reader's language:
+    # the log is a legal record and must read the same for everyone.
+    with translation.override("zh-hans"):
+        return _label_in_current_language(model, state)
+
+
+def state_label(model: type[Model], state) -> str:
+    return _label(model, state)
+
+
+def _label_in_current_language(model: type[Model], state) -> str:
     labels = getattr(model, "STATE_LABELS", None)
     if labels and state in labels:
         return str(labels[state])

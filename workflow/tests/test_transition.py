@@ -122,3 +122,12 @@ def test_not_even_the_admin_can_edit_audit_rows(world, client_for):
     response = admin.post(f"/admin/workflow/auditentry/{entry.pk}/change/", {"reason": "rewritten"})
     assert response.status_code == 403
     assert AuditEntry.objects.get(pk=entry.pk).reason == entry.reason
+
+
+def test_audit_rows_are_recorded_in_chinese_whatever_the_readers_language(world):
+    from django.utils import translation
+
+    with translation.override("en"):
+        workstation_decide(workstation=world.workstation, actor=world.zhao, approve=True, reason="ok")
+    entry = AuditEntry.objects.filter(action="transition", object_id=str(world.workstation.pk)).get()
+    assert (entry.from_state, entry.to_state) == ("待批准", "有效")
