@@ -64,6 +64,8 @@ INSTALLED_APPS = [
     "accounts",
     "workflow",
     "portal",
+    "techniques",
+    "cases",
 ]
 
 MIDDLEWARE = [
