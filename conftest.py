@@ -1,3 +1,5 @@
+import os
+
 import pytest
 
 from chuancheng.test import World, build_world, ensure_regions
@@ -39,3 +41,51 @@ def live_world(transactional_db) -> World:
     """The personas for tests that need committed data (live server, browser)."""
     ensure_regions()
     return build_world()
+
+
+# --- browser tests: a real Chromium driven through Playwright -----------------------------------
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+TIMEOUT_MS = 10_000
+
+
+@pytest.fixture(scope="module")
+def browser(django_db_setup, django_db_blocker):
+    from playwright.sync_api import sync_playwright
+
+    # A missing browser is a broken set-up, not a reason to skip: `make test` installs it.
+    assert os.path.exists(CHROMIUM), f"{CHROMIUM} is not installed (make system-packages)"
+    # Playwright's sync API keeps an asyncio loop running in this thread, and Django then refuses
+    # synchronous database calls from it. Allowed only while this module's browser is open.
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        with sync_playwright() as p:
+            chromium = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+            try:
+                yield chromium
+            finally:
+                chromium.close()
+        # Leave the database as migrations left it for whatever test runs next.
+        with django_db_blocker.unblock():
+            ensure_regions()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    from playwright.sync_api import expect
+
+    context = browser.new_context(base_url=live_server.url, locale="zh-CN", viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(TIMEOUT_MS)
+    expect.set_options(timeout=TIMEOUT_MS)
+    pg = context.new_page()
+    yield pg
+    context.close()

@@ -23,10 +23,11 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.models import Membership, Organization
+from accounts.models import Membership, Organization, Region
 
 Role = Membership.Role
 Kind = Organization.Kind
+Level = Region.Level
 
 # Roles whose scope is a region (their organization's region and everything below it).
 REGIONAL_ROLES = frozenset({Role.OFFICE_STAFF})
@@ -40,6 +41,9 @@ class Act:
     roles: frozenset[str] = frozenset()
     # When set, only memberships in organizations of these kinds grant the act.
     org_kinds: frozenset[str] = frozenset()
+    # When set, only memberships in organizations at these region levels grant the act: a
+    # declaration is received by a township or county, verified by a county, accepted by the city.
+    region_levels: frozenset[str] = frozenset()
     # Whether a person may do the act on their own record without any role.
     owner: bool = False
     superuser_only: bool = False
@@ -62,6 +66,57 @@ ACTS: dict[str, Act] = {
     "person.enable": Act(gettext_lazy("启用账号"), roles=frozenset({Role.UNIT_ADMIN})),
     "token.revoke": Act(gettext_lazy("撤销 API 令牌"), owner=True),
     "audit.view": Act(gettext_lazy("查看审计日志"), roles=frozenset({Role.OFFICE_STAFF})),
+    # Techniques (TEC-1..4). Holders declare online; office staff at any level enter paper forms.
+    "technique.create": Act(gettext_lazy("申报优势技术"), roles=frozenset({Role.HOLDER, Role.OFFICE_STAFF})),
+    "technique.view": Act(gettext_lazy("查看技术申报"), roles=STAFF_ROLES | {Role.EXPERT}, owner=True),
+    "technique.edit": Act(gettext_lazy("编辑技术申报"), owner=True),
+    "technique.submit": Act(gettext_lazy("提交技术申报"), owner=True),
+    "technique.receive": Act(
+        gettext_lazy("受理技术申报"),
+        roles=frozenset({Role.OFFICE_STAFF}),
+        region_levels=frozenset({Level.TOWNSHIP, Level.COUNTY}),
+    ),
+    "technique.verify": Act(
+        gettext_lazy("核实技术申报"), roles=frozenset({Role.OFFICE_STAFF}), region_levels=frozenset({Level.COUNTY})
+    ),
+    "technique.accept": Act(
+        gettext_lazy("技术入库"), roles=frozenset({Role.OFFICE_STAFF}), region_levels=frozenset({Level.CITY})
+    ),
+    "technique.publish": Act(
+        gettext_lazy("公开技术"), roles=frozenset({Role.OFFICE_STAFF}), region_levels=frozenset({Level.CITY})
+    ),
+    "technique.export": Act(gettext_lazy("导出技术清单"), roles=frozenset({Role.OFFICE_STAFF})),
+    "vocabulary.manage": Act(
+        gettext_lazy("维护分类词表"), roles=frozenset({Role.OFFICE_STAFF}), region_levels=frozenset({Level.CITY})
+    ),
+    # Masters (MST-1..3): applicants edit and submit their own; the organizing unit reviews and
+    # decides exemptions, the host unit selects, the guiding unit certifies (000 §五(一)3).
+    "master.view": Act(gettext_lazy("查看传承人申请"), roles=STAFF_ROLES, owner=True),
+    "master.edit": Act(gettext_lazy("编辑传承人申请"), owner=True),
+    "master.submit": Act(gettext_lazy("提交传承人申请"), owner=True),
+    "master.review": Act(
+        gettext_lazy("审核传承人申请"), roles=frozenset({Role.REVIEWER}), org_kinds=frozenset({Kind.ORGANIZING})
+    ),
+    "master.exempt": Act(
+        gettext_lazy("决定特殊专长豁免"), roles=frozenset({Role.REVIEWER}), org_kinds=frozenset({Kind.ORGANIZING})
+    ),
+    "master.select": Act(
+        gettext_lazy("遴选传承人"),
+        roles=frozenset({Role.UNIT_ADMIN, Role.REVIEWER}),
+        org_kinds=frozenset({Kind.HOST}),
+    ),
+    "master.certify": Act(
+        gettext_lazy("认证传承人并颁发证书"),
+        roles=frozenset({Role.UNIT_ADMIN, Role.REVIEWER}),
+        org_kinds=frozenset({Kind.GUIDING}),
+    ),
+    # Case records (CAS-1..3): the master or apprentice sees their own; office staff their region;
+    # reviewers and admins of the doctor's unit their unit's.
+    "case.view": Act(gettext_lazy("查看病案"), roles=STAFF_ROLES, owner=True),
+    "case.import": Act(gettext_lazy("导入病案"), roles=frozenset({Role.MASTER, Role.APPRENTICE})),
+    "case.analyze": Act(
+        gettext_lazy("处方挖掘分析"), roles=STAFF_ROLES | {Role.MASTER, Role.APPRENTICE}, owner=True
+    ),
 }
 
 
@@ -78,7 +133,9 @@ def _granting(user, act: Act) -> list[Membership]:
     return [
         m
         for m in _memberships(user)
-        if m.role in act.roles and (not act.org_kinds or m.organization.kind in act.org_kinds)
+        if m.role in act.roles
+        and (not act.org_kinds or m.organization.kind in act.org_kinds)
+        and (not act.region_levels or m.organization.region.level in act.region_levels)
     ]
 
 

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import services
 from accounts.forms import OrganizationFilterForm, ReasonForm, TokenForm
-from accounts.models import ApiToken, Organization, User
+from accounts.models import ApiToken, Membership, Organization, User
 from accounts.permissions import authorize, can, scope
 from lib.errors import ApplicationError
 from workflow.services import allowed_transitions
@@ -35,8 +35,15 @@ def organization_list(request):
             organizations = organizations.filter(kind=form.cleaned_data["kind"])
         if form.cleaned_data["region"]:
             organizations = organizations.filter(region__prefix__startswith=form.cleaned_data["region"].prefix)
-    organizations = organizations.select_related("region").annotate(member_count=Count("memberships"))
-    page = Paginator(organizations.order_by("kind", "name"), 50).get_page(request.GET.get("page"))
+    page = Paginator(organizations.select_related("region").order_by("kind", "name"), 50).get_page(request.GET.get("page"))
+    # Member counts for this page only: grouping every organization in scope costs far more.
+    counts = dict(
+        Membership.objects.filter(organization__in=[o.pk for o in page])
+        .values_list("organization")
+        .annotate(n=Count("pk"))
+    )
+    for organization in page:
+        organization.member_count = counts.get(organization.pk, 0)
     return render(request, "accounts/organization_list.html", {"form": form, "page": page})
 
 

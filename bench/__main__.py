@@ -178,6 +178,23 @@ def main() -> None:
         ),
     }
     results = {name: measure(client, url) for name, (client, url) in cases.items()}
+
+    # Issue 4: 100,000 techniques — search with the index against a LIKE scan, and the pages.
+    from bench import search as search_bench
+
+    search_figures = search_bench.run()
+    technique_cases = {
+        "technique database page (city staff, 100k)": (clients["cityoffice"], "/techniques/manage/"),
+        "technique database filtered by county and category": (
+            clients["cityoffice"],
+            "/techniques/manage/?region=140881&status=accepted",
+        ),
+        "technique database search 推拿 (city staff)": (clients["cityoffice"], "/techniques/manage/?q=推拿"),
+        "public catalogue page": (anonymous, "/techniques/"),
+        "collection dashboard (city staff)": (clients["cityoffice"], "/techniques/dashboard/"),
+        "technique list API (city staff)": (clients["cityoffice"], "/api/v1/techniques?limit=50"),
+    }
+    results.update({name: measure(client, url, repeat=10) for name, (client, url) in technique_cases.items()})
     reset_queries()
     report = {
         "date": timezone.localtime().strftime("%Y-%m-%d %H:%M"),
@@ -191,7 +208,13 @@ def main() -> None:
             "regions": Region.objects.count(),
         },
         "results": results,
+        "search": search_figures,
     }
+    if connection.vendor == "sqlite":
+        # Issue 6: prescription mining against mlxtend on the same data (no database involved).
+        from bench import mining as mining_bench
+
+        report["mining"] = mining_bench.run()
     out = HERE / "results.json"
     existing = json.loads(out.read_text()) if out.exists() else {}
     existing[connection.vendor] = report

@@ -46,3 +46,5 @@ def on_not_found(request, exc):
 
 
 api.add_router("/", "accounts.api.router")
+api.add_router("/", "techniques.api.router")
+api.add_router("/", "cases.api.router")

@@ -59,7 +59,7 @@ def _first_child(code: str, level: str) -> Region:
 
 
 @transaction.atomic
-def load_demo() -> dict[str, Organization]:
+def load_demo(*, techniques: int = 320) -> dict[str, Organization]:
     if getattr(settings, "PRODUCTION", False):
         raise RuntimeError("load_demo 不能在生产环境运行（CHUANCHENG_ENV=production）")
 
@@ -135,6 +135,10 @@ def load_demo() -> dict[str, Organization]:
             )
         for key, role in roles:
             services.membership_grant(user=user, organization=orgs[key], role=role)
+
+    from chuancheng.demo_techniques import load_demo_techniques
+
+    load_demo_techniques(count=techniques)
     return orgs
 
 
@@ -157,4 +161,5 @@ DEMO_ROLES = {
     "expert": "评估专家（运城市中心医院）",
     "holder": "技术持有人（临猗县村卫生室）",
     "county": "盐湖区卫生健康局 · 办公室工作人员",
+    "cityoffice": "运城市卫生健康委员会 · 办公室工作人员（技术入库、词表）",
 }

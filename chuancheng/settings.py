@@ -64,7 +64,9 @@ INSTALLED_APPS = [
     "accounts",
     "workflow",
     "portal",
+    "jobs",
     "techniques",
+    "masters",
     "cases",
 ]
 

@@ -9,6 +9,7 @@
     周科员  zhou    office staff of 永济市卫生健康局 — the outsider from another county
     杨主任  yang    office staff of 运城市卫生健康委员会 (city staff)
     郭秀兰  guo     a technique holder at a village clinic in 临猗县
+    林干事  lin     office staff of a township health centre in 盐湖区 (receives declarations)
     admin           a superuser
 """
 
@@ -39,6 +40,7 @@ class World:
     city_tcm: Organization
     yongji_tcm: Organization
     village_clinic: Organization
+    township_centre: Organization
     workstation: Organization  # pending the host unit's approval, in 永济市
     zhang: User
     liming: User
@@ -49,9 +51,10 @@ class World:
     zhou: User
     yang: User
     guo: User
+    lin: User
     admin: User
 
-    PERSONAS = ("zhang", "liming", "wang", "zhao", "chen", "sun", "zhou", "yang", "guo", "admin")
+    PERSONAS = ("zhang", "liming", "wang", "zhao", "chen", "sun", "zhou", "yang", "guo", "lin", "admin")
 
 
 def _org(name: str, kind: str, code: str, **extra) -> Organization:
@@ -84,6 +87,8 @@ def build_world() -> World:
     yongji_tcm = _org("永济市中医医院", Kind.MEDICAL, "140881")
     village = Region.objects.filter(prefix__startswith="140821", level=Region.Level.VILLAGE).order_by("code").first()
     village_clinic = _org(f"{village.name}卫生室", Kind.MEDICAL, village.code)
+    township = Region.objects.filter(parent_id="140802", level=Region.Level.TOWNSHIP).order_by("code").first()
+    township_centre = _org(f"{township.name}卫生院", Kind.MEDICAL, township.code)
     workstation = _org("项目永济工作站", Kind.WORKSTATION, "140881", host=host, filed_with=guide)
     people = dict(
         zhang=_person("zhang", "张医生", "140802", [(city_tcm, Role.MASTER)], 11),
@@ -95,6 +100,7 @@ def build_world() -> World:
         zhou=_person("zhou", "周科员", "140881", [(yongji_health, Role.OFFICE_STAFF)], 23),
         yang=_person("yang", "杨主任", "140802", [(city_health, Role.OFFICE_STAFF), (city_health, Role.UNIT_ADMIN)], 25),
         guo=_person("guo", "郭秀兰", village.code, [(village_clinic, Role.HOLDER)], 27),
+        lin=_person("lin", "林干事", township.code, [(township_centre, Role.OFFICE_STAFF)], 29),
     )
     admin = User.objects.create_superuser(username="admin", password=PASSWORD, email="admin@example.cn")
     return World(
@@ -107,6 +113,7 @@ def build_world() -> World:
         city_tcm=city_tcm,
         yongji_tcm=yongji_tcm,
         village_clinic=village_clinic,
+        township_centre=township_centre,
         workstation=workstation,
         admin=admin,
         **people,
@@ -114,12 +121,16 @@ def build_world() -> World:
 
 
 def ensure_regions() -> None:
-    """Transactional tests (live server, browser) empty every table afterwards, the regions that
-    migration accounts/0002 loaded included. Put them back when they are gone."""
-    if not Region.objects.exists():
-        from django.apps import apps
+    """Transactional tests (live server, browser) empty every table afterwards, the reference data
+    that migrations loaded (regions, vocabularies) included. Put it back when it is gone."""
+    from django.apps import apps
 
+    from techniques.models import Term
+
+    if not Region.objects.exists():
         importlib.import_module("accounts.migrations.0002_load_regions").load(apps, None)
+    if not Term.objects.exists():
+        importlib.import_module("techniques.migrations.0002_load_vocabularies").load(apps, None)
 
 
 def login_request() -> HttpRequest:
@@ -127,3 +138,31 @@ def login_request() -> HttpRequest:
     request = HttpRequest()
     request.META["REMOTE_ADDR"] = "127.0.0.1"
     return request
+
+
+def declaration_for(actor: User, region: Region | None = None, *, submit: bool = False, **fields):
+    """A complete declaration of a real kind of folk technique, entered online by `actor`."""
+    from techniques import services
+    from techniques.models import Term
+
+    region = region or Region.objects.filter(parent_id="140821", level=Region.Level.TOWNSHIP).order_by("code").first()
+    values = dict(
+        name="郭氏小儿推拿治疗积滞",
+        region=region,
+        category=Term.objects.get(vocabulary="category", name="小儿推拿"),
+        inheritance=Term.objects.get(vocabulary="inheritance", name="家族传承"),
+        origin_history="清光绪年间郭氏先祖行医乡里，传承五代。",
+        theory_features="以健脾和胃、消食导滞为法，手法轻快柔和。",
+        operation_method="补脾经三百次，清大肠二百次，揉板门一百次，摩腹五分钟，捏脊三至五遍。",
+        contraindications="皮肤破损、急性传染病患儿禁用。",
+        typical_cases="患儿五岁，食积腹胀三日，推拿三次而愈。",
+        consent_publish=True,
+        consent_research=True,
+    )
+    values.update(fields)
+    diseases = list(Term.objects.filter(vocabulary="disease", name__in=["积滞", "厌食"]))
+    technique = services.technique_create(actor=actor, diseases=diseases, **values)
+    if submit:
+        services.technique_submit(technique=technique, actor=actor)
+        technique.refresh_from_db()
+    return technique

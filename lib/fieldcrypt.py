@@ -25,12 +25,7 @@ def _fernet(secret: str) -> MultiFernet:
     # FIELD_ENCRYPTION_KEY may list several keys separated by commas, newest first: values are
     # written with the first and read with any, so a key can be rotated without downtime.
     keys = [k.strip() for k in secret.split(",") if k.strip()]
-    return MultiFernet(
-        [
-            Fernet(base64.urlsafe_b64encode(_derive(k, b"chuancheng/encrypt")))
-            for k in keys
-        ]
-    )
+    return MultiFernet([Fernet(base64.urlsafe_b64encode(_derive(k, b"chuancheng/encrypt"))) for k in keys])
 
 
 def encrypt(value: str) -> str:
@@ -44,18 +39,12 @@ def decrypt(token: str) -> str:
         return ""
     try:
         return _fernet(settings.FIELD_ENCRYPTION_KEY).decrypt(token.encode()).decode()
-    except (
-        InvalidToken
-    ) as exc:  # a wrong key is an operator error, never silently "empty"
-        raise ValueError(
-            "encrypted value cannot be read with the configured FIELD_ENCRYPTION_KEY"
-        ) from exc
+    except InvalidToken as exc:  # a wrong key is an operator error, never silently "empty"
+        raise ValueError("encrypted value cannot be read with the configured FIELD_ENCRYPTION_KEY") from exc
 
 
 def keyed_hash(value: str) -> str:
     if not value:
         return ""
     first_key = settings.FIELD_ENCRYPTION_KEY.split(",")[0].strip()
-    return hmac.new(
-        _derive(first_key, b"chuancheng/lookup"), value.encode(), hashlib.sha256
-    ).hexdigest()
+    return hmac.new(_derive(first_key, b"chuancheng/lookup"), value.encode(), hashlib.sha256).hexdigest()

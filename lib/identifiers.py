@@ -124,9 +124,7 @@ def validate_resident_id(value: str, *, today: date | None = None) -> str:
 
     if not _RID_RE.fullmatch(cleaned):
         if not cleaned:
-            message = (
-                "身份证号码不能为空，应为 18 位（前 17 位为数字，最后一位为数字或 X）"
-            )
+            message = "身份证号码不能为空，应为 18 位（前 17 位为数字，最后一位为数字或 X）"
         elif len(cleaned) == 15 and cleaned.isascii() and cleaned.isdigit():
             # First-generation cards were withdrawn in 2013; say so rather
             # than just "wrong length" so the user knows what to look for.
@@ -135,9 +133,7 @@ def validate_resident_id(value: str, *, today: date | None = None) -> str:
             message = "身份证号码应为 18 位（前 17 位为数字，最后一位为数字或 X），当前为 %(length)s 位"
         else:
             message = "身份证号码格式不正确：前 17 位必须是数字，最后一位必须是数字或 X"
-        raise ValidationError(
-            message, code="resident_id_format", params={"length": len(cleaned)}
-        )
+        raise ValidationError(message, code="resident_id_format", params={"length": len(cleaned)})
 
     region = cleaned[:2]
     if region in _RID_PERMIT_PREFIXES:
@@ -220,9 +216,7 @@ def credit_code_check_char(first17: str) -> str:
     """
     if len(first17 or "") != 17 or any(c not in _USCC_VALUES for c in first17):
         raise ValueError("first17 must be 17 characters from the GB 32100 alphabet")
-    total = sum(
-        _USCC_VALUES[c] * w for c, w in zip(first17, _USCC_WEIGHTS, strict=True)
-    )
+    total = sum(_USCC_VALUES[c] * w for c, w in zip(first17, _USCC_WEIGHTS, strict=True))
     return _USCC_CHARSET[(31 - total % 31) % 31]
 
 
@@ -291,9 +285,7 @@ def validate_mobile(value: str) -> str:
     """
     cleaned = _clean(value)
     if not cleaned:
-        raise ValidationError(
-            "手机号码不能为空；" + _MOBILE_EXAMPLE, code="mobile_format"
-        )
+        raise ValidationError("手机号码不能为空；" + _MOBILE_EXAMPLE, code="mobile_format")
     if not _MOBILE_ALLOWED_RE.fullmatch(cleaned):
         raise ValidationError(
             _MOBILE_EXAMPLE + "，只能包含数字、空格、“+”和“-”",
@@ -307,8 +299,7 @@ def validate_mobile(value: str) -> str:
 
     if number.country_code != 86:
         raise ValidationError(
-            "手机号码必须是中国大陆号码（+86），当前为 +%(country)s 的号码；"
-            + _MOBILE_EXAMPLE,
+            "手机号码必须是中国大陆号码（+86），当前为 +%(country)s 的号码；" + _MOBILE_EXAMPLE,
             code="mobile_not_cn",
             params={"country": number.country_code},
         )

@@ -56,3 +56,45 @@ def pending_workstations(user) -> list[Todo]:
         )
         for o in pending
     ]
+
+
+@provider
+def technique_declarations(user) -> list[Todo]:
+    """Declarations waiting for this person: to receive (township/county), verify (county),
+    accept (city), or to fix and resubmit (the declarant)."""
+    from accounts.permissions import can, scope
+    from techniques.models import Technique
+
+    Status = Technique.Status
+    steps = [
+        (Status.SUBMITTED, "technique.receive", _("受理申报")),
+        (Status.RECEIVED, "technique.verify", _("核实申报")),
+        (Status.VERIFIED, "technique.accept", _("审定入库")),
+    ]
+    items: list[Todo] = []
+    for status, act, label in steps:
+        if not can(user, act):
+            continue
+        waiting = scope(user, act, Technique.objects.filter(status=status)).select_related("region")
+        for t in waiting.order_by("submitted_at")[:50]:
+            items.append(
+                Todo(
+                    kind=_("优势技术"),
+                    title=f"{label}：{t.name}",
+                    detail=f"{t.region.name} · {t.code or ''}",
+                    url=reverse("techniques:manage-detail", args=[t.pk]),
+                    since=t.submitted_at or t.created_at,
+                )
+            )
+    returned = Technique.objects.filter(status=Status.RETURNED, entered_by=user)[:50]
+    for t in returned:
+        items.append(
+            Todo(
+                kind=_("优势技术"),
+                title=_("修改后重新提交：%(name)s") % {"name": t.name},
+                detail=_("申报已退回，请查看意见"),
+                url=reverse("techniques:manage-detail", args=[t.pk]),
+                since=t.updated_at,
+            )
+        )
+    return items

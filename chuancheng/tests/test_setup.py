@@ -74,17 +74,20 @@ def test_load_demo_refuses_production(tmp_path):
 
 def _counts() -> dict[str, int]:
     from accounts.models import Membership, Organization, User
+    from techniques.models import Technique
 
-    return {model.__name__: model.objects.count() for model in (User, Organization, Membership)}
+    return {model.__name__: model.objects.count() for model in (User, Organization, Membership, Technique)}
 
 
 def test_load_demo_is_idempotent(db):
     from accounts.models import Organization, User
 
-    call_command("load_demo", stdout=io.StringIO())
+    # A small technique set keeps the test quick; the full demo makes 320.
+    call_command("load_demo", "--techniques", "24", stdout=io.StringIO())
     first = _counts()
-    call_command("load_demo", stdout=io.StringIO())
+    call_command("load_demo", "--techniques", "24", stdout=io.StringIO())
     assert _counts() == first
+    assert first["Technique"] == 24
     assert first["User"] >= len(DEMO_USERNAMES) and first["Organization"] > 0 and first["Membership"] > 0
 
     assert set(User.objects.filter(username__in=DEMO_USERNAMES).values_list("username", flat=True)) == set(

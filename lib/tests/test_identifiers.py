@@ -66,9 +66,7 @@ def _real_date(digits: str) -> bool:
 
 
 def test_it_accepts_a_valid_yuncheng_id_number():
-    assert validate_resident_id("14080219850103123X", today=TODAY) == (
-        "14080219850103123X"
-    )
+    assert validate_resident_id("14080219850103123X", today=TODAY) == ("14080219850103123X")
     assert validate_resident_id("140802199003071233") == "140802199003071233"
 
 
@@ -81,18 +79,14 @@ def test_it_upper_cases_x_and_strips_whitespace():
 
 
 def test_it_folds_full_width_characters():
-    assert validate_resident_id("１４０８０２１９８５０１０３１２３ｘ") == (
-        "14080219850103123X"
-    )
+    assert validate_resident_id("１４０８０２１９８５０１０３１２３ｘ") == ("14080219850103123X")
 
 
 def test_it_rejects_a_wrong_check_character_and_names_the_expected_one():
     err = _error(validate_resident_id, "140802198501031231")
     assert err.code == "resident_id_check"
     assert err.params["expected"] == "X"
-    assert err.messages == [
-        "身份证号码的校验位不正确（GB 11643 规定按 ISO 7064 MOD 11-2 计算，应为 X）"
-    ]
+    assert err.messages == ["身份证号码的校验位不正确（GB 11643 规定按 ISO 7064 MOD 11-2 计算，应为 X）"]
 
 
 @pytest.mark.parametrize(
@@ -111,9 +105,7 @@ def test_it_rejects_residence_permit_numbers_with_a_real_division_code():
     assert "香港居民居住证" in err.messages[0]
 
 
-@pytest.mark.parametrize(
-    "region", ["00", "10", "16", "20", "38", "47", "66", "72", "84", "99"]
-)
+@pytest.mark.parametrize("region", ["00", "10", "16", "20", "38", "47", "66", "72", "84", "99"])
 def test_it_rejects_an_unknown_province_code(region):
     first17 = f"{region}010519900101001"
     value = first17 + resident_id_check_char(first17)
@@ -221,9 +213,7 @@ def valid_resident_ids(draw) -> str:
     if draw(st.booleans()):
         prefix = draw(st.sampled_from(PERMIT_PREFIXES))
     else:
-        prefix = draw(st.sampled_from(PROVINCES)) + draw(
-            st.text(DIGITS, min_size=4, max_size=4)
-        )
+        prefix = draw(st.sampled_from(PROVINCES)) + draw(st.text(DIGITS, min_size=4, max_size=4))
     born = draw(st.dates(min_value=date(1900, 1, 1), max_value=TODAY))
     sequence = draw(st.text(DIGITS, min_size=3, max_size=3))
     first17 = f"{prefix}{born:%Y%m%d}{sequence}"
@@ -243,9 +233,7 @@ def test_every_generated_valid_id_is_accepted(value):
 @given(st.text(DIGITS, min_size=17, max_size=17))
 def test_check_char_agrees_with_python_stdnum(first17):
     # stdnum computes it from the full number, check position included.
-    assert resident_id_check_char(first17) == stdnum.cn.ric.calc_check_digit(
-        first17 + "0"
-    )
+    assert resident_id_check_char(first17) == stdnum.cn.ric.calc_check_digit(first17 + "0")
 
 
 @PROPERTY_SETTINGS
@@ -260,11 +248,7 @@ def test_changing_any_single_character_of_a_valid_id_is_rejected(value, pos, shi
 
     err = _error(validate_resident_id, mutated, today=TODAY)
 
-    region_ok = (
-        mutated[:6] in PERMIT_PREFIXES
-        if mutated[:2] in ("81", "82", "83")
-        else mutated[:2] in PROVINCES
-    )
+    region_ok = mutated[:6] in PERMIT_PREFIXES if mutated[:2] in ("81", "82", "83") else mutated[:2] in PROVINCES
     if not region_ok:
         assert err.code == "resident_id_region"
     elif not _real_date(mutated[6:14]):
@@ -293,9 +277,7 @@ def test_it_rejects_a_wrong_credit_code_check_character_and_names_the_expected_o
     err = _error(validate_credit_code, "9144030071526726XH")
     assert err.code == "credit_code_check"
     assert err.params["expected"] == "G"
-    assert err.messages == [
-        "统一社会信用代码的校验位不正确（GB 32100-2015 规定按加权模 31 计算，应为 G）"
-    ]
+    assert err.messages == ["统一社会信用代码的校验位不正确（GB 32100-2015 规定按加权模 31 计算，应为 G）"]
 
 
 @pytest.mark.parametrize("value", ["", "9144030071526726X", "9144030071526726XG0"])
@@ -355,9 +337,7 @@ def test_every_generated_valid_credit_code_is_accepted(value):
 
 @PROPERTY_SETTINGS
 @given(valid_credit_codes(), st.integers(0, 17), st.data())
-def test_any_single_character_substitution_in_a_credit_code_is_rejected(
-    value, pos, data
-):
+def test_any_single_character_substitution_in_a_credit_code_is_rejected(value, pos, data):
     # Substitute only with characters still legal at that position, so the
     # check character is the only thing that can catch it.
     if pos == 0:
@@ -499,9 +479,7 @@ def test_validator_classes_wrap_the_functions(validator, good, bad, code):
     assert err.code == code
 
 
-@pytest.mark.parametrize(
-    "validator", [ResidentIdValidator, CreditCodeValidator, MobileValidator]
-)
+@pytest.mark.parametrize("validator", [ResidentIdValidator, CreditCodeValidator, MobileValidator])
 def test_validator_classes_serialise_into_migrations(validator):
     path, args, kwargs = validator().deconstruct()
     assert path == f"lib.identifiers.{validator.__name__}"

@@ -28,6 +28,8 @@ def test_the_audit_page_shows_a_capped_total(world, client_for, monkeypatch):
 
     monkeypatch.setattr(CappedPaginator, "cap", 60)
     for n in range(70):
-        audit_record(action="create", actor=world.admin, obj=world.city_tcm, organization=world.city_tcm, reason=f"#{n}")
+        audit_record(
+            action="create", actor=world.admin, obj=world.city_tcm, organization=world.city_tcm, reason=f"#{n}"
+        )
     page = client_for("yang").get("/audit/").content.decode()
     assert "共 60+ 条" in page

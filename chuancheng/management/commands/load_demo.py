@@ -6,9 +6,12 @@ from chuancheng.demo import DEMO_PASSWORD, DEMO_ROLES, load_demo
 class Command(BaseCommand):
     help = "载入演示数据（可重复运行；生产环境拒绝运行）"
 
+    def add_arguments(self, parser):
+        parser.add_argument("--techniques", type=int, default=320, help="演示技术申报的数量")
+
     def handle(self, *args, **options):
         try:
-            load_demo()
+            load_demo(techniques=options["techniques"])
         except RuntimeError as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(self.style.SUCCESS(f"演示数据已就绪。演示账号（密码均为 {DEMO_PASSWORD}）："))

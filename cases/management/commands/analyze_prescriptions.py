@@ -1,0 +1,187 @@
+"""`python manage.py analyze_prescriptions FILE --min-support S --min-confidence C [--max-len K]
+[--no-normalize] --format json` (issue 6 §5, CAS-3): frequent herb sets and association rules of the
+prescriptions in a file, printed as JSON.
+
+FILE is a CSV with a `herbs` column (UTF-8, with or without BOM) or a case spreadsheet (.xlsx) with a
+方剂组成 column, one prescription per row, e.g. `酸枣仁90g;川芎7g;知母14g`. Herb names are normalized
+to standard names unless --no-normalize. A row that cannot be read stops the command with its row
+number and the rule it breaks; nothing is printed to stdout then.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from lib.herbs import HerbParseError, parse_prescription
+from lib.mining import MiningError, association_rules, frequent_itemsets, validate_max_len, validate_threshold
+
+CSV_COLUMN = "herbs"
+SPREADSHEET_COLUMN = "方剂组成"
+SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm"}
+UNKNOWN_SHOWN = 20
+
+
+def _fraction(label: str):
+    def parse(text: str) -> float:
+        try:
+            return float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"{label}必须是 0 到 1 之间的数（如 0.1 表示 10%），收到「{text}」"
+            ) from None
+
+    return parse
+
+
+def _integer(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"最大药味数必须是不小于 1 的整数，收到「{text}」") from None
+
+
+class Command(BaseCommand):
+    help = "挖掘处方中的频繁药物组合与关联规则，以 JSON 输出（CSV 的 herbs 列，或病案表格的 方剂组成 列）"
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", help="CSV（herbs 列）或 .xlsx 病案表格（方剂组成 列）")
+        parser.add_argument("--min-support", type=_fraction("最小支持度"), required=True, help="0 < S ≤ 1，如 0.1")
+        parser.add_argument("--min-confidence", type=_fraction("最小置信度"), required=True, help="0 < C ≤ 1，如 0.8")
+        parser.add_argument("--max-len", type=_integer, default=None, help="频繁项集最多包含的药味数")
+        parser.add_argument("--no-normalize", action="store_true", help="按原样使用药名，不归一到标准药名")
+        parser.add_argument("--format", choices=["json"], default="json")
+
+    def handle(self, *args, **options):
+        try:
+            min_support = validate_threshold(options["min_support"], label="最小支持度")
+            min_confidence = validate_threshold(options["min_confidence"], label="最小置信度")
+            max_len = validate_max_len(options["max_len"])
+        except MiningError as error:
+            raise CommandError(error.message) from None
+        normalize = not options["no_normalize"]
+
+        transactions, unknown = read_prescriptions(Path(options["file"]), normalize=normalize)
+        try:
+            itemsets = frequent_itemsets(transactions, min_support, max_len=max_len)
+            rules = association_rules(itemsets, len(transactions), min_confidence)
+        except MiningError as error:
+            raise CommandError(error.message) from None
+
+        if unknown:
+            shown = "、".join(sorted(unknown)[:UNKNOWN_SHOWN]) + ("等" if len(unknown) > UNKNOWN_SHOWN else "")
+            self.stderr.write(
+                f"提示：{len(unknown)} 个药名不在药材表中，已按原名分析：{shown}", style_func=self.style.WARNING
+            )
+        result = {
+            "transactions": len(transactions),
+            "itemsets": [{"items": list(s.items), "count": s.count, "support": s.support} for s in itemsets],
+            "rules": [
+                {
+                    "antecedent": list(r.antecedent),
+                    "consequent": list(r.consequent),
+                    "support": r.support,
+                    "confidence": r.confidence,
+                    "lift": r.lift,
+                }
+                for r in rules
+            ],
+        }
+        self.stdout.write(json.dumps(result, ensure_ascii=False))
+
+
+def read_prescriptions(path: Path, *, normalize: bool) -> tuple[list[list[str]], set[str]]:
+    """The herbs of each prescription in the file (standard names when `normalize`), and the names
+    that are not in the herb tables. Blank rows are skipped; any other unreadable row is an error."""
+    if not path.is_file():
+        raise CommandError(f"找不到文件：{path}")
+    if path.suffix.lower() in SPREADSHEET_SUFFIXES:
+        column, rows = SPREADSHEET_COLUMN, _spreadsheet_rows(path)
+    else:
+        column, rows = CSV_COLUMN, _csv_rows(path)
+    transactions: list[list[str]] = []
+    unknown: set[str] = set()
+    for number, text in rows:
+        if not text.strip():
+            raise CommandError(f"第 {number} 行「{column}」列：处方为空，没有可识别的药味")
+        try:
+            doses = parse_prescription(text, normalize=normalize)
+        except HerbParseError as error:
+            raise CommandError(f"第 {number} 行「{column}」列：{error.message}") from None
+        if normalize:
+            unknown.update(d.name for d in doses if not d.herb.known)
+        transactions.append(list(dict.fromkeys(d.herb_name for d in doses)))
+    if not transactions:
+        raise CommandError(f"文件中没有处方：「{column}」列下没有任何数据行")
+    return transactions, unknown
+
+
+def _csv_rows(path: Path):
+    """(row number as a spreadsheet shows it, herbs text) for each non-blank row of the CSV."""
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as f:
+            reader = csv.reader(f)
+            header = next(reader, None)
+            if header is None:
+                raise CommandError("文件是空的：第 1 行应为表头，含「herbs」列")
+            names = [h.strip() for h in header]
+            index = _column_index(names, CSV_COLUMN, aliases=(SPREADSHEET_COLUMN,))
+            for number, row in enumerate(reader, start=2):
+                if not any(cell.strip() for cell in row):
+                    continue
+                yield number, row[index] if index < len(row) else ""
+    except UnicodeDecodeError:
+        raise CommandError(
+            "文件不是 UTF-8 编码（可能是 GBK）：请在 Excel 中「另存为 → CSV UTF-8（逗号分隔）」后重试"
+        ) from None
+    except csv.Error as error:
+        raise CommandError(f"CSV 格式有误：{error}") from None
+
+
+def _spreadsheet_rows(path: Path):
+    from python_calamine import CalamineError, CalamineWorkbook
+
+    with open(path, "rb") as f:
+        if f.read(4) != b"PK\x03\x04":
+            raise CommandError("文件不是 .xlsx 格式（可能是把 .xls 或其他文件改了扩展名），请在 Excel 中另存为 .xlsx")
+    try:
+        workbook = CalamineWorkbook.from_path(str(path))
+        sheets = [
+            workbook.get_sheet_by_index(i).to_python(skip_empty_area=False) for i in range(len(workbook.sheet_names))
+        ]
+    except (CalamineError, OSError, ValueError) as error:
+        raise CommandError(f"无法读取表格文件：{error}") from None
+    # The first sheet whose header row has the column; case spreadsheets keep it on the first.
+    for rows in sheets:
+        header_at = next((i for i, row in enumerate(rows) if any(_cell(c) for c in row)), None)
+        if header_at is None:
+            continue
+        names = [_cell(c) for c in rows[header_at]]
+        if SPREADSHEET_COLUMN in names or CSV_COLUMN in names:
+            index = _column_index(names, SPREADSHEET_COLUMN, aliases=(CSV_COLUMN,))
+            for number, row in enumerate(rows[header_at + 1 :], start=header_at + 2):
+                if not any(_cell(c) for c in row):
+                    continue
+                yield number, _cell(row[index]) if index < len(row) else ""
+            return
+    raise CommandError(f"表格中没有「{SPREADSHEET_COLUMN}」列：表头应在第一个非空行")
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _column_index(names: list[str], column: str, *, aliases: tuple[str, ...] = ()) -> int:
+    for name in (column, *aliases):
+        if name in names:
+            return names.index(name)
+    shown = "、".join(n for n in names if n) or "（无）"
+    raise CommandError(f"缺少「{column}」列（现有列：{shown}）")

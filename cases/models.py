@@ -1,0 +1,217 @@
+"""Case records of masters and apprentices and the analyses of their prescriptions (CAS-1..3).
+
+A patient is never stored by name: `patient_key` is a keyed hash (lib.fieldcrypt.keyed_hash) of
+the name and birth information, so the same patient keeps the same pseudonym across imports while
+nobody without the key can go back from the pseudonym to the person.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class CaseRecord(models.Model):
+    class Kind(models.TextChoices):
+        RETROSPECTIVE = "retrospective", _("回顾性")
+        PROSPECTIVE = "prospective", _("前瞻性")
+
+    class Sex(models.TextChoices):
+        UNKNOWN = "", _("未注明")
+        MALE = "male", _("男")
+        FEMALE = "female", _("女")
+
+    # The master or apprentice whose case it is.
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="case_records", verbose_name=_("医师")
+    )
+    organization = models.ForeignKey(
+        "accounts.Organization", models.PROTECT, related_name="+", verbose_name=_("所在单位")
+    )
+    kind = models.CharField(_("类型"), max_length=14, choices=Kind.choices, default=Kind.RETROSPECTIVE)
+    patient_key = models.CharField(max_length=64, editable=False)
+    sex = models.CharField(_("性别"), max_length=6, choices=Sex.choices, blank=True)
+    age_band = models.CharField(_("年龄段"), max_length=12, blank=True)
+    county = models.ForeignKey(
+        "accounts.Region", models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("患者所在县")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("录入人")
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("病案")
+        verbose_name_plural = _("病案")
+        ordering = ["-created_at", "-pk"]
+        constraints = [models.UniqueConstraint(fields=["owner", "patient_key"], name="case_unique_patient")]
+        indexes = [
+            models.Index(fields=["organization", "-created_at"]),
+            models.Index(fields=["owner", "-created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pseudonym}（{self.get_sex_display()}，{self.age_band or '年龄未注明'}）"
+
+    @property
+    def pseudonym(self) -> str:
+        return pseudonym_of(self.patient_key)
+
+    # --- scope (accounts.permissions) ---
+    @classmethod
+    def scope_q(cls, *, regions, organization_ids) -> Q:
+        q = Q(pk__in=[])
+        for region in regions:
+            q |= Q(organization__region__prefix__startswith=region.prefix)
+        if organization_ids:
+            q |= Q(organization_id__in=organization_ids)
+        return q
+
+    @classmethod
+    def owner_q(cls, user) -> Q:
+        return Q(owner_id=user.pk) | Q(created_by_id=user.pk)
+
+    def audit_organization(self):
+        return self.organization
+
+
+def pseudonym_of(patient_key: str) -> str:
+    return f"患者-{patient_key[:8].upper()}" if patient_key else "患者"
+
+
+class Visit(models.Model):
+    class Efficacy(models.TextChoices):
+        NONE = "", _("未评定")
+        CURED = "cured", _("痊愈")
+        MARKED = "marked", _("显效")
+        EFFECTIVE = "effective", _("有效")
+        INEFFECTIVE = "ineffective", _("无效")
+
+    case = models.ForeignKey(CaseRecord, models.CASCADE, related_name="visits")
+    number = models.PositiveIntegerField(_("诊次"), default=1)
+    date = models.DateField(_("就诊日期"), null=True, blank=True)
+    chief_complaint = models.TextField(_("主诉"), blank=True)
+    symptoms = models.TextField(_("四诊信息"), blank=True)
+    tongue = models.CharField(_("舌象"), max_length=200, blank=True)
+    pulse = models.CharField(_("脉象"), max_length=200, blank=True)
+    tcm_disease = models.CharField(_("中医疾病"), max_length=100, blank=True)
+    tcm_disease_term = models.ForeignKey(
+        "techniques.Term", models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("中医疾病（规范）")
+    )
+    syndrome = models.CharField(_("证候"), max_length=100, blank=True)
+    syndrome_term = models.ForeignKey(
+        "techniques.Term", models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("证候（规范）")
+    )
+    # Disease or syndrome written outside the reference lists: kept as written, for a curator.
+    flagged = models.BooleanField(_("待规范"), default=False)
+    western_diagnosis = models.CharField(_("西医疾病"), max_length=200, blank=True)
+    treatment_principle = models.CharField(_("治则治法"), max_length=300, blank=True)
+    outcome = models.TextField(_("转归"), blank=True)
+    efficacy = models.CharField(_("疗效"), max_length=12, choices=Efficacy.choices, blank=True)
+    # Columns of an imported sheet that have no field here, scrubbed like every free text.
+    notes = models.JSONField(_("其他信息"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("诊次")
+        verbose_name_plural = _("诊次")
+        ordering = ["case", "number"]
+        indexes = [
+            models.Index(fields=["case", "number"]),
+            models.Index(fields=["tcm_disease"]),
+            models.Index(fields=["syndrome"]),
+            models.Index(fields=["date"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"第 {self.number} 诊"
+
+
+class Prescription(models.Model):
+    visit = models.ForeignKey(Visit, models.CASCADE, related_name="prescriptions")
+    formula_name = models.CharField(_("方剂名称"), max_length=100, blank=True)
+    composition = models.TextField(_("方剂组成"))
+
+    class Meta:
+        verbose_name = _("处方")
+        verbose_name_plural = _("处方")
+        ordering = ["visit", "pk"]
+
+    def __str__(self) -> str:
+        return self.formula_name or self.composition[:30]
+
+
+class PrescriptionItem(models.Model):
+    prescription = models.ForeignKey(Prescription, models.CASCADE, related_name="items")
+    herb = models.CharField(_("药名"), max_length=64)  # the standard name when known
+    original_name = models.CharField(_("原始药名"), max_length=64)
+    processing = models.CharField(_("炮制"), max_length=16, blank=True)
+    amount = models.FloatField(_("剂量"), null=True, blank=True)
+    unit = models.CharField(_("单位"), max_length=8, blank=True)
+    grams = models.FloatField(_("克数"), null=True, blank=True)
+    factor = models.FloatField(_("换算系数"), null=True, blank=True)
+    note = models.CharField(_("煎服法"), max_length=20, blank=True)
+    known = models.BooleanField(_("已识别"), default=True)
+
+    class Meta:
+        verbose_name = _("药味")
+        verbose_name_plural = _("药味")
+        ordering = ["prescription", "pk"]
+        indexes = [models.Index(fields=["herb"])]
+
+    def __str__(self) -> str:
+        return self.herb
+
+
+class Analysis(models.Model):
+    """A saved mining run: its data selection and parameters, so it can be re-run and cited, and
+    the summary of what it found."""
+
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("分析人"))
+    organization = models.ForeignKey(
+        "accounts.Organization", models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("单位")
+    )
+    # The selection: whose cases, which disease and syndrome, which period.
+    subject = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("医师")
+    )
+    disease = models.CharField(_("中医疾病"), max_length=100, blank=True)
+    syndrome = models.CharField(_("证候"), max_length=100, blank=True)
+    date_from = models.DateField(_("起始日期"), null=True, blank=True)
+    date_to = models.DateField(_("截止日期"), null=True, blank=True)
+    min_support = models.FloatField(_("最小支持度"), default=0.1)
+    min_confidence = models.FloatField(_("最小置信度"), default=0.8)
+    max_len = models.PositiveSmallIntegerField(_("最多药味数"), default=4)
+    transactions = models.PositiveIntegerField(_("处方数"), default=0)
+    results = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("处方挖掘分析")
+        verbose_name_plural = _("处方挖掘分析")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["created_by", "-created_at"]),
+            models.Index(fields=["subject", "-created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"处方挖掘分析 #{self.pk}"
+
+    @classmethod
+    def scope_q(cls, *, regions, organization_ids) -> Q:
+        q = Q(pk__in=[])
+        for region in regions:
+            q |= Q(organization__region__prefix__startswith=region.prefix)
+        if organization_ids:
+            q |= Q(organization_id__in=organization_ids)
+        return q
+
+    @classmethod
+    def owner_q(cls, user) -> Q:
+        return Q(created_by_id=user.pk) | Q(subject_id=user.pk)
+
+    def audit_organization(self):
+        return self.organization

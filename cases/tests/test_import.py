@@ -1,0 +1,156 @@
+"""Importing a master's cases from a case-mining spreadsheet: pseudonyms, scrubbing, all or nothing."""
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+
+from cases.importing import SCRUBBED, cases_import, scrub
+from cases.models import CaseRecord, Prescription, PrescriptionItem, Visit
+from cases.tests.sheets import HEADER, row, sheet
+from jobs.models import Job
+from workflow.models import AuditEntry
+
+ID_NUMBER = "140802198001011234"
+PHONE = "13903591234"
+
+
+def _dump_tables() -> str:
+    """Every row of the case tables and the audit log, as the database holds them."""
+    tables = ["cases_caserecord", "cases_visit", "cases_prescription", "cases_prescriptionitem", "cases_analysis"]
+    tables.append(AuditEntry._meta.db_table)
+    text = []
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")
+            text.extend(repr(r) for r in cursor.fetchall())
+    return "\n".join(text)
+
+
+def test_import_round_trip_keeps_pseudonyms_stable_and_no_names(world):
+    data = sheet(
+        [
+            row(symptoms=f"王秀英自述失眠，电话{PHONE}，身份证{ID_NUMBER}，2024年3月15日起病"),
+            row(composition="酸枣仁30g;川芎6g;知母10g;炙甘草6g", tongue="舌淡红"),
+            row(name="赵建国", sex="男", age="67岁", composition="黄芪30g;当归10g;生地15g"),
+        ]
+    )
+    result = cases_import(actor=world.zhang, owner=world.zhang, data=data)
+    assert result.ok, result.errors
+    assert result.cases_created == 2 and result.visits_created == 3
+    wang = CaseRecord.objects.get(owner=world.zhang, sex="female")
+    assert wang.visits.count() == 2 and wang.age_band == "50–59岁"
+    assert wang.organization == world.city_tcm
+    # The same patient imported again lands on the same case with the same pseudonym.
+    again = cases_import(actor=world.zhang, owner=world.zhang, data=sheet([row()]))
+    assert again.ok and again.cases_created == 0
+    wang.refresh_from_db()
+    assert wang.visits.count() == 3 and list(wang.visits.values_list("number", flat=True)) == [1, 2, 3]
+    # Herbs normalized: 生地 → 地黄 with its original name kept.
+    item = PrescriptionItem.objects.get(original_name="生地")
+    assert item.herb == "地黄" and item.known and item.grams == 15
+    symptoms = Visit.objects.filter(case=wang).order_by("number").first().symptoms
+    assert SCRUBBED in symptoms and "失眠" in symptoms
+    dump = _dump_tables()
+    for secret in ("王秀英", "赵建国", ID_NUMBER, PHONE, "2024年3月15日"):
+        assert secret not in dump
+
+
+def test_the_same_name_with_another_birth_date_is_another_patient(world):
+    header = [*HEADER, "出生日期"]
+    data = sheet([[*row(), "1970-01-01"], [*row(), "1980-05-06"]], header=header)
+    assert cases_import(actor=world.zhang, owner=world.zhang, data=data).cases_created == 2
+
+
+def test_extra_columns_are_kept_as_scrubbed_notes(world):
+    data = sheet([[*row(), f"随访电话 {PHONE}"]], header=[*HEADER, "随访"])
+    cases_import(actor=world.zhang, owner=world.zhang, data=data)
+    assert Visit.objects.get().notes == {"随访": f"随访电话 {SCRUBBED}"}
+
+
+def test_bad_rows_are_refused_with_row_column_and_rule_and_nothing_written(world):
+    data = sheet(
+        [
+            row(),
+            row(sex="未知人"),
+            row(age="一百五"),
+            row(composition=""),
+            row(composition="川芎g"),
+            row(name=""),
+        ]
+    )
+    result = cases_import(actor=world.zhang, owner=world.zhang, data=data)
+    assert not result.ok
+    found = {(e.row, e.column) for e in result.errors}
+    assert found == {(3, "性别"), (4, "年龄"), (5, "方剂组成"), (6, "方剂组成"), (7, "患者姓名")}
+    assert all(e.rule for e in result.errors)
+    assert "未写入任何数据" in result.summary
+    assert not CaseRecord.objects.exists() and not Visit.objects.exists() and not Prescription.objects.exists()
+
+
+def test_a_file_that_is_not_xlsx_is_refused(world):
+    from lib.errors import ApplicationError
+
+    with pytest.raises(ApplicationError, match="不是 .xlsx"):
+        cases_import(actor=world.zhang, owner=world.zhang, data=b"\xd0\xcf\x11\xe0 old xls")
+
+
+def test_a_missing_column_is_named(world):
+    result = cases_import(actor=world.zhang, owner=world.zhang, data=sheet([["王秀英"]], header=["患者姓名"]))
+    assert not result.ok and result.errors[0].column == "方剂组成"
+
+
+def test_it_refuses_to_import_for_someone_without_a_doctor_role(world):
+    from lib.errors import ApplicationError
+
+    with pytest.raises(ApplicationError, match="传承人或师承人"):
+        cases_import(actor=world.sun, owner=world.sun, data=sheet([row()]))
+
+
+def test_scrub_removes_ids_phones_and_dates():
+    text = f"患者李四，{ID_NUMBER}，手机 {PHONE}，0359-2345678，2023-05-06 复诊，5月6日再诊"
+    scrubbed = scrub(text, names=("李四",))
+    for secret in ("李四", ID_NUMBER, PHONE, "2345678", "2023-05-06", "5月6日"):
+        assert secret not in scrubbed
+    assert scrub("酸枣仁30g") == "酸枣仁30g"
+
+
+def test_the_command_imports_for_a_master(world, tmp_path):
+    path = tmp_path / "cases.xlsx"
+    path.write_bytes(sheet([row(), row(name="赵建国")]))
+    call_command("import_cases", str(path), "--master", str(world.zhang.pk))
+    assert CaseRecord.objects.filter(owner=world.zhang).count() == 2
+
+
+def test_the_command_reports_bad_rows(world, tmp_path):
+    path = tmp_path / "cases.xlsx"
+    path.write_bytes(sheet([row(sex="X")]))
+    with pytest.raises(CommandError, match="导入失败"):
+        call_command("import_cases", str(path), "--master", str(world.zhang.pk))
+    assert not CaseRecord.objects.exists()
+
+
+def test_zhang_uploads_a_sheet_and_the_raw_file_is_not_kept(world, client_for):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    upload = SimpleUploadedFile("cases.xlsx", sheet([row()]))
+    response = client_for("zhang").post("/cases/import/", {"file": upload, "kind": "retrospective"})
+    job = Job.objects.get(owner=world.zhang)
+    assert response.status_code == 302 and response["Location"] == f"/jobs/{job.pk}/"
+    assert job.status == Job.Status.SUCCEEDED, job.message
+    assert not job.input_file
+    assert CaseRecord.objects.filter(owner=world.zhang).count() == 1
+
+
+def test_a_failed_upload_shows_errors_by_row_on_the_progress_page(world, client_for):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    c = client_for("zhang")
+    c.post("/cases/import/", {"file": SimpleUploadedFile("c.xlsx", sheet([row(sex="X")])), "kind": "retrospective"})
+    job = Job.objects.get(owner=world.zhang)
+    assert job.status == Job.Status.FAILED and not job.input_file
+    page = c.get(f"/jobs/{job.pk}/").content.decode()
+    assert "第 2 行" in page and "性别" in page
+
+
+def test_office_staff_may_not_import_cases(world, client_for):
+    assert client_for("sun").get("/cases/import/").status_code == 403

@@ -1,0 +1,27 @@
+from django.contrib import admin
+
+from masters.models import Master, MasterExemption
+
+
+class MasterExemptionInline(admin.TabularInline):
+    model = MasterExemption
+    extra = 0
+    # Decisions are recorded through the service, with their audit row; shown here, not edited.
+    readonly_fields = ["granted", "reason", "decided_by", "decided_at"]
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Master)
+class MasterAdmin(admin.ModelAdmin):
+    list_display = ["name", "tier", "title", "organization", "region", "status", "certificate_number"]
+    list_filter = ["status", "track", "tier", "title"]
+    search_fields = ["name", "name_pinyin", "name_initials", "specialty", "certificate_number"]
+    list_select_related = ["organization", "region"]
+    autocomplete_fields = ["user", "organization", "region"]
+    filter_horizontal = ["techniques"]
+    # State and certificate change only through workflow.transition() (masters.services).
+    readonly_fields = ["status", "certificate_number", "certified_at", "submitted_at", "name_pinyin", "name_initials"]
+    inlines = [MasterExemptionInline]

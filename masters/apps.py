@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class MastersConfig(AppConfig):
+    name = "masters"
+    verbose_name = "传承人"

@@ -1,0 +1,71 @@
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from masters.models import Master, Tier
+from masters.tests.factories import applicant, application_for, certified
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def directory(world):
+    zhang = certified(world, applicant(world, "张德润"), specialty="针灸治疗中风")
+    li = certified(
+        world,
+        applicant(world, "李淑芬", code="140881"),
+        tier=Tier.MINGLAO_ZHONGYI,
+        specialty="小儿推拿",
+        region=world.yongji_tcm.region,
+    )
+    draft = application_for(world, applicant(world, "张未审"))
+    return zhang, li, draft
+
+
+def _names(response):
+    return [m.name for m in response.context["page"]]
+
+
+@pytest.mark.parametrize("query", ["张", "zhang", "zdr", "z", "ZDR", "zhangde"])
+def test_the_directory_finds_zhang_derun_by_name_pinyin_or_initials(client, directory, query):
+    response = client.get(reverse("masters:directory"), {"q": query})
+    assert response.status_code == 200
+    assert _names(response) == ["张德润"]
+
+
+def test_the_directory_shows_certified_masters_only(client, directory):
+    assert sorted(_names(client.get(reverse("masters:directory")))) == ["张德润", "李淑芬"]
+
+
+def test_the_directory_filters_by_specialty_tier_and_region(client, directory):
+    url = reverse("masters:directory")
+    assert _names(client.get(url, {"specialty": "推拿"})) == ["李淑芬"]
+    assert _names(client.get(url, {"tier": Tier.MINGLAO_ZHONGYI})) == ["李淑芬"]
+    assert _names(client.get(url, {"region": "140881"})) == ["李淑芬"]
+    # A city's code finds the masters of all its counties.
+    assert sorted(_names(client.get(url, {"region": "140800"}))) == ["张德润", "李淑芬"]
+    assert _names(client.get(url, {"region": "999999"})) == []
+
+
+def test_the_profile_shows_tier_title_and_techniques(client, directory):
+    zhang = directory[0]
+    response = client.get(reverse("masters:profile", args=[zhang.pk]))
+    body = response.content.decode()
+    for text in ("张德润", "知名专家", "主任医师", "针灸治疗中风", "运城市中医医院", zhang.certificate_number):
+        assert text in body
+
+
+def test_an_uncertified_application_has_no_public_profile(client, directory):
+    assert client.get(reverse("masters:profile", args=[directory[2].pk])).status_code == 404
+
+
+def test_the_directory_page_costs_the_same_queries_however_many_masters(
+    client, world, directory, django_assert_max_num_queries
+):
+    for n in range(5):
+        certified(world, applicant(world, f"王{n}号"), birth_date=datetime.date(1960, 1, 1))
+    assert Master.objects.filter(status="certified").count() == 7
+    with django_assert_max_num_queries(4):
+        response = client.get(reverse("masters:directory"), {"q": "w", "region": "140800"})
+    assert len(response.context["page"]) == 5

@@ -1,0 +1,221 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+
+from accounts.permissions import authorize, can, scope
+from lib.errors import ApplicationError
+from masters import selectors, services
+from masters.forms import AdvanceForm, ExemptionForm, MasterApplicationForm
+from masters.models import Master, Tier, tier_choices_by_track
+from masters.rules import check_master_eligibility, current_exemption
+from workflow.models import AuditEntry
+from workflow.services import allowed_transitions, state_label
+
+LIST_RELATED = ("organization", "region")
+# What the buttons say: the act, not the state it leads to.
+ACTION_LABELS = {
+    ("submitted", "reviewed"): _("审核通过"),
+    ("reviewed", "selected"): _("确定入选"),
+    ("selected", "certified"): _("认证并颁发证书"),
+    ("submitted", "returned"): _("退回修改"),
+    ("reviewed", "returned"): _("退回修改"),
+    ("submitted", "rejected"): _("不予通过"),
+    ("reviewed", "rejected"): _("不予通过"),
+    ("selected", "rejected"): _("不予认证"),
+}
+
+
+def _moves(status: str, pairs) -> list[tuple[str, str]]:
+    return [(to, ACTION_LABELS.get((status, to), label)) for to, label in pairs if to != Master.Status.SUBMITTED]
+
+
+# --- the public directory ------------------------------------------------------------------------
+
+
+def directory(request):
+    certified = Master.objects.filter(status=Master.Status.CERTIFIED)
+    results = (
+        selectors.search_masters(certified, request.GET).select_related(*LIST_RELATED).order_by("name_pinyin", "pk")
+    )
+    page = Paginator(results, 20).get_page(request.GET.get("page"))
+    return render(request, "masters/directory.html", {"page": page, "tier_groups": tier_choices_by_track()})
+
+
+def profile(request, pk: int):
+    master = get_object_or_404(
+        Master.objects.select_related(*LIST_RELATED).prefetch_related("techniques"),
+        pk=pk,
+        status=Master.Status.CERTIFIED,
+    )
+    techniques = [t for t in master.techniques.all() if t.is_public]
+    return render(request, "masters/profile.html", {"master": master, "techniques": techniques})
+
+
+# --- applications --------------------------------------------------------------------------------
+
+
+def _save(request, form, master=None):
+    fields = form.service_fields()
+    techniques = fields.pop("techniques")
+    if master is None:
+        return services.master_application_create(actor=request.user, techniques=techniques, **fields)
+    return services.master_application_update(master=master, actor=request.user, techniques=techniques, **fields)
+
+
+def _form_page(request, form, master=None):
+    if request.method == "POST" and form.is_valid():
+        try:
+            master = _save(request, form, master)
+        except ApplicationError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, "申请已保存为草稿，请核对申请条件后提交。")
+            return redirect("masters:application-detail", pk=master.pk)
+    return render(request, "masters/application_form.html", {"form": form, "master": master})
+
+
+@login_required
+def application_create(request):
+    form = MasterApplicationForm(request.POST or None, user=request.user)
+    return _form_page(request, form)
+
+
+@login_required
+def application_edit(request, pk: int):
+    master = get_object_or_404(Master, pk=pk)
+    authorize(request.user, "master.edit", master)
+    if master.status not in services.EDITABLE:
+        messages.error(request, f"申请处于「{master.get_status_display()}」状态，不能修改")
+        return redirect("masters:application-detail", pk=master.pk)
+    form = MasterApplicationForm(request.POST or None, instance=master, user=request.user)
+    return _form_page(request, form, master)
+
+
+@login_required
+def application_list(request):
+    """The person's own applications, and every one their units may see."""
+    visible = scope(request.user, "master.view", Master.objects.all())
+    status = request.GET.get("status") or ""
+    if status in Master.Status.values:
+        visible = visible.filter(status=status)
+    results = selectors.search_masters(visible, request.GET).select_related(*LIST_RELATED).order_by("-updated_at")
+    page = Paginator(results, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "masters/application_list.html",
+        {"page": page, "statuses": Master.Status.choices, "tiers": Tier.choices},
+    )
+
+
+@login_required
+def application_detail(request, pk: int):
+    master = get_object_or_404(
+        Master.objects.select_related(*LIST_RELATED, "user").prefetch_related("techniques"), pk=pk
+    )
+    authorize(request.user, "master.view", master)
+    history = (
+        AuditEntry.objects.filter(
+            content_type__app_label="masters", content_type__model="master", object_id=str(master.pk)
+        )
+        .select_related("actor")
+        .order_by("created_at")[:200]
+    )
+    editable = master.status in services.EDITABLE
+    context = {
+        "master": master,
+        "eligibility": check_master_eligibility(master, timezone.localdate()),
+        "exemption": current_exemption(master),
+        "exemptions": master.exemptions.select_related("decided_by"),
+        "moves": _moves(master.status, allowed_transitions(master, request.user)),
+        "can_edit": editable and can(request.user, "master.edit", master),
+        "can_submit": editable and can(request.user, "master.submit", master),
+        "can_exempt": master.status in (*services.EDITABLE, Master.Status.SUBMITTED)
+        and can(request.user, "master.exempt", master),
+        "history": history,
+    }
+    return render(request, "masters/application_detail.html", context)
+
+
+@login_required
+@require_POST
+def application_submit(request, pk: int):
+    master = get_object_or_404(Master, pk=pk)
+    try:
+        services.master_application_submit(master=master, actor=request.user)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "申请已提交，等待承办单位审核。")
+    return redirect("masters:application-detail", pk=master.pk)
+
+
+@login_required
+@require_POST
+def application_advance(request, pk: int):
+    master = get_object_or_404(Master, pk=pk)
+    form = AdvanceForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "；".join(e for errs in form.errors.values() for e in errs))
+        return redirect("masters:application-detail", pk=master.pk)
+    to = form.cleaned_data["to"]
+    stage = master.status
+    try:
+        services.master_application_advance(
+            master=master, actor=request.user, to=to, reason=form.cleaned_data["reason"]
+        )
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"状态已变更为「{state_label(Master, to)}」")
+    if request.POST.get("next") == "queue":
+        return redirect(f"{reverse('masters:review-queue')}?stage={stage}")
+    return redirect("masters:application-detail", pk=master.pk)
+
+
+@login_required
+@require_POST
+def exemption_decide(request, pk: int):
+    master = get_object_or_404(Master, pk=pk)
+    form = ExemptionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "豁免决定必须选择同意或不同意，并填写理由")
+        return redirect("masters:application-detail", pk=master.pk)
+    try:
+        services.master_exemption_decide(master=master, actor=request.user, **form.cleaned_data)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "豁免决定已记录。")
+    return redirect("masters:application-detail", pk=master.pk)
+
+
+@login_required
+def review_queue(request):
+    """One queue per stage the person works; the buttons come from the transition table."""
+    stages = [(status, act, label) for status, act, label in selectors.STAGES if can(request.user, act)]
+    if not stages:
+        authorize(request.user, "master.review")
+    wanted = request.GET.get("stage") or stages[0][0]
+    current = next((s for s in stages if s[0] == wanted), stages[0])
+    status, act, _label = current
+    rows = scope(request.user, act, Master.objects.filter(status=status))
+    rows = selectors.search_masters(rows, request.GET).select_related(*LIST_RELATED).order_by("submitted_at", "pk")
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    moves = _moves(
+        status,
+        [(to, state_label(Master, to)) for to, a in Master.TRANSITIONS[status].items() if can(request.user, a)],
+    )
+    return render(
+        request,
+        "masters/review_queue.html",
+        {"stages": stages, "current": current, "page": page, "moves": moves},
+    )

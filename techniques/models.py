@@ -1,0 +1,369 @@
+"""The city's inventory of folk TCM techniques (TEC-1..4, PRO-1, PRO-5).
+
+One `Technique` row is a declaration (申报) from the moment it is drafted and, once accepted, the
+technique's entry in the database: the workflow status says which. Classification axes are
+managed vocabularies (`Term`), so a renamed term keeps every record that uses it.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from lib import fieldcrypt
+
+
+class Vocabulary(models.TextChoices):
+    CATEGORY = "category", _("技术类别")
+    INHERITANCE = "inheritance", _("传承方式")
+    FEATURE = "feature", _("治法特色")
+    DISEASE = "disease", _("治疗病种")
+    SYNDROME = "syndrome", _("证候")
+
+
+class Term(models.Model):
+    """A term of a managed vocabulary. Renames bump `version` and leave a `TermRevision`; records
+    point at the term's id, so they follow the rename."""
+
+    class Basis(models.TextChoices):
+        NONE = "", _("—")
+        DRUG = "drug", _("以药物为主")
+        OPERATION = "operation", _("以操作为主")
+
+    vocabulary = models.CharField(_("词表"), max_length=12, choices=Vocabulary.choices)
+    name = models.CharField(_("名称"), max_length=64)
+    # For categories: whether techniques of this kind get an SOP or a preparation standard
+    # (003 §三(四).15).
+    basis = models.CharField(_("技术基础"), max_length=10, choices=Basis.choices, blank=True)
+    is_active = models.BooleanField(_("启用"), default=True)
+    version = models.PositiveIntegerField(_("版本"), default=1)
+    sort_order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("分类术语")
+        verbose_name_plural = _("分类术语")
+        ordering = ["vocabulary", "sort_order", "name"]
+        constraints = [models.UniqueConstraint(fields=["vocabulary", "name"], name="term_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TermRevision(models.Model):
+    term = models.ForeignKey(Term, models.CASCADE, related_name="revisions")
+    version = models.PositiveIntegerField()
+    old_name = models.CharField(max_length=64)
+    new_name = models.CharField(max_length=64)
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, related_name="+")
+    changed_at = models.DateTimeField(default=timezone.now)
+    reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["term", "-version"]
+
+    def __str__(self) -> str:
+        return f"{self.old_name} → {self.new_name}"
+
+
+class Technique(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("草稿")
+        SUBMITTED = "submitted", _("已提交")
+        RECEIVED = "received", _("已受理")
+        VERIFIED = "verified", _("已核实")
+        ACCEPTED = "accepted", _("已入库")
+        RETURNED = "returned", _("已退回")
+        PUBLISHED = "published", _("已公开")
+
+    class Channel(models.TextChoices):
+        ONLINE = "online", _("线上申报")
+        OFFLINE = "offline", _("线下代录")
+        IMPORT = "import", _("表格导入")
+
+    class Protection(models.TextChoices):
+        NONE = "none", _("未采取保护措施")
+        ICH = "ich", _("已列入非物质文化遗产名录")
+        PATENT = "patent", _("已申请或获得专利")
+        SECRET = "secret", _("作为商业秘密保护")
+        MULTIPLE = "multiple", _("多种保护方式")
+
+    class Grade(models.TextChoices):
+        NONE = "", _("未分级")
+        A = "A", _("甲级")
+        B = "B", _("乙级")
+        C = "C", _("丙级")
+
+    # Who moves a declaration on (003 §三(一).1: city, county, township and village levels).
+    TRANSITIONS = {
+        Status.DRAFT: {Status.SUBMITTED: "technique.submit"},
+        Status.SUBMITTED: {Status.RECEIVED: "technique.receive", Status.RETURNED: "technique.receive"},
+        Status.RECEIVED: {Status.VERIFIED: "technique.verify", Status.RETURNED: "technique.verify"},
+        Status.VERIFIED: {Status.ACCEPTED: "technique.accept", Status.RETURNED: "technique.accept"},
+        Status.RETURNED: {Status.SUBMITTED: "technique.submit"},
+        Status.ACCEPTED: {Status.PUBLISHED: "technique.publish"},
+        Status.PUBLISHED: {Status.ACCEPTED: "technique.publish"},
+    }
+
+    code = models.CharField(_("编号"), max_length=20, unique=True, blank=True, null=True)
+    name = models.CharField(_("技术名称"), max_length=100)
+    region = models.ForeignKey("accounts.Region", models.PROTECT, related_name="+", verbose_name=_("所在地区"))
+    category = models.ForeignKey(
+        Term,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("技术类别"),
+        limit_choices_to={"vocabulary": Vocabulary.CATEGORY},
+    )
+    inheritance = models.ForeignKey(
+        Term,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("传承方式"),
+        limit_choices_to={"vocabulary": Vocabulary.INHERITANCE},
+    )
+    features = models.ManyToManyField(Term, blank=True, related_name="+", verbose_name=_("治法特色"))
+    diseases = models.ManyToManyField(Term, blank=True, related_name="techniques_treating", verbose_name=_("治疗病种"))
+    syndromes = models.ManyToManyField(Term, blank=True, related_name="+", verbose_name=_("证候"))
+    # Indications not in the reference lists: kept, and flagged for a curator.
+    indications_free = models.CharField(_("其他适应证（自由填写）"), max_length=500, blank=True)
+    origin_history = models.TextField(_("源流与历史"), blank=True)
+    theory_features = models.TextField(_("理论与治疗特色"), blank=True)
+    operation_method = models.TextField(_("操作方法或制备工艺"), blank=True)
+    contraindications = models.TextField(_("禁忌与风险"), blank=True)
+    typical_cases = models.TextField(_("典型病例与疗效"), blank=True)
+    consent_publish = models.BooleanField(_("同意公开"), default=False)
+    consent_research = models.BooleanField(_("同意用于研究"), default=False)
+    protection = models.CharField(_("保护状态"), max_length=10, choices=Protection.choices, default=Protection.NONE)
+    grade = models.CharField(_("等级"), max_length=2, choices=Grade.choices, blank=True)
+    management_class = models.CharField(_("管理类别"), max_length=40, blank=True)
+
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    channel = models.CharField(_("申报渠道"), max_length=8, choices=Channel.choices, default=Channel.ONLINE)
+    # The offline channel: who typed it in, for which unit, and the scan of the paper form.
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="entered_techniques", verbose_name=_("录入人")
+    )
+    entered_org = models.ForeignKey(
+        "accounts.Organization", models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("录入单位")
+    )
+    scanned_original = models.FileField(_("纸质申报表扫描件"), upload_to="techniques/originals/%Y/%m/", blank=True)
+
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    # Pre-segmented words of the name, texts and indications plus pinyin, for full-text search
+    # (techniques/search.py keeps it and the engine's index in step).
+    search_text = models.TextField(blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("优势技术")
+        verbose_name_plural = _("优势技术")
+        ordering = ["-updated_at"]
+        indexes = [
+            models.Index(fields=["status", "region"]),
+            models.Index(fields=["category", "status"]),
+            models.Index(fields=["inheritance", "status"]),
+            models.Index(fields=["grade", "status"]),
+            models.Index(fields=["entered_by", "status"]),
+            models.Index(fields=["-updated_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    # --- scope (accounts.permissions) ---
+    @classmethod
+    def scope_q(cls, *, regions, organization_ids) -> Q:
+        q = Q(pk__in=[])
+        for region in regions:
+            q |= Q(region__prefix__startswith=region.prefix)
+        if organization_ids:
+            q |= Q(entered_org_id__in=organization_ids)
+        return q
+
+    @classmethod
+    def owner_q(cls, user) -> Q:
+        # A subquery, not a join through holders: a join would list a technique once per holder.
+        holder_of = TechniqueHolder.objects.filter(user_id=user.pk).values("technique_id")
+        return Q(entered_by_id=user.pk) | Q(pk__in=holder_of)
+
+    def audit_organization(self):
+        return self.entered_org
+
+    @property
+    def is_public(self) -> bool:
+        return self.status == self.Status.PUBLISHED
+
+
+class TechniqueHolder(models.Model):
+    """A holder (持有人) of a technique; one technique may have several."""
+
+    technique = models.ForeignKey(Technique, models.CASCADE, related_name="holders")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+")
+    name = models.CharField(_("姓名"), max_length=64)
+    id_number_encrypted = models.TextField(blank=True, editable=False)
+    id_number_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    phone = models.CharField(_("手机号码"), max_length=11, blank=True)
+    qualifications = models.CharField(_("资格与证书"), max_length=300, blank=True)
+    is_recognised_specialist = models.BooleanField(_("已认定为中医专长医师"), default=False)
+    is_primary = models.BooleanField(_("第一持有人"), default=True)
+
+    class Meta:
+        verbose_name = _("技术持有人")
+        verbose_name_plural = _("技术持有人")
+        ordering = ["-is_primary", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def id_number(self) -> str:
+        return fieldcrypt.decrypt(self.id_number_encrypted)
+
+    def set_id_number(self, value: str) -> None:
+        self.id_number_encrypted = fieldcrypt.encrypt(value)
+        self.id_number_hash = fieldcrypt.keyed_hash(value)
+
+
+class TechniqueFile(models.Model):
+    class Kind(models.TextChoices):
+        IMAGE = "image", _("图片")
+        VIDEO = "video", _("视频")
+        DOCUMENT = "document", _("文档")
+
+    technique = models.ForeignKey(Technique, models.CASCADE, related_name="files")
+    kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices)
+    file = models.FileField(_("文件"), upload_to="techniques/files/%Y/%m/")
+    title = models.CharField(_("说明"), max_length=100, blank=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.title or self.file.name
+
+
+class SimilarityFlag(models.Model):
+    """A possible duplicate found when a declaration was submitted; staff decide, nothing merges
+    by itself."""
+
+    class Reason(models.TextChoices):
+        SAME_HOLDER = "same_holder", _("同一持有人")
+        SIMILAR_NAME = "similar_name", _("名称相近")
+        SIMILAR_TEXT = "similar_text", _("内容相近")
+
+    technique = models.ForeignKey(Technique, models.CASCADE, related_name="similarity_flags")
+    similar_to = models.ForeignKey(Technique, models.CASCADE, related_name="+")
+    reason = models.CharField(max_length=16, choices=Reason.choices)
+    score = models.FloatField()
+    detail = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    resolved = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["technique", "similar_to", "reason"], name="similarity_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.technique} ≈ {self.similar_to}"
+
+
+class ProtectionRecord(models.Model):
+    """PRO-1: intangible-cultural-heritage listings, patents, trade secrets, holders' rights."""
+
+    class Kind(models.TextChoices):
+        ICH = "ich", _("非物质文化遗产名录")
+        PATENT = "patent", _("专利")
+        TRADE_SECRET = "trade_secret", _("商业秘密")
+        RIGHTS = "rights", _("持有人权益")
+
+    class Level(models.TextChoices):
+        NONE = "", _("—")
+        NATIONAL = "national", _("国家级")
+        PROVINCIAL = "provincial", _("省级")
+        CITY = "city", _("市级")
+        COUNTY = "county", _("县级")
+
+    technique = models.ForeignKey(Technique, models.CASCADE, related_name="protections")
+    kind = models.CharField(_("类型"), max_length=14, choices=Kind.choices)
+    level = models.CharField(_("级别"), max_length=10, choices=Level.choices, blank=True)
+    title = models.CharField(_("名称"), max_length=200)
+    number = models.CharField(_("编号"), max_length=64, blank=True)
+    granted_on = models.DateField(_("日期"), null=True, blank=True)
+    document = models.FileField(_("证明文件"), upload_to="techniques/protection/%Y/", blank=True)
+    note = models.TextField(_("说明"), blank=True)
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ConsentRecord(models.Model):
+    """What a holder agreed to, when, and on what paper: the consent flags on the technique are
+    the latest of these."""
+
+    class Kind(models.TextChoices):
+        PUBLISH = "publish", _("公开")
+        RESEARCH = "research", _("研究使用")
+
+    technique = models.ForeignKey(Technique, models.CASCADE, related_name="consents")
+    kind = models.CharField(_("事项"), max_length=10, choices=Kind.choices)
+    granted = models.BooleanField(_("同意"))
+    holder_name = models.CharField(_("持有人"), max_length=64)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+    document = models.FileField(_("签字文件"), upload_to="techniques/consent/%Y/", blank=True)
+
+    class Meta:
+        ordering = ["-recorded_at"]
+
+    def __str__(self) -> str:
+        return f"{self.holder_name} {self.get_kind_display()} {'同意' if self.granted else '不同意'}"
+
+
+class Procedure(models.Model):
+    """PRO-5: versioned standard operating procedures (operation-based techniques) or preparation
+    process and quality standard (drug-based ones)."""
+
+    class Kind(models.TextChoices):
+        SOP = "sop", _("标准作业程序")
+        PREPARATION = "preparation", _("制备工艺与质量标准")
+
+    technique = models.ForeignKey(Technique, models.CASCADE, related_name="procedures")
+    kind = models.CharField(_("类型"), max_length=12, choices=Kind.choices)
+    version = models.PositiveIntegerField(_("版本"))
+    title = models.CharField(_("标题"), max_length=200)
+    body = models.TextField(_("内容"))
+    quality_standard = models.TextField(_("质量标准"), blank=True)
+    document = models.FileField(_("附件"), upload_to="techniques/procedures/%Y/", blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["technique", "kind", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["technique", "kind", "version"], name="procedure_unique_version"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} v{self.version}"
+
+
+class ResearchProject(models.Model):
+    techniques = models.ManyToManyField(Technique, related_name="research_projects")
+    title = models.CharField(_("项目名称"), max_length=200)
+    organization = models.CharField(_("承担单位"), max_length=128)
+    leader = models.CharField(_("负责人"), max_length=64, blank=True)
+    funding_source = models.CharField(_("资助来源"), max_length=128, blank=True)
+    started_on = models.DateField(_("开始日期"), null=True, blank=True)
+    ended_on = models.DateField(_("结束日期"), null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.title

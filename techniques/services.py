@@ -1,0 +1,455 @@
+"""Writes for techniques: declarations, their workflow, vocabularies, protection and procedures."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+
+from django.db import transaction
+from django.db.models import Max, Q
+from django.utils import timezone
+
+from accounts.models import Organization, Region, User
+from accounts.permissions import authorize, can
+from lib.errors import ApplicationError
+from lib.identifiers import validate_mobile, validate_resident_id
+from techniques.models import (
+    ConsentRecord,
+    Procedure,
+    ProtectionRecord,
+    SimilarityFlag,
+    Technique,
+    TechniqueHolder,
+    Term,
+    TermRevision,
+    Vocabulary,
+)
+from workflow.models import AuditEntry
+from workflow.services import audit_record, transition
+
+Status = Technique.Status
+
+# What a declaration must have before it can be submitted, with the label the form shows.
+REQUIRED_FOR_SUBMIT = [
+    ("name", "技术名称"),
+    ("region", "所在地区"),
+    ("category", "技术类别"),
+    ("inheritance", "传承方式"),
+    ("theory_features", "理论与治疗特色"),
+    ("operation_method", "操作方法或制备工艺"),
+    ("indications", "适应证（治疗病种、证候或其他适应证）"),
+    ("holders", "技术持有人"),
+]
+# Everything that makes a declaration complete, for the completeness indicator.
+COMPLETENESS = REQUIRED_FOR_SUBMIT + [
+    ("origin_history", "源流与历史"),
+    ("contraindications", "禁忌与风险"),
+    ("typical_cases", "典型病例与疗效"),
+    ("features", "治法特色"),
+    ("files", "图片、视频或文档"),
+]
+
+
+@dataclass(frozen=True)
+class Completeness:
+    percent: int
+    missing: list[str]
+    missing_required: list[str]
+
+
+def _has(technique: Technique, key: str) -> bool:
+    if key == "indications":
+        return bool(technique.indications_free.strip()) or technique.diseases.exists() or technique.syndromes.exists()
+    if key in ("holders", "files", "features"):
+        return getattr(technique, key).exists()
+    value = getattr(technique, key if key not in ("region", "category", "inheritance") else f"{key}_id")
+    return bool(value.strip()) if isinstance(value, str) else value is not None
+
+
+def technique_completeness(technique: Technique) -> Completeness:
+    missing = [label for key, label in COMPLETENESS if not _has(technique, key)]
+    required = [label for key, label in REQUIRED_FOR_SUBMIT if label in missing]
+    percent = round(100 * (len(COMPLETENESS) - len(missing)) / len(COMPLETENESS))
+    return Completeness(percent=percent, missing=missing, missing_required=required)
+
+
+@dataclass
+class HolderData:
+    name: str
+    id_number: str = ""
+    phone: str = ""
+    qualifications: str = ""
+    is_recognised_specialist: bool = False
+    user: User | None = None
+
+
+def _check_offline_entry(actor: User, entered_org: Organization | None, region: Region | None) -> None:
+    if entered_org is None:
+        raise ApplicationError("线下代录必须选择录入单位", field="entered_org")
+    if not actor.is_superuser and not actor.memberships.filter(organization=entered_org, role="office_staff").exists():
+        raise ApplicationError(f"您不是「{entered_org.name}」的工作人员，不能以该单位名义录入", field="entered_org")
+    if region is not None and not entered_org.region.contains(region):
+        raise ApplicationError(
+            f"「{region.name}」不在「{entered_org.name}」的辖区内，请由所在地的工作人员录入", field="region"
+        )
+
+
+def _set_holders(technique: Technique, holders: list[HolderData]) -> None:
+    technique.holders.all().delete()
+    rows = []
+    for position, data in enumerate(holders):
+        if not data.name.strip():
+            continue
+        holder = TechniqueHolder(
+            technique=technique,
+            user=data.user,
+            name=data.name.strip(),
+            phone=validate_mobile(data.phone) if data.phone else "",
+            qualifications=data.qualifications,
+            is_recognised_specialist=data.is_recognised_specialist,
+            is_primary=position == 0,
+        )
+        if data.id_number:
+            holder.set_id_number(validate_resident_id(data.id_number))
+        rows.append(holder)
+    TechniqueHolder.objects.bulk_create(rows)
+
+
+def _set_terms(technique: Technique, *, diseases=None, syndromes=None, features=None) -> None:
+    if diseases is not None:
+        technique.diseases.set(diseases)
+    if syndromes is not None:
+        technique.syndromes.set(syndromes)
+    if features is not None:
+        technique.features.set(features)
+
+
+def resolve_terms(vocabulary: str, names: list[str]) -> tuple[list[Term], list[str]]:
+    """Known names → their terms; the rest come back as free text, to be kept and flagged."""
+    wanted = [n.strip() for n in names if n.strip()]
+    found = {t.name: t for t in Term.objects.filter(vocabulary=vocabulary, name__in=wanted, is_active=True)}
+    return [found[n] for n in wanted if n in found], [n for n in wanted if n not in found]
+
+
+def _reindex(technique: Technique) -> None:
+    from techniques.search import reindex
+
+    transaction.on_commit(lambda: reindex([technique.pk]))
+
+
+@transaction.atomic
+def technique_create(
+    *,
+    actor: User,
+    channel: str = Technique.Channel.ONLINE,
+    entered_org: Organization | None = None,
+    holders: list[HolderData] | None = None,
+    diseases: list[Term] | None = None,
+    syndromes: list[Term] | None = None,
+    features: list[Term] | None = None,
+    **fields,
+) -> Technique:
+    authorize(actor, "technique.create")
+    if channel != Technique.Channel.ONLINE:
+        _check_offline_entry(actor, entered_org, fields.get("region"))
+    technique = Technique(entered_by=actor, entered_org=entered_org, channel=channel, **fields)
+    technique.full_clean(exclude=["entered_by", "code"])
+    technique.save()
+    if holders is None and channel == Technique.Channel.ONLINE:
+        holders = [HolderData(name=actor.display_name, phone=actor.phone, user=actor)]
+    _set_holders(technique, holders or [])
+    _set_terms(technique, diseases=diseases, syndromes=syndromes, features=features)
+    audit_record(
+        action=AuditEntry.Action.CREATE,
+        actor=actor,
+        obj=technique,
+        to_state="草稿",
+        reason=technique.get_channel_display(),
+    )
+    _reindex(technique)
+    return technique
+
+
+@transaction.atomic
+def technique_update(
+    *,
+    technique: Technique,
+    actor: User,
+    holders: list[HolderData] | None = None,
+    diseases: list[Term] | None = None,
+    syndromes: list[Term] | None = None,
+    features: list[Term] | None = None,
+    **fields,
+) -> Technique:
+    technique = Technique.objects.select_for_update().get(pk=technique.pk)
+    authorize(actor, "technique.edit", technique)
+    if technique.status not in (Status.DRAFT, Status.RETURNED):
+        raise ApplicationError(f"申报处于「{technique.get_status_display()}」状态，不能修改")
+    if technique.channel != Technique.Channel.ONLINE and "region" in fields:
+        _check_offline_entry(actor, technique.entered_org, fields["region"])
+    for name, value in fields.items():
+        setattr(technique, name, value)
+    technique.full_clean(exclude=["entered_by", "code"])
+    technique.save()
+    if holders is not None:
+        _set_holders(technique, holders)
+    _set_terms(technique, diseases=diseases, syndromes=syndromes, features=features)
+    _reindex(technique)
+    return technique
+
+
+def technique_submit(*, technique: Technique, actor: User) -> Technique:
+    completeness = technique_completeness(technique)
+    if completeness.missing_required:
+        raise ApplicationError("提交前请填写：" + "、".join(completeness.missing_required))
+    if not technique.consent_publish and not technique.consent_research:
+        # Not an error: a holder may refuse both. But the choice must be explicit on the form.
+        pass
+
+    def stamp(locked: Technique) -> None:
+        locked.submitted_at = timezone.now()
+        locked.code = locked.code or f"YC{timezone.localdate():%Y}{locked.pk:06d}"
+        locked.save(update_fields=["submitted_at", "code"])
+        flag_similar(locked)
+
+    return transition(technique, Status.SUBMITTED, actor=actor, reason="提交申报", then=stamp)
+
+
+def technique_advance(*, technique: Technique, actor: User, to: str, reason: str = "") -> Technique:
+    """Receive, verify, accept, return or (un)publish: whatever the transition table allows."""
+    if to == Status.RETURNED and not reason.strip():
+        raise ApplicationError("退回必须填写原因，申报人将看到这些意见", field="reason")
+    if to == Status.PUBLISHED and not technique.consent_publish:
+        raise ApplicationError("持有人未同意公开，不能公开该技术")
+    return transition(technique, to, actor=actor, reason=reason)
+
+
+# --- duplicates -------------------------------------------------------------------------------
+
+NAME_SIMILARITY = 0.8
+TEXT_SIMILARITY = 0.9
+
+
+def flag_similar(technique: Technique) -> list[SimilarityFlag]:
+    """Flag declarations that look like this one: same holder (ID number or name in the same
+    county), a near-identical name, or a near-identical method text. Staff decide; nothing merges."""
+    others = Technique.objects.exclude(pk=technique.pk).exclude(status=Status.DRAFT)
+    flags: list[SimilarityFlag] = []
+    holder_hashes = [h for h in technique.holders.values_list("id_number_hash", flat=True) if h]
+    holder_names = list(technique.holders.values_list("name", flat=True))
+    county = technique.region.prefix[:6]
+    same_holder = others.filter(
+        Q(holders__id_number_hash__in=holder_hashes)
+        | Q(holders__name__in=holder_names, region__prefix__startswith=county)
+    ).distinct()[:20]
+    for other in same_holder:
+        flags.append(
+            SimilarityFlag(
+                technique=technique,
+                similar_to=other,
+                reason="same_holder",
+                score=1.0,
+                detail=f"持有人相同：{'、'.join(holder_names)}",
+            )
+        )
+    # Candidates for name/text similarity share a two-character piece of the name.
+    name = technique.name
+    pieces = {name[i : i + 2] for i in range(max(len(name) - 1, 1))}
+    candidates = Q(pk__in=[])
+    for piece in list(pieces)[:8]:
+        candidates |= Q(name__contains=piece)
+    for other in others.filter(candidates).only("pk", "name", "operation_method")[:300]:
+        ratio = SequenceMatcher(None, name, other.name).ratio()
+        if ratio >= NAME_SIMILARITY:
+            flags.append(
+                SimilarityFlag(
+                    technique=technique,
+                    similar_to=other,
+                    reason="similar_name",
+                    score=round(ratio, 3),
+                    detail=f"「{name}」与「{other.name}」",
+                )
+            )
+        if len(technique.operation_method) > 40 and len(other.operation_method) > 40:
+            text_ratio = SequenceMatcher(None, technique.operation_method, other.operation_method).ratio()
+            if text_ratio >= TEXT_SIMILARITY:
+                flags.append(
+                    SimilarityFlag(
+                        technique=technique,
+                        similar_to=other,
+                        reason="similar_text",
+                        score=round(text_ratio, 3),
+                        detail="操作方法或制备工艺几乎相同",
+                    )
+                )
+    SimilarityFlag.objects.bulk_create(flags, ignore_conflicts=True)
+    return flags
+
+
+# --- vocabularies ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def term_create(*, actor: User, vocabulary: str, name: str, basis: str = "") -> Term:
+    authorize(actor, "vocabulary.manage")
+    name = name.strip()
+    if not name or len(name) > 64:
+        raise ApplicationError("术语名称不能为空，且不超过 64 个字", field="name")
+    if vocabulary not in Vocabulary.values:
+        raise ApplicationError("未知的词表", field="vocabulary")
+    if Term.objects.filter(vocabulary=vocabulary, name=name).exists():
+        raise ApplicationError(f"「{name}」已在词表中", field="name")
+    order = (Term.objects.filter(vocabulary=vocabulary).aggregate(m=Max("sort_order"))["m"] or 0) + 1
+    term = Term.objects.create(vocabulary=vocabulary, name=name, basis=basis, sort_order=order)
+    audit_record(action=AuditEntry.Action.CREATE, actor=actor, obj=term, to_state=name)
+    return term
+
+
+@transaction.atomic
+def term_rename(*, term: Term, actor: User, new_name: str, reason: str = "") -> Term:
+    """A renamed term keeps its id, so every technique classified under it follows the rename."""
+    authorize(actor, "vocabulary.manage")
+    term = Term.objects.select_for_update().get(pk=term.pk)
+    new_name = new_name.strip()
+    if not new_name or len(new_name) > 64:
+        raise ApplicationError("术语名称不能为空，且不超过 64 个字", field="new_name")
+    if new_name == term.name:
+        raise ApplicationError("新名称与原名称相同", field="new_name")
+    if Term.objects.filter(vocabulary=term.vocabulary, name=new_name).exclude(pk=term.pk).exists():
+        raise ApplicationError(f"「{new_name}」已在词表中", field="new_name")
+    old = term.name
+    term.name = new_name
+    term.version += 1
+    term.save(update_fields=["name", "version"])
+    TermRevision.objects.create(
+        term=term, version=term.version, old_name=old, new_name=new_name, changed_by=actor, reason=reason
+    )
+    audit_record(
+        action=AuditEntry.Action.TRANSITION,
+        actor=actor,
+        obj=term,
+        from_state=old,
+        to_state=new_name,
+        reason=reason or "术语更名",
+    )
+    from techniques.search import reindex
+
+    ids = list(
+        Technique.objects.filter(
+            Q(category=term) | Q(inheritance=term) | Q(diseases=term) | Q(syndromes=term) | Q(features=term)
+        )
+        .values_list("pk", flat=True)
+        .distinct()
+    )
+    transaction.on_commit(lambda: reindex(ids))
+    return term
+
+
+# --- protection and procedures ------------------------------------------------------------------
+
+
+@transaction.atomic
+def consent_record(
+    *, technique: Technique, actor: User, kind: str, granted: bool, holder_name: str, document=None
+) -> ConsentRecord:
+    """Records a holder's decision and sets the technique's consent flag to it (PRO-1)."""
+    _may_curate(actor, technique)
+    record = ConsentRecord.objects.create(
+        technique=technique,
+        kind=kind,
+        granted=granted,
+        holder_name=holder_name,
+        recorded_by=actor,
+        document=document or "",
+    )
+    field = {"publish": "consent_publish", "research": "consent_research"}[kind]
+    Technique.objects.filter(pk=technique.pk).update(**{field: granted})
+    audit_record(
+        action=AuditEntry.Action.CREATE, actor=actor, obj=technique, to_state=str(record), reason="知情同意记录"
+    )
+    return record
+
+
+@transaction.atomic
+def procedure_add_version(
+    *, technique: Technique, actor: User, title: str, body: str, quality_standard: str = "", document=None
+) -> Procedure:
+    """A new version of the SOP (operation-based) or preparation standard (drug-based)."""
+    _may_curate(actor, technique)
+    kind = (
+        Procedure.Kind.PREPARATION if technique.category and technique.category.basis == "drug" else Procedure.Kind.SOP
+    )
+    if not title.strip() or not body.strip():
+        raise ApplicationError("标题和内容都必须填写", field="body")
+    version = (technique.procedures.filter(kind=kind).aggregate(m=Max("version"))["m"] or 0) + 1
+    procedure = Procedure.objects.create(
+        technique=technique,
+        kind=kind,
+        version=version,
+        title=title.strip(),
+        body=body,
+        quality_standard=quality_standard,
+        document=document or "",
+        created_by=actor,
+    )
+    audit_record(
+        action=AuditEntry.Action.CREATE,
+        actor=actor,
+        obj=technique,
+        to_state=f"{procedure.get_kind_display()} v{version}",
+    )
+    return procedure
+
+
+def holders_viewed(*, viewer: User, technique: Technique) -> None:
+    """Holders' identities are personal data: every view is logged (OPS-1)."""
+    audit_record(action=AuditEntry.Action.VIEW_PERSONAL, actor=viewer, obj=technique, reason="技术持有人信息")
+
+
+def _may_curate(actor: User, technique: Technique) -> None:
+    """Protection records, consent and procedures are kept by the declarant while the declaration
+    is theirs, and by the county or city staff who verify and accept it."""
+    authorize(actor, "technique.view", technique)
+    if not any(can(actor, act, technique) for act in ("technique.edit", "technique.verify", "technique.accept")):
+        authorize(actor, "technique.verify", technique)
+
+
+@transaction.atomic
+def protection_add(
+    *,
+    technique: Technique,
+    actor: User,
+    kind: str,
+    title: str,
+    level: str = "",
+    number: str = "",
+    granted_on=None,
+    document=None,
+    note: str = "",
+) -> ProtectionRecord:
+    """PRO-1: an ICH listing (with its level), a patent, a trade secret or a holder's right."""
+    _may_curate(actor, technique)
+    if kind not in ProtectionRecord.Kind.values:
+        raise ApplicationError("未知的保护类型", field="kind")
+    if not title.strip():
+        raise ApplicationError("请填写名称", field="title")
+    if kind == ProtectionRecord.Kind.ICH and level not in ("national", "provincial", "city", "county"):
+        raise ApplicationError("非物质文化遗产名录必须注明级别（国家级、省级、市级或县级）", field="level")
+    record = ProtectionRecord.objects.create(
+        technique=technique,
+        kind=kind,
+        level=level if kind == "ich" else "",
+        title=title.strip(),
+        number=number,
+        granted_on=granted_on,
+        document=document or "",
+        note=note,
+    )
+    audit_record(
+        action=AuditEntry.Action.CREATE,
+        actor=actor,
+        obj=technique,
+        to_state=f"{record.get_kind_display()}：{record.title}"[:40],
+        reason="保护记录",
+    )
+    return record

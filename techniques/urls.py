@@ -1,0 +1,27 @@
+from django.urls import include, path
+
+from techniques import views, views_protection
+
+app_name = "techniques"
+
+urlpatterns = [
+    # The public catalogue of published techniques.
+    path("", views.public_list, name="public-list"),
+    path("<int:pk>/", views.public_detail, name="public-detail"),
+    # Declarations and the staff database.
+    path("declare/", views.declaration_create, name="declaration-create"),
+    path("manage/", views.manage_list, name="manage-list"),
+    path("manage/<int:pk>/", views.manage_detail, name="manage-detail"),
+    path("manage/<int:pk>/edit/", views.declaration_edit, name="declaration-edit"),
+    path("manage/<int:pk>/submit/", views.declaration_submit, name="declaration-submit"),
+    path("manage/<int:pk>/advance/", views.technique_advance, name="technique-advance"),
+    path("manage/<int:pk>/protection/", views_protection.protection_add, name="protection-add"),
+    path("manage/<int:pk>/consent/", views_protection.consent_add, name="consent-add"),
+    path("manage/<int:pk>/procedure/", views_protection.procedure_add, name="procedure-add"),
+    path("terms/suggest/", views.term_suggest, name="term-suggest"),
+    path("vocabularies/", views.vocabulary_list, name="vocabulary-list"),
+    path("vocabularies/<int:pk>/rename/", views.term_rename, name="term-rename"),
+    path("dashboard/", views.dashboard, name="dashboard"),
+    # The spreadsheet channel: template, import, export (techniques/urls_spreadsheet.py).
+    path("", include("techniques.urls_spreadsheet")),
+]

@@ -1,0 +1,122 @@
+"""Protection, consent and procedures on a technique's page (PRO-1, PRO-5)."""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect
+from django.views.decorators.http import require_POST
+
+from lib.errors import ApplicationError
+from lib.files import check_upload
+from techniques import services
+from techniques.models import ConsentRecord, ProtectionRecord, Technique
+
+DOCUMENT_TYPES = {"application/pdf", "image/jpeg", "image/png", "application/zip"}
+
+
+class ProtectionForm(forms.Form):
+    kind = forms.ChoiceField(choices=ProtectionRecord.Kind.choices)
+    level = forms.ChoiceField(choices=ProtectionRecord.Level.choices, required=False)
+    title = forms.CharField(max_length=200)
+    number = forms.CharField(max_length=64, required=False)
+    granted_on = forms.DateField(required=False)
+    document = forms.FileField(required=False)
+
+
+class ConsentForm(forms.Form):
+    kind = forms.ChoiceField(choices=ConsentRecord.Kind.choices)
+    granted = forms.TypedChoiceField(choices=[("1", "同意"), ("0", "不同意")], coerce=lambda v: v == "1")
+    holder_name = forms.CharField(max_length=64)
+    document = forms.FileField(required=False)
+
+
+class ProcedureForm(forms.Form):
+    title = forms.CharField(max_length=200)
+    body = forms.CharField(max_length=20000)
+    quality_standard = forms.CharField(max_length=20000, required=False)
+    document = forms.FileField(required=False)
+
+
+def _errors(form) -> str:
+    return "；".join(
+        f"{form.fields[f].label or f}：{e}" if f != "__all__" else e for f, errs in form.errors.items() for e in errs
+    )
+
+
+def _document(form) -> object | None:
+    document = form.cleaned_data.get("document")
+    if document:
+        check_upload(document, allowed=DOCUMENT_TYPES, field_label="证明文件")
+    return document
+
+
+def _handle(request, pk: int, form_class, action):
+    technique = get_object_or_404(Technique, pk=pk)
+    form = form_class(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, _errors(form))
+    else:
+        try:
+            action(technique, form)
+        except (ApplicationError, ValidationError) as exc:
+            messages.error(request, getattr(exc, "message", None) or "；".join(exc.messages))
+        else:
+            messages.success(request, "已保存")
+    return redirect("techniques:manage-detail", pk=pk)
+
+
+@login_required
+@require_POST
+def protection_add(request, pk: int):
+    return _handle(
+        request,
+        pk,
+        ProtectionForm,
+        lambda t, f: services.protection_add(
+            technique=t,
+            actor=request.user,
+            kind=f.cleaned_data["kind"],
+            level=f.cleaned_data["level"],
+            title=f.cleaned_data["title"],
+            number=f.cleaned_data["number"],
+            granted_on=f.cleaned_data["granted_on"],
+            document=_document(f),
+        ),
+    )
+
+
+@login_required
+@require_POST
+def consent_add(request, pk: int):
+    return _handle(
+        request,
+        pk,
+        ConsentForm,
+        lambda t, f: services.consent_record(
+            technique=t,
+            actor=request.user,
+            kind=f.cleaned_data["kind"],
+            granted=f.cleaned_data["granted"],
+            holder_name=f.cleaned_data["holder_name"],
+            document=_document(f),
+        ),
+    )
+
+
+@login_required
+@require_POST
+def procedure_add(request, pk: int):
+    return _handle(
+        request,
+        pk,
+        ProcedureForm,
+        lambda t, f: services.procedure_add_version(
+            technique=t,
+            actor=request.user,
+            title=f.cleaned_data["title"],
+            body=f.cleaned_data["body"],
+            quality_standard=f.cleaned_data["quality_standard"],
+            document=_document(f),
+        ),
+    )

@@ -1,0 +1,138 @@
+"""Pages of the spreadsheet channel: the template download, the import upload and its result,
+the error sheet of an import, and the export of any filtered list."""
+
+from __future__ import annotations
+
+import tempfile
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Organization
+from accounts.permissions import authorize, scope
+from jobs.models import Job
+from jobs.services import job_create
+from techniques.models import Technique
+from techniques.selectors import filter_techniques
+from techniques.spreadsheets import MAX_ROWS, build_template, write_export
+from techniques.tasks import ERRORS_FILENAME, IMPORT_JOB_KIND, import_techniques
+from workflow.models import AuditEntry
+from workflow.services import audit_record
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+EXPORT_LIMIT = 100_000
+
+
+def _staff_organizations(user):
+    """The units a person may enter paper declarations for: those where they are office staff."""
+    if user.is_superuser:
+        return Organization.objects.select_related("region").order_by("name")
+    return (
+        Organization.objects.filter(memberships__user=user, memberships__role="office_staff")
+        .select_related("region")
+        .distinct()
+        .order_by("name")
+    )
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label=_("填好的申报表（.xlsx）"))
+    entered_org = forms.ModelChoiceField(label=_("录入单位"), queryset=Organization.objects.none(), empty_label=None)
+    submit = forms.BooleanField(
+        label=_("导入后直接提交"),
+        required=False,
+        help_text=_("默认保存为草稿，由本单位核对后再提交；勾选后每一项都按正常规则提交，并进行相似申报比对"),
+    )
+
+    def __init__(self, *args, organizations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["entered_org"].queryset = organizations
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(_("文件不能超过 50 MB；请拆分为多个文件"))
+        return upload
+
+
+@login_required
+def template_download(request):
+    authorize(request.user, "technique.create")
+    response = HttpResponse(build_template(), content_type=XLSX)
+    response["Content-Disposition"] = content_disposition_header(True, "优势技术申报模板.xlsx")
+    return response
+
+
+@login_required
+def import_upload(request):
+    authorize(request.user, "technique.create")
+    organizations = _staff_organizations(request.user)
+    if not organizations.exists():
+        raise PermissionDenied(_("批量导入由卫生健康部门的工作人员办理；您可以在线填写申报"))
+    form = ImportForm(request.POST or None, request.FILES or None, organizations=organizations)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        job = job_create(
+            owner=request.user,
+            kind=IMPORT_JOB_KIND,
+            title=f"导入优势技术：{upload.name}"[:200],
+            input_file=upload,
+        )
+        import_techniques.enqueue(
+            job_id=job.pk, entered_org_id=form.cleaned_data["entered_org"].pk, submit=form.cleaned_data["submit"]
+        )
+        return redirect("techniques:import-result", pk=job.pk)
+    recent = Job.objects.filter(owner=request.user, kind=IMPORT_JOB_KIND)[:10]
+    return render(request, "techniques/import.html", {"form": form, "recent": recent, "max_rows": f"{MAX_ROWS:,}"})
+
+
+@login_required
+def import_result(request, pk: int):
+    """The import's progress bar, then its outcome: errors by row, possible duplicates."""
+    job = get_object_or_404(Job, pk=pk, owner=request.user, kind=IMPORT_JOB_KIND)
+    template = "techniques/import_status.html" if request.headers.get("HX-Request") else "techniques/import_result.html"
+    percent = 100 if job.is_finished else job.percent
+    return render(request, template, {"job": job, "result": job.result or {}, "percent": percent})
+
+
+@login_required
+def import_errors(request, pk: int):
+    job = get_object_or_404(Job, pk=pk, owner=request.user, kind=IMPORT_JOB_KIND)
+    if not job.output_file:
+        raise Http404
+    return FileResponse(job.output_file.open("rb"), as_attachment=True, filename=ERRORS_FILENAME, content_type=XLSX)
+
+
+@login_required
+def export(request):
+    authorize(request.user, "technique.export")
+    visible = scope(request.user, "technique.view", Technique.objects.all())
+    results = filter_techniques(visible, request.GET)
+    count = results.count()
+    if count > EXPORT_LIMIT:
+        messages.error(
+            request, f"筛选结果共 {count:,} 项，超过单次导出上限 {EXPORT_LIMIT:,} 项；请增加筛选条件后再导出"
+        )
+        return redirect(f"{reverse('techniques:manage-list')}?{request.GET.urlencode()}")
+    # On disk rather than in memory: 100,000 rows make a workbook of tens of megabytes.
+    target = tempfile.TemporaryFile()
+    rows = write_export(results, target)
+    target.seek(0)
+    audit_record(
+        action=AuditEntry.Action.EXPORT,
+        actor=request.user,
+        organization=_staff_organizations(request.user).first(),
+        to_state=f"{rows} 项",
+        reason=f"导出优势技术清单（{rows} 项）；筛选条件：{request.GET.urlencode() or '无'}",
+    )
+    filename = f"优势技术清单-{timezone.localdate():%Y%m%d}.xlsx"
+    return FileResponse(target, as_attachment=True, filename=filename, content_type=XLSX)
