@@ -71,11 +71,25 @@ def facets(queryset: QuerySet) -> dict[str, list[dict]]:
             {"value": r["status"], "label": Technique.Status(r["status"]).label, "count": r["n"]}
             for r in base.values("status").annotate(n=Count("pk")).order_by("status")
         ],
+        # The many-valued axes: the most frequent terms within the result set.
+        "disease": _top_terms(base, "diseases"),
+        "syndrome": _top_terms(base, "syndromes"),
+        "feature": _top_terms(base, "features"),
         "county": [
             {"value": prefix.ljust(6, "0"), "label": county_names.get(prefix, prefix), "count": n}
             for prefix, n in sorted(by_county.items())
         ],
     }
+
+
+def _top_terms(queryset: QuerySet, relation: str, limit: int = 15) -> list[dict]:
+    rows = (
+        queryset.filter(**{f"{relation}__isnull": False})
+        .values(relation, f"{relation}__name")
+        .annotate(n=Count("pk"))
+        .order_by("-n", f"{relation}__name")[:limit]
+    )
+    return [{"value": r[relation], "label": r[f"{relation}__name"], "count": r["n"]} for r in rows]
 
 
 def _group_by_county(queryset: QuerySet):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
@@ -19,6 +20,7 @@ from techniques.models import (
     ProtectionRecord,
     SimilarityFlag,
     Technique,
+    TechniqueFile,
     TechniqueHolder,
     Term,
     TermRevision,
@@ -453,3 +455,51 @@ def protection_add(
         reason="保护记录",
     )
     return record
+
+
+MEDIA_TYPES = {
+    "image": {"image/jpeg", "image/png", "image/gif", "image/webp"},
+    "video": {"video/mp4", "video/webm"},
+    "document": {"application/pdf", "application/zip"},
+}
+
+
+@transaction.atomic
+def technique_file_add(*, technique: Technique, actor: User, upload, title: str = "") -> TechniqueFile:
+    """Images, video and documents of a declaration, typed by their content, not their name."""
+    from lib.files import check_upload
+
+    _may_curate(actor, technique)
+    allowed = set().union(*MEDIA_TYPES.values())
+    try:
+        mime = check_upload(upload, allowed=allowed, field_label="图片、视频或文档", max_bytes=200 * 1024 * 1024)
+    except ValidationError as exc:
+        raise ApplicationError(exc.messages[0], field="file") from exc
+    kind = next(k for k, types in MEDIA_TYPES.items() if mime in types)
+    record = TechniqueFile.objects.create(
+        technique=technique, kind=kind, file=upload, title=title.strip()[:100], content_type=mime, uploaded_by=actor
+    )
+    audit_record(action=AuditEntry.Action.CREATE, actor=actor, obj=technique, to_state=f"{record.get_kind_display()}附件", reason=record.title)
+    return record
+
+
+@transaction.atomic
+def technique_classify(*, technique: Technique, actor: User, grade: str, management_class: str, reason: str = "") -> Technique:
+    """Graded and classified management (TEC-2): the city sets a technique's grade and class.
+    (The evaluation workflow of issue 5 will propose grades; the decision is recorded here.)"""
+    technique = Technique.objects.select_for_update().get(pk=technique.pk)
+    authorize(actor, "technique.accept", technique)
+    if technique.status not in (Status.ACCEPTED, Status.PUBLISHED):
+        raise ApplicationError("只有已入库的技术才能分级分类")
+    if grade not in Technique.Grade.values:
+        raise ApplicationError("等级只能是甲级、乙级、丙级或未分级", field="grade")
+    management_class = management_class.strip()
+    if len(management_class) > 40:
+        raise ApplicationError("管理类别不能超过 40 个字", field="management_class")
+    before = f"{technique.get_grade_display()}/{technique.management_class or '—'}"
+    technique.grade = grade
+    technique.management_class = management_class
+    technique.save(update_fields=["grade", "management_class", "updated_at"])
+    after = f"{technique.get_grade_display()}/{management_class or '—'}"
+    audit_record(action=AuditEntry.Action.TRANSITION, actor=actor, obj=technique, from_state=before[:40], to_state=after[:40], reason=reason or "分级分类")
+    return technique

@@ -136,6 +136,8 @@ def manage_detail(request, pk: int):
         "can_curate": any(
             can(request.user, a, technique) for a in ("technique.edit", "technique.verify", "technique.accept")
         ),
+        "can_classify": technique.status in ("accepted", "published") and can(request.user, "technique.accept", technique),
+        "grades": Technique.Grade.choices,
         "protection_kinds": ProtectionRecord.Kind.choices,
         "protection_levels": ProtectionRecord.Level.choices,
         "reason_form": ReasonForm(),

@@ -120,3 +120,44 @@ def procedure_add(request, pk: int):
             document=_document(f),
         ),
     )
+
+
+class FileForm(forms.Form):
+    file = forms.FileField()
+    title = forms.CharField(max_length=100, required=False)
+
+
+@login_required
+@require_POST
+def file_add(request, pk: int):
+    return _handle(
+        request,
+        pk,
+        FileForm,
+        lambda t, f: services.technique_file_add(
+            technique=t, actor=request.user, upload=f.cleaned_data["file"], title=f.cleaned_data["title"]
+        ),
+    )
+
+
+class ClassifyForm(forms.Form):
+    grade = forms.ChoiceField(choices=Technique.Grade.choices, required=False)
+    management_class = forms.CharField(max_length=40, required=False)
+    reason = forms.CharField(max_length=200, required=False)
+
+
+@login_required
+@require_POST
+def classify(request, pk: int):
+    return _handle(
+        request,
+        pk,
+        ClassifyForm,
+        lambda t, f: services.technique_classify(
+            technique=t,
+            actor=request.user,
+            grade=f.cleaned_data["grade"],
+            management_class=f.cleaned_data["management_class"],
+            reason=f.cleaned_data["reason"],
+        ),
+    )

@@ -98,6 +98,8 @@ def expectations(world):
         "techniques:protection-add": ({"pk": draft.pk}, {}, signed_in(405)),
         "techniques:consent-add": ({"pk": draft.pk}, {}, signed_in(405)),
         "techniques:procedure-add": ({"pk": draft.pk}, {}, signed_in(405)),
+        "techniques:file-add": ({"pk": draft.pk}, {}, signed_in(405)),
+        "techniques:classify": ({"pk": draft.pk}, {}, signed_in(405)),
         "techniques:term-suggest": ({}, {"vocabulary": "disease", "q": "积"}, signed_in(200)),
         "techniques:vocabulary-list": ({}, {}, VOCABULARY),
         "techniques:term-rename": ({"pk": 1}, {}, signed_in(405)),

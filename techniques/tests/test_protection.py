@@ -60,3 +60,21 @@ def test_the_page_adds_a_patent_with_a_real_pdf_and_refuses_a_fake(world, client
         f"/techniques/manage/{t.pk}/protection/", {"kind": "patent", "title": "专利一", "document": pdf}, follow=True
     ).content.decode()
     assert "专利一" in page and Technique.objects.get(pk=t.pk).protections.count() == 1
+
+
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\xa7\x35\x81\x84\x00\x00\x00\x00IEND\xaeB`\x82"
+
+
+def test_images_video_and_documents_are_typed_by_content(world, client_for):
+    t = declaration_for(world.guo)
+    client = client_for("guo")
+    photo = SimpleUploadedFile("手法.jpg", PNG, content_type="image/jpeg")  # a PNG named .jpg is still an image
+    client.post(f"/techniques/manage/{t.pk}/files/", {"file": photo, "title": "补脾经手法"})
+    video = SimpleUploadedFile("演示.mp4", b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 32, content_type="video/mp4")
+    client.post(f"/techniques/manage/{t.pk}/files/", {"file": video, "title": "操作演示"})
+    renamed = SimpleUploadedFile("病例.pdf", b"MZ\x90\x00 an executable", content_type="application/pdf")
+    page = client.post(f"/techniques/manage/{t.pk}/files/", {"file": renamed}, follow=True).content.decode()
+    assert "文件内容不是允许的类型" in page
+    assert sorted(t.files.values_list("kind", "content_type")) == [("image", "image/png"), ("video", "video/mp4")]
+    assert "<video" in page and "<img" in page
+    assert "图片、视频或文档" not in services.technique_completeness(Technique.objects.get(pk=t.pk)).missing

@@ -114,3 +114,20 @@ def test_viewing_holders_is_logged_and_ids_are_masked_below_the_county(world, cl
     assert holder.id_number in client_for("sun").get(f"/techniques/manage/{t.pk}/").content.decode()
     assert AuditEntry.objects.filter(action="view_personal", object_id=str(t.pk)).count() == 2
     assert Region.objects.get(code="140802").contains(t.region)
+
+
+def test_the_city_grades_and_classifies_an_accepted_technique(world, yanhu_declaration, client_for):
+    from techniques.services import technique_classify
+
+    t = yanhu_declaration
+    with pytest.raises(ApplicationError):
+        technique_classify(technique=t, actor=world.yang, grade="A", management_class="重点保护类")
+    for actor, to in ((world.lin, S.RECEIVED), (world.sun, S.VERIFIED), (world.yang, S.ACCEPTED)):
+        technique_advance(technique=t, actor=actor, to=to)
+    with pytest.raises(PermissionDenied):
+        technique_classify(technique=t, actor=world.sun, grade="A", management_class="")
+    client_for("yang").post(f"/techniques/manage/{t.pk}/classify/", {"grade": "A", "management_class": "重点保护类", "reason": "疗效确切"})
+    t.refresh_from_db()
+    assert (t.grade, t.management_class) == ("A", "重点保护类")
+    entry = AuditEntry.objects.filter(object_id=str(t.pk), reason="疗效确切").get()
+    assert (entry.from_state, entry.to_state) == ("未分级/—", "甲级/重点保护类")
