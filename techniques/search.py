@@ -2,9 +2,12 @@
 indications, and by pinyin.
 
 `Technique.search_text` holds the pre-segmented tokens (lib/chinese.py), space-separated, so that
-the engines only split on spaces: SQLite's FTS5 table `techniques_fts` (rowid = technique id,
-kept by `reindex`) and, on PostgreSQL, a GIN index on `to_tsvector('simple', search_text)`
-(both made by migration 0003). Any other engine falls back to the `LIKE` scan.
+the engines only split on spaces. Migration 0003 makes the engine's index: on SQLite the FTS5
+table `techniques_fts` (rowid = technique id), which `reindex` keeps in step; on PostgreSQL a GIN
+index on a generated column `search_vector` = to_tsvector('simple', search_text), which the
+database keeps in step (stored, so that ranking reads each hit's vector instead of recomputing
+it). Any other engine falls back to the `LIKE` scan. The SQLite side needs SQLite 3.35+
+(MATERIALIZED common table expressions).
 """
 
 from __future__ import annotations
@@ -17,12 +20,14 @@ from pathlib import Path
 from django.db import connections, router, transaction
 from django.db.models import Expression, F, FloatField, Prefetch, Q, QuerySet
 from django.db.models.expressions import RawSQL
+from django.utils.functional import cached_property
 
 from lib import chinese
 from techniques.models import Technique, TechniqueHolder, Term
 
 BATCH = 1000
 FTS_TABLE = "techniques_fts"
+PG_VECTOR_COLUMN = "search_vector"
 # A word of the name counts as much as this many mentions elsewhere, so a technique named for
 # the query ranks above one that mentions it deep in a case report (bm25 and ts_rank both weigh
 # term frequency).
@@ -138,10 +143,9 @@ def search(queryset: QuerySet, query: str) -> QuerySet:
         matching = RawSQL(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", [match])
         return queryset.filter(pk__in=matching).order_by(_Bm25(match), "-updated_at")
     if vendor == "postgresql":
-        from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector, SearchVectorExact
+        from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorExact
 
-        # The same expression as the GIN index of migration 0003, so the planner uses it.
-        vector = SearchVector("search_text", config="simple")
+        vector = _StoredVector()
         tsquery = SearchQuery(" & ".join(_tsquery_term(t) for t in terms), config="simple", search_type="raw")
         return queryset.filter(SearchVectorExact(vector, tsquery)).order_by(
             SearchRank(vector, tsquery).desc(), "-updated_at"
@@ -203,3 +207,28 @@ class _Bm25(Expression):
             f"SELECT score FROM fts_match WHERE id = {pk_sql})"
         )
         return sql, [self.match, *pk_params]
+
+
+class _StoredVector(Expression):
+    """The generated tsvector column of migration 0003, which the model does not declare, on
+    the queryset's own table alias (so it still works inside a subquery)."""
+
+    def __init__(self, column=None):
+        super().__init__()
+        self.column = column if column is not None else F("search_text")
+
+    @cached_property
+    def output_field(self):
+        from django.contrib.postgres.search import SearchVectorField
+
+        return SearchVectorField()
+
+    def get_source_expressions(self):
+        return [self.column]
+
+    def set_source_expressions(self, exprs):
+        (self.column,) = exprs
+
+    def as_sql(self, compiler, connection):
+        table = compiler.quote_name_unless_alias(self.column.alias)
+        return f"{table}.{connection.ops.quote_name(PG_VECTOR_COLUMN)}", []
