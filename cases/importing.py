@@ -204,8 +204,9 @@ def cases_import(
 
 
 def _read(data: bytes) -> list[list]:
-    if data[:4] != b"PK\x03\x04":
-        raise ApplicationError("文件不是 .xlsx 格式（可能是把 .xls 改了扩展名），请在 Excel 中另存为 .xlsx")
+    from lib.xlsx import check_container
+
+    check_container(data)
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
         rows = workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
