@@ -65,6 +65,15 @@ class Region(models.Model):
         return list(Region.objects.filter(prefix__in=prefixes).order_by("prefix"))
 
 
+def in_regions(path: str, regions: list[Region]) -> Q:
+    """Records whose region (reached through `path`, e.g. "organization__region") lies in any of
+    `regions` or below: the regional half of every model's `scope_q`."""
+    q = Q(pk__in=[])
+    for region in regions:
+        q |= Q(**{f"{path}__prefix__startswith": region.prefix})
+    return q
+
+
 class User(AbstractUser):
     """A person. Roles are not on the person: they come from memberships in organizations."""
 
@@ -113,9 +122,7 @@ class User(AbstractUser):
 
     @classmethod
     def scope_q(cls, *, regions: list[Region], organization_ids: list[int]) -> Q:
-        q = Q(pk__in=[])
-        for region in regions:
-            q |= Q(region__prefix__startswith=region.prefix)
+        q = in_regions("region", regions)
         if organization_ids:
             q |= Q(pk__in=Membership.objects.filter(organization_id__in=organization_ids).values("user_id"))
         return q
@@ -223,9 +230,7 @@ class Organization(models.Model):
 
     @classmethod
     def scope_q(cls, *, regions: list[Region], organization_ids: list[int]) -> Q:
-        q = Q(pk__in=[])
-        for region in regions:
-            q |= Q(region__prefix__startswith=region.prefix)
+        q = in_regions("region", regions)
         if organization_ids:
             # A host unit's people see the workstations it approves.
             q |= Q(pk__in=organization_ids) | Q(host_id__in=organization_ids)

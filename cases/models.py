@@ -13,6 +13,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import in_regions
+
 
 class CaseRecord(models.Model):
     class Kind(models.TextChoices):
@@ -63,9 +65,7 @@ class CaseRecord(models.Model):
     # --- scope (accounts.permissions) ---
     @classmethod
     def scope_q(cls, *, regions, organization_ids) -> Q:
-        q = Q(pk__in=[])
-        for region in regions:
-            q |= Q(organization__region__prefix__startswith=region.prefix)
+        q = in_regions("organization__region", regions)
         if organization_ids:
             q |= Q(organization_id__in=organization_ids)
         return q
@@ -202,9 +202,7 @@ class Analysis(models.Model):
 
     @classmethod
     def scope_q(cls, *, regions, organization_ids) -> Q:
-        q = Q(pk__in=[])
-        for region in regions:
-            q |= Q(organization__region__prefix__startswith=region.prefix)
+        q = in_regions("organization__region", regions)
         if organization_ids:
             q |= Q(organization_id__in=organization_ids)
         return q

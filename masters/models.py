@@ -13,6 +13,8 @@ from django.db.models import Exists, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import in_regions
+
 
 class Track(models.TextChoices):
     TRADITIONAL = "traditional", _("传统医学")
@@ -141,9 +143,7 @@ class Master(models.Model):
     def scope_q(cls, *, regions, organization_ids) -> Q:
         from accounts.models import Organization
 
-        q = Q(pk__in=[])
-        for region in regions:
-            q |= Q(region__prefix__startswith=region.prefix)
+        q = in_regions("region", regions)
         if organization_ids:
             q |= Q(organization_id__in=organization_ids)
             # The programme's units handle applications that have left their author; a draft

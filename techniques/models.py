@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import in_regions
 from lib import fieldcrypt
 
 
@@ -181,9 +182,7 @@ class Technique(models.Model):
     # --- scope (accounts.permissions) ---
     @classmethod
     def scope_q(cls, *, regions, organization_ids) -> Q:
-        q = Q(pk__in=[])
-        for region in regions:
-            q |= Q(region__prefix__startswith=region.prefix)
+        q = in_regions("region", regions)
         if organization_ids:
             q |= Q(entered_org_id__in=organization_ids)
         return q
