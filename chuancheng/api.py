@@ -48,3 +48,8 @@ def on_not_found(request, exc):
 api.add_router("/", "accounts.api.router")
 api.add_router("/", "techniques.api.router")
 api.add_router("/", "cases.api.router")
+api.add_router("/", "masters.api.router")
+api.add_router("/", "certificates.api.router")
+api.add_router("/", "apprenticeships.api.router")
+api.add_router("/", "teaching.api.router")
+api.add_router("/", "evaluations.api.router")

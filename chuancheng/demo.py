@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.module_loading import import_string
 
 from accounts import services
 from accounts.models import Membership, Organization, Region, User
@@ -139,7 +140,20 @@ def load_demo(*, techniques: int = 320) -> dict[str, Organization]:
     from chuancheng.demo_techniques import load_demo_techniques
 
     load_demo_techniques(count=techniques)
+    # Each programme's demo, in the order their data depends on each other; each loader is
+    # idempotent (make run calls load_demo on every start).
+    for loader in DEMO_LOADERS:
+        import_string(loader)(orgs)
     return orgs
+
+
+DEMO_LOADERS = [
+    "masters.demo.load_demo_masters",
+    "apprenticeships.demo.load_demo_apprenticeships",
+    "teaching.demo.load_demo_teaching",
+    "evaluations.demo.load_demo_evaluations",
+    "cases.demo.load_demo_cases",
+]
 
 
 def _superuser() -> User:

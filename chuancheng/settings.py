@@ -68,6 +68,11 @@ INSTALLED_APPS = [
     "techniques",
     "masters",
     "cases",
+    "notifications",
+    "certificates",
+    "apprenticeships",
+    "teaching",
+    "evaluations",
 ]
 
 MIDDLEWARE = [
@@ -202,6 +207,8 @@ EMAIL_BACKEND = env(
 )
 EMAIL_HOST = env("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(env("EMAIL_PORT", "25"))
+# Absolute links in emails (notifications, password reset) point here.
+SITE_URL = env("SITE_URL", "http://127.0.0.1:8000")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "chuancheng@localhost")
 PASSWORD_RESET_TIMEOUT = 60 * 60  # one hour
 

@@ -19,6 +19,12 @@ urlpatterns = [
     path("techniques/", include("techniques.urls")),
     path("masters/", include("masters.urls")),
     path("cases/", include("cases.urls")),
+    path("notifications/", include("notifications.urls")),
+    # Certificates own /verify/<number>/ (printed in every QR code) as well as /certificates/.
+    path("", include("certificates.urls")),
+    path("apprenticeships/", include("apprenticeships.urls")),
+    path("teaching/", include("teaching.urls")),
+    path("evaluations/", include("evaluations.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),

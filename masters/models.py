@@ -115,6 +115,9 @@ class Master(models.Model):
     techniques = models.ManyToManyField(
         "techniques.Technique", blank=True, related_name="masters", verbose_name=_("传授的技术")
     )
+    # APP-4: how many apprentices the master will teach at once; the programme sets no number, so
+    # the master states it (matching counts active apprenticeships and open acceptances against it).
+    capacity = models.PositiveSmallIntegerField(_("可同时带教师承人数"), default=5)
     status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.DRAFT)
     certificate_number = models.CharField(_("传承人证书编号"), max_length=20, unique=True, null=True, blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True)

@@ -18,8 +18,15 @@ def home(request):
 
 @login_required
 def workbench(request):
+    from notifications.models import Notification
+
     memberships = request.user.memberships.select_related("organization")
-    return render(request, "portal/workbench.html", {"todos": todos_for(request.user), "memberships": memberships})
+    notices = Notification.objects.filter(recipient=request.user, read_at=None)[:5]
+    return render(
+        request,
+        "portal/workbench.html",
+        {"todos": todos_for(request.user), "memberships": memberships, "notices": notices},
+    )
 
 
 def _error(request, status: int, title: str, detail: str):

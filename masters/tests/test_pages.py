@@ -68,7 +68,7 @@ def test_each_unit_sees_its_stage_with_the_buttons_of_the_transition_table(
 
         services.master_application_submit(master=m, actor=m.user, today=TODAY)
     c = client_for("wang")
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):
         response = c.get(reverse("masters:review-queue"))
     body = response.content.decode()
     assert len(response.context["page"]) == 4

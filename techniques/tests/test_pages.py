@@ -41,7 +41,7 @@ def test_facets_count_within_the_filter(world, client_for, django_assert_max_num
     declaration_for(world.guo, world.township_centre.region, submit=True, name="甲技术")
     declaration_for(world.guo, world.township_centre.region, submit=True, name="乙技术")
     client = client_for("sun")
-    with django_assert_max_num_queries(19):
+    with django_assert_max_num_queries(20):
         page = client.get("/techniques/manage/", {"status": "submitted"}).content.decode()
     assert "甲技术" in page and "乙技术" in page
     assert 'id="facet-county"' in page and "盐湖区" in page
@@ -64,7 +64,7 @@ def test_the_dashboard_counts_by_county_and_status(world, client_for, django_ass
     _published(world, name="已公开技术")
     declaration_for(world.guo, world.township_centre.region, submit=True, name="待受理技术")
     client = client_for("yang")
-    with django_assert_max_num_queries(19):
+    with django_assert_max_num_queries(20):
         response = client.get("/techniques/dashboard/")
     figures = response.context["figures"]
     assert figures["total"] == 2 and figures["in_database"] == 1

@@ -1,0 +1,7 @@
+"""Demo data of the evaluations app, loaded by chuancheng.demo.load_demo (make run)."""
+
+from __future__ import annotations
+
+
+def load_demo_evaluations(orgs: dict) -> None:
+    """Idempotent: load_demo runs on every start of make run."""
