@@ -6,4 +6,4 @@ class ApprenticeshipsConfig(AppConfig):
     verbose_name = "师承关系"
 
     def ready(self) -> None:
-        from apprenticeships import permissions  # noqa: F401  (registers the acts)
+        from apprenticeships import permissions, todos  # noqa: F401  (registers the acts and to-dos)

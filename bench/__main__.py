@@ -179,6 +179,18 @@ def main() -> None:
         "results": results,
         "search": search_figures,
     }
+    # Issue 3: 10,000 masters, 100,000 apprenticeships, 2,000,000 activity rows.
+    from bench import apprenticeships as apprenticeships_bench
+
+    report["apprenticeships"] = apprenticeships_bench.run()
+    # Issue 5: the expert's queue and the aggregation of 100,000 evaluations.
+    from bench import evaluations as evaluations_bench
+
+    report["evaluations"] = evaluations_bench.run()
+    # Issue 6: a 5,000-case analysis end to end (selection, normalisation, mining, clustering).
+    from bench import cases as cases_bench
+
+    report["cases"] = cases_bench.run()
     if connection.vendor == "sqlite":
         # Issue 6: prescription mining against mlxtend on the same data (no database involved).
         from bench import mining as mining_bench

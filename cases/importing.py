@@ -158,8 +158,11 @@ def cases_import(
     *, actor, owner, data: bytes, kind: str = CaseRecord.Kind.RETROSPECTIVE, progress: Progress | None = None
 ) -> ImportResult:
     """Check the whole sheet, then write every row or none. `actor` is None for the command line."""
+    from cases import herbmap
+
     report = progress or (lambda done, total, stage: None)
     organization = doctor_organization(owner)
+    herbmap.sync()
     if actor is not None and not actor.is_superuser and actor.pk != owner.pk:
         raise ApplicationError("只能导入本人的病案")
     table = _read(data)
@@ -327,6 +330,7 @@ def _write(rows: list[_Row], *, owner, actor, organization, kind: str) -> tuple[
     keys = list(dict.fromkeys(r.patient_key for r in rows))
     existing = {c.patient_key: c for c in CaseRecord.objects.filter(owner=owner, patient_key__in=keys)}
     county = _county(organization.region)
+    apprenticeship_id = active_apprenticeship(owner)
     new = []
     for key in keys:
         if key not in existing:
@@ -340,6 +344,7 @@ def _write(rows: list[_Row], *, owner, actor, organization, kind: str) -> tuple[
                 age_band=first.age_band,
                 county=county,
                 created_by=actor if actor is not None else owner,
+                apprenticeship_id=apprenticeship_id,
             )
             new.append(case)
     CaseRecord.objects.bulk_create(new)
@@ -382,20 +387,9 @@ def _write(rows: list[_Row], *, owner, actor, organization, kind: str) -> tuple[
     ]
     Prescription.objects.bulk_create(prescriptions, batch_size=1000)
     items = [
-        PrescriptionItem(
-            prescription=prescription,
-            herb=dose.herb_name[:64],
-            original_name=dose.name[:64],
-            processing=dose.herb.processing[:16] if dose.herb else "",
-            amount=dose.amount,
-            unit=dose.unit or "",
-            grams=dose.grams,
-            factor=dose.factor,
-            note=dose.note[:20],
-            known=bool(dose.herb and dose.herb.known),
-        )
+        item
         for row, prescription in zip(rows, prescriptions, strict=True)
-        for dose in row.doses
+        for item in prescription_items(prescription, row.doses)
     ]
     PrescriptionItem.objects.bulk_create(items, batch_size=2000)
     audit_record(
@@ -408,6 +402,37 @@ def _write(rows: list[_Row], *, owner, actor, organization, kind: str) -> tuple[
         f"{' 等' if len(keys) > 5 else ''}），{len(visits)} 诊次",
     )
     return len(new), len(visits)
+
+
+def prescription_items(prescription: Prescription, doses) -> list[PrescriptionItem]:
+    """The items of a prescription from its parsed doses (lib.herbs.HerbDose), unsaved."""
+    return [
+        PrescriptionItem(
+            prescription=prescription,
+            herb=dose.herb_name[:64],
+            original_name=dose.name[:64],
+            processing=dose.herb.processing[:16] if dose.herb else "",
+            amount=dose.amount,
+            unit=dose.unit or "",
+            grams=dose.grams,
+            factor=dose.factor,
+            note=dose.note[:20],
+            known=bool(dose.herb and dose.herb.known),
+        )
+        for dose in doses
+    ]
+
+
+def active_apprenticeship(owner):
+    """The apprenticeship an apprentice's new cases belong to: the one they are in now, if one."""
+    from apprenticeships.models import Apprenticeship
+
+    found = list(
+        Apprenticeship.objects.filter(apprentice=owner, status=Apprenticeship.Status.ACTIVE).values_list(
+            "pk", flat=True
+        )[:2]
+    )
+    return found[0] if len(found) == 1 else None
 
 
 def _county(region):

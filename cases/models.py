@@ -16,6 +16,14 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import in_regions
 
 
+def organization_scope_q(*, regions, organization_ids) -> Q:
+    """Records of the unit's organization, or of any organization in the regions (office staff)."""
+    q = in_regions("organization__region", regions)
+    if organization_ids:
+        q |= Q(organization_id__in=organization_ids)
+    return q
+
+
 class CaseRecord(models.Model):
     class Kind(models.TextChoices):
         RETROSPECTIVE = "retrospective", _("回顾性")
@@ -43,6 +51,16 @@ class CaseRecord(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("录入人")
     )
+    # An apprentice's case written during an apprenticeship: compared with the master's core
+    # combinations (inheritance fidelity).
+    apprenticeship = models.ForeignKey(
+        "apprenticeships.Apprenticeship",
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="case_records",
+        verbose_name=_("师承关系"),
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
@@ -65,10 +83,7 @@ class CaseRecord(models.Model):
     # --- scope (accounts.permissions) ---
     @classmethod
     def scope_q(cls, *, regions, organization_ids) -> Q:
-        q = in_regions("organization__region", regions)
-        if organization_ids:
-            q |= Q(organization_id__in=organization_ids)
-        return q
+        return organization_scope_q(regions=regions, organization_ids=organization_ids)
 
     @classmethod
     def owner_q(cls, user) -> Q:
@@ -109,6 +124,7 @@ class Visit(models.Model):
     flagged = models.BooleanField(_("待规范"), default=False)
     western_diagnosis = models.CharField(_("西医疾病"), max_length=200, blank=True)
     treatment_principle = models.CharField(_("治则治法"), max_length=300, blank=True)
+    acupoints = models.CharField(_("针灸穴位"), max_length=300, blank=True)
     outcome = models.TextField(_("转归"), blank=True)
     efficacy = models.CharField(_("疗效"), max_length=12, choices=Efficacy.choices, blank=True)
     # Columns of an imported sheet that have no field here, scrubbed like every free text.
@@ -133,6 +149,8 @@ class Prescription(models.Model):
     visit = models.ForeignKey(Visit, models.CASCADE, related_name="prescriptions")
     formula_name = models.CharField(_("方剂名称"), max_length=100, blank=True)
     composition = models.TextField(_("方剂组成"))
+    decoction = models.CharField(_("煎服法"), max_length=200, blank=True)
+    administration = models.CharField(_("用法用量"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("处方")
@@ -159,10 +177,31 @@ class PrescriptionItem(models.Model):
         verbose_name = _("药味")
         verbose_name_plural = _("药味")
         ordering = ["prescription", "pk"]
-        indexes = [models.Index(fields=["herb"])]
+        indexes = [models.Index(fields=["herb"]), models.Index(fields=["known", "original_name"])]
 
     def __str__(self) -> str:
         return self.herb
+
+
+class HerbMapping(models.Model):
+    """A curator's answer for a spelling the reference tables do not know (CAS-2): the standard
+    herb it stands for and the processing it carries. lib.herbs consults these before its own
+    tables, so every later import, entry and analysis reads the spelling the same way."""
+
+    spelling = models.CharField(_("原始药名"), max_length=64, unique=True)
+    standard_name = models.CharField(_("规范药名"), max_length=64)
+    processing = models.CharField(_("炮制"), max_length=16, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("审定人"))
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("药名审定")
+        verbose_name_plural = _("药名审定")
+        ordering = ["-updated_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.spelling} → {self.processing}{self.standard_name}"
 
 
 class Analysis(models.Model):
@@ -184,6 +223,7 @@ class Analysis(models.Model):
     min_support = models.FloatField(_("最小支持度"), default=0.1)
     min_confidence = models.FloatField(_("最小置信度"), default=0.8)
     max_len = models.PositiveSmallIntegerField(_("最多药味数"), default=4)
+    clusters = models.PositiveSmallIntegerField(_("聚类组数"), default=6)
     transactions = models.PositiveIntegerField(_("处方数"), default=0)
     results = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -202,10 +242,7 @@ class Analysis(models.Model):
 
     @classmethod
     def scope_q(cls, *, regions, organization_ids) -> Q:
-        q = in_regions("organization__region", regions)
-        if organization_ids:
-            q |= Q(organization_id__in=organization_ids)
-        return q
+        return organization_scope_q(regions=regions, organization_ids=organization_ids)
 
     @classmethod
     def owner_q(cls, user) -> Q:
@@ -213,3 +250,101 @@ class Analysis(models.Model):
 
     def audit_organization(self):
         return self.organization
+
+
+class Protocol(models.Model):
+    """A master's diagnosis-and-treatment protocol (诊疗方案, MST-4), drafted from a saved analysis
+    which stays linked as its evidence. Publishing freezes the text as a numbered version; a
+    published protocol revised goes back to draft while the public keeps reading the last version."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("草稿")
+        PUBLISHED = "published", _("已发布")
+        WITHDRAWN = "withdrawn", _("已撤回")
+
+    TRANSITIONS = {
+        Status.DRAFT: {Status.PUBLISHED: "protocol.publish"},
+        Status.PUBLISHED: {Status.DRAFT: "protocol.edit", Status.WITHDRAWN: "protocol.publish"},
+        Status.WITHDRAWN: {Status.DRAFT: "protocol.edit"},
+    }
+    # The text a version freezes, in the order the page shows it.
+    CONTENT_FIELDS = (
+        "title",
+        "disease",
+        "syndrome",
+        "diagnosis",
+        "principle",
+        "prescription",
+        "modifications",
+        "cautions",
+    )
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="protocols", verbose_name=_("传承人")
+    )
+    organization = models.ForeignKey("accounts.Organization", models.PROTECT, related_name="+", verbose_name=_("单位"))
+    analysis = models.ForeignKey(
+        Analysis, models.PROTECT, related_name="protocols", verbose_name=_("依据的处方挖掘分析")
+    )
+    title = models.CharField(_("方案名称"), max_length=100)
+    disease = models.CharField(_("中医疾病"), max_length=100, blank=True)
+    syndrome = models.CharField(_("证候"), max_length=100, blank=True)
+    diagnosis = models.TextField(_("诊断与辨证要点"))
+    principle = models.CharField(_("治则治法"), max_length=300)
+    prescription = models.TextField(_("基本方药"))
+    modifications = models.TextField(_("随证加减"), blank=True)
+    cautions = models.TextField(_("注意事项"), blank=True)
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    version = models.PositiveIntegerField(_("已发布版本"), default=0)
+    published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("诊疗方案")
+        verbose_name_plural = _("诊疗方案")
+        ordering = ["-updated_at", "-pk"]
+        indexes = [
+            models.Index(fields=["owner", "status"]),
+            models.Index(fields=["organization", "status"]),
+            models.Index(fields=["status", "-published_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_public(self) -> bool:
+        """Readable by anyone: published once and not withdrawn."""
+        return self.version > 0 and self.status != self.Status.WITHDRAWN
+
+    @classmethod
+    def scope_q(cls, *, regions, organization_ids) -> Q:
+        return organization_scope_q(regions=regions, organization_ids=organization_ids)
+
+    @classmethod
+    def owner_q(cls, user) -> Q:
+        return Q(owner_id=user.pk)
+
+    def audit_organization(self):
+        return self.organization
+
+
+class ProtocolVersion(models.Model):
+    """The text of a protocol as published, with the evidence it cited then."""
+
+    protocol = models.ForeignKey(Protocol, models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField(_("版本号"))
+    content = models.JSONField(_("内容"))
+    analysis = models.ForeignKey(Analysis, models.PROTECT, related_name="+", verbose_name=_("依据的处方挖掘分析"))
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    published_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("诊疗方案版本")
+        verbose_name_plural = _("诊疗方案版本")
+        ordering = ["protocol", "-number"]
+        constraints = [models.UniqueConstraint(fields=["protocol", "number"], name="protocol_version_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.content.get('title', '')} 第 {self.number} 版"

@@ -1,5 +1,6 @@
-"""Pages of case records (CAS-1) and their mining (CAS-3): the scoped list, a case, the import
-upload, the analysis form, a saved analysis and its xlsx export."""
+"""Pages of case records (CAS-1) and their mining (CAS-3): the scoped list, a case, manual entry
+and follow-up visits, the import upload, the herb curator's queue (CAS-2), the analysis form, a
+saved analysis and its xlsx export, inheritance fidelity, and protocols (MST-4)."""
 
 from __future__ import annotations
 
@@ -7,22 +8,30 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from accounts.permissions import authorize, can, scope
-from cases import services
-from cases.forms import AnalysisForm, ImportForm
-from cases.models import Analysis, CaseRecord, Prescription, Visit
+from cases import selectors, services
+from cases.forms import (
+    AnalysisForm,
+    HerbMappingForm,
+    ImportForm,
+    PatientForm,
+    PrescriptionFormSet,
+    ProtocolForm,
+    VisitForm,
+)
+from cases.models import Analysis, CaseRecord, Prescription, Protocol, Visit
 from cases.tasks import IMPORT_JOB_KIND, import_cases
 from jobs.models import Job
 from jobs.services import job_create
 from lib.errors import ApplicationError
 from workflow.models import AuditEntry
-from workflow.services import audit_record
+from workflow.services import allowed_transitions, audit_record
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -49,6 +58,8 @@ def case_list(request):
     context = {
         "page": page,
         "can_import": can(request.user, "case.import"),
+        "can_create": can(request.user, "case.create"),
+        "can_curate": can(request.user, "herb.curate"),
         "can_analyze": can(request.user, "case.analyze"),
     }
     return render(request, "cases/list.html", context)
@@ -65,7 +76,105 @@ def case_detail(request, pk: int):
     )
     # Pseudonymised, yet still health data about a person: every view is on the record (OPS-1).
     audit_record(action=AuditEntry.Action.VIEW_PERSONAL, actor=request.user, obj=case, reason="查看病案")
-    return render(request, "cases/detail.html", {"case": case, "visits": visits})
+    context = {"case": case, "visits": visits, "can_edit": can(request.user, "case.edit", case)}
+    return render(request, "cases/detail.html", context)
+
+
+def _visit_input(visit_form: VisitForm, prescriptions) -> services.VisitInput:
+    data = visit_form.cleaned_data
+    return services.VisitInput(
+        prescriptions=tuple(
+            services.PrescriptionInput(
+                composition=p.get("composition", ""),
+                formula_name=p.get("formula_name", ""),
+                decoction=p.get("decoction", ""),
+                administration=p.get("administration", ""),
+            )
+            for p in prescriptions.cleaned_data
+            if p
+        ),
+        **{name: data[name] or ("" if name != "date" else None) for name in VisitForm.base_fields},
+    )
+
+
+def _service_error(error: ApplicationError, forms: list, prescriptions) -> None:
+    """Shows a service's refusal beside the field it names."""
+    if error.field in PrescriptionFormSet.form.base_fields and prescriptions.forms:
+        prescriptions.forms[0].add_error(None, error.message)
+        return
+    for form in forms:
+        if error.field in form.fields:
+            form.add_error(error.field, error.message)
+            return
+    forms[0].add_error(None, error.message)
+
+
+@login_required
+def case_create(request):
+    authorize(request.user, "case.create")
+    patient = PatientForm(request.POST or None, prefix="patient")
+    visit = VisitForm(request.POST or None, prefix="visit")
+    prescriptions = PrescriptionFormSet(request.POST or None, prefix="rx")
+    if request.method == "POST" and all([patient.is_valid(), visit.is_valid(), prescriptions.is_valid()]):
+        data = patient.cleaned_data
+        try:
+            case, written = services.case_create(
+                actor=request.user,
+                patient=data["patient"],
+                sex=data["sex"] or "",
+                age=data["age"],
+                county=data["county"],
+                kind=data["kind"],
+                visit=_visit_input(visit, prescriptions),
+            )
+        except ApplicationError as error:
+            _service_error(error, [patient, visit], prescriptions)
+        else:
+            messages.success(request, f"已保存 {case.pseudonym} 的第 {written.number} 诊")
+            return redirect("cases:case-detail", pk=case.pk)
+    context = {"patient": patient, "visit": visit, "prescriptions": prescriptions, "case": None}
+    return render(request, "cases/case_form.html", context)
+
+
+@login_required
+def visit_add(request, pk: int):
+    case = get_object_or_404(CaseRecord, pk=pk)
+    authorize(request.user, "case.edit", case)
+    visit = VisitForm(request.POST or None, prefix="visit")
+    prescriptions = PrescriptionFormSet(request.POST or None, prefix="rx")
+    if request.method == "POST" and visit.is_valid() and prescriptions.is_valid():
+        try:
+            written = services.visit_add(case=case, actor=request.user, visit=_visit_input(visit, prescriptions))
+        except ApplicationError as error:
+            _service_error(error, [visit], prescriptions)
+        else:
+            messages.success(request, f"已添加第 {written.number} 诊")
+            return redirect("cases:case-detail", pk=case.pk)
+    context = {"patient": None, "visit": visit, "prescriptions": prescriptions, "case": case}
+    return render(request, "cases/case_form.html", context)
+
+
+@login_required
+def herb_queue(request):
+    authorize(request.user, "herb.curate")
+    form = HerbMappingForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            mapping, updated = services.herb_mapping_save(actor=request.user, **form.cleaned_data)
+        except ApplicationError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            messages.success(request, f"已审定：{mapping}；已更新 {updated} 条药味")
+            return redirect("cases:herb-queue")
+    queue = selectors.herb_queue(_visible(request.user))
+    page = Paginator(queue, 50).get_page(request.GET.get("page"))
+    from lib.herbs import suggestions
+
+    rows = [{**row, "suggestions": suggestions(row["original_name"])} for row in page]
+    from cases.models import HerbMapping
+
+    recent = HerbMapping.objects.select_related("created_by")[:20]
+    return render(request, "cases/herb_queue.html", {"form": form, "page": page, "rows": rows, "recent": recent})
 
 
 @login_required
@@ -103,9 +212,10 @@ def analysis_create(request):
                 min_support=data["min_support"],
                 min_confidence=data["min_confidence"],
                 max_len=data["max_len"],
+                clusters=data["clusters"] or 6,
             )
         except ApplicationError as error:
-            form.add_error(None, error.message)
+            form.add_error(error.field if error.field in form.fields else None, error.message)
         else:
             return redirect("cases:analysis-detail", pk=analysis.pk)
     recent = scope(request.user, "case.analyze", Analysis.objects.all()).select_related("subject")[:20]
@@ -121,7 +231,13 @@ def _analysis(request, pk: int) -> Analysis:
 @login_required
 def analysis_detail(request, pk: int):
     analysis = _analysis(request, pk)
-    return render(request, "cases/analysis_detail.html", {"analysis": analysis, "results": analysis.results})
+    context = {
+        "analysis": analysis,
+        "results": analysis.results,
+        "can_draft": can(request.user, "protocol.create"),
+        "protocols": analysis.protocols.all()[:10],
+    }
+    return render(request, "cases/analysis_detail.html", context)
 
 
 @login_required
@@ -143,3 +259,106 @@ def analysis_export(request, pk: int):
     response = HttpResponse(services.analysis_workbook(analysis), content_type=XLSX)
     response["Content-Disposition"] = content_disposition_header(True, f"处方挖掘分析-{analysis.pk}.xlsx")
     return response
+
+
+# --- inheritance fidelity ---------------------------------------------------------------------------
+
+
+@login_required
+def fidelity(request, apprenticeship: int):
+    from apprenticeships.models import Apprenticeship
+
+    relation = get_object_or_404(Apprenticeship.objects.select_related("master__user", "apprentice"), pk=apprenticeship)
+    authorize(request.user, "apprenticeship.view", relation)
+    result = selectors.fidelity_for(master=relation.master, apprentice=relation.apprentice)
+    audit_record(
+        action=AuditEntry.Action.VIEW_PERSONAL, actor=request.user, obj=relation, reason="查看传承符合度（病案）"
+    )
+    return render(request, "cases/fidelity.html", {"apprenticeship": relation, "fidelity": result})
+
+
+# --- protocols (MST-4) ------------------------------------------------------------------------------
+
+
+def protocol_list(request):
+    published = Protocol.objects.filter(version__gt=0).exclude(status=Protocol.Status.WITHDRAWN)
+    mine = Protocol.objects.none()
+    if request.user.is_authenticated:
+        mine = scope(request.user, "protocol.view", Protocol.objects.all()).select_related("owner")[:50]
+    published = published.select_related("owner").order_by("-published_at", "-pk")
+    page = Paginator(published, 30).get_page(request.GET.get("page"))
+    return render(request, "cases/protocol_list.html", {"page": page, "mine": mine})
+
+
+@login_required
+def protocol_create(request, pk: int):
+    analysis = _analysis(request, pk)
+    authorize(request.user, "protocol.create")
+    form = ProtocolForm(request.POST or None, initial=services.protocol_draft_values(analysis))
+    if request.method == "POST" and form.is_valid():
+        try:
+            protocol = services.protocol_create(actor=request.user, analysis=analysis, **form.cleaned_data)
+        except ApplicationError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            return redirect("cases:protocol-detail", pk=protocol.pk)
+    return render(request, "cases/protocol_form.html", {"form": form, "analysis": analysis, "protocol": None})
+
+
+def protocol_detail(request, pk: int):
+    protocol = get_object_or_404(Protocol.objects.select_related("owner", "analysis", "organization"), pk=pk)
+    manager = request.user.is_authenticated and can(request.user, "protocol.view", protocol)
+    if not manager:
+        if not protocol.is_public:
+            if request.user.is_authenticated:
+                authorize(request.user, "protocol.view", protocol)
+            raise Http404
+    versions = list(protocol.versions.select_related("analysis", "published_by"))
+    shown = versions[0] if versions and not manager else None
+    context = {
+        "protocol": protocol,
+        "content": shown.content if shown else {f: getattr(protocol, f) for f in Protocol.CONTENT_FIELDS},
+        "evidence": shown.analysis if shown else protocol.analysis,
+        "versions": versions,
+        "manager": manager,
+        "moves": allowed_transitions(protocol, request.user) if manager else [],
+        "can_edit": manager
+        and protocol.status == Protocol.Status.DRAFT
+        and can(request.user, "protocol.edit", protocol),
+        "can_see_evidence": request.user.is_authenticated and can(request.user, "case.analyze", protocol.analysis),
+    }
+    return render(request, "cases/protocol_detail.html", context)
+
+
+@login_required
+def protocol_edit(request, pk: int):
+    protocol = get_object_or_404(Protocol.objects.select_related("analysis"), pk=pk)
+    authorize(request.user, "protocol.edit", protocol)
+    form = ProtocolForm(request.POST or None, instance=protocol)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.protocol_update(protocol=protocol, actor=request.user, **form.cleaned_data)
+        except ApplicationError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            messages.success(request, "已保存草稿")
+            return redirect("cases:protocol-detail", pk=protocol.pk)
+    return render(
+        request, "cases/protocol_form.html", {"form": form, "analysis": protocol.analysis, "protocol": protocol}
+    )
+
+
+@login_required
+@require_POST
+def protocol_advance(request, pk: int):
+    protocol = get_object_or_404(Protocol, pk=pk)
+    authorize(request.user, "protocol.view", protocol)
+    try:
+        protocol = services.protocol_advance(
+            protocol=protocol, actor=request.user, to=request.POST.get("to", ""), reason=request.POST.get("reason", "")
+        )
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"方案状态：{protocol.get_status_display()}")
+    return redirect("cases:protocol-detail", pk=pk)

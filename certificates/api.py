@@ -1,3 +1,123 @@
-from ninja import Router
+"""The certificates API: public verification by number, the scoped list, PDF download, revocation."""
+
+import datetime
+
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from ninja import Router, Schema
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from accounts.permissions import authorize, scope
+from certificates import selectors, services, signing
+from certificates.models import Certificate
 
 router = Router(tags=["certificates"])
+
+
+class VerificationOut(Schema):
+    number: str
+    kind: str
+    status: str
+    holder: str  # masked
+    master: str
+    term_start: datetime.date | None
+    term_end: datetime.date | None
+    issued_on: datetime.date
+    issuer: str
+    revoked_reason: str
+    revoked_at: datetime.datetime | None
+    # null when no signature was given; otherwise whether it is the record's.
+    signature_valid: bool | None
+
+
+class CertificateOut(Schema):
+    number: str
+    kind: str
+    status: str
+    holder_name: str
+    master_id: int
+    master_name: str
+    term_start: datetime.date | None
+    term_end: datetime.date | None
+    issued_on: datetime.date
+    issuer: str
+    revoked_reason: str
+    revoked_at: datetime.datetime | None
+    verify_url: str
+
+    @staticmethod
+    def resolve_issuer(obj):
+        return obj.issuer.name
+
+    @staticmethod
+    def resolve_verify_url(obj):
+        return signing.qr_text_for(obj)
+
+
+class RevokeIn(Schema):
+    reason: str
+
+
+class PublicKeyOut(Schema):
+    algorithm: str
+    pem: str
+    fingerprint: str
+
+
+@router.get("/certificates/verify/{number}", response=VerificationOut, auth=None)
+def certificate_verify(request, number: str, s: str = "", d: str = ""):
+    certificate = get_object_or_404(Certificate.objects.select_related("issuer"), number=number)
+    result = selectors.verify(certificate, signature=s[:200], data=d[:2000])
+    return {
+        "number": certificate.number,
+        "kind": certificate.kind,
+        "status": certificate.status,
+        "holder": result.payload.holder,
+        "master": certificate.master_name,
+        "term_start": certificate.term_start,
+        "term_end": certificate.term_end,
+        "issued_on": certificate.issued_on,
+        "issuer": certificate.issuer.name,
+        "revoked_reason": certificate.revoked_reason,
+        "revoked_at": certificate.revoked_at,
+        "signature_valid": result.link_signature_valid,
+    }
+
+
+@router.get("/certificates/public-key", response=PublicKeyOut, auth=None)
+def certificate_public_key(request):
+    return {"algorithm": "Ed25519", "pem": signing.public_key_pem(), "fingerprint": signing.public_key_fingerprint()}
+
+
+@router.get("/certificates", response=list[CertificateOut])
+@paginate(LimitOffsetPagination)
+def certificate_list(request, q: str = "", kind: str = "", status: str = ""):
+    rows = scope(request.user, "certificate.view", Certificate.objects.all())
+    rows = selectors.search_certificates(rows, {"q": q, "kind": kind, "status": status})
+    return rows.select_related(*selectors.LIST_RELATED).order_by("-issued_on", "-pk")
+
+
+def _certificate(request, number: str, act: str) -> Certificate:
+    certificate = get_object_or_404(Certificate.objects.select_related("issuer", "master"), number=number)
+    authorize(request.user, act, certificate)
+    return certificate
+
+
+@router.get("/certificates/{number}", response=CertificateOut)
+def certificate_get(request, number: str):
+    return _certificate(request, number, "certificate.view")
+
+
+@router.get("/certificates/{number}/pdf")
+def certificate_pdf(request, number: str):
+    certificate = _certificate(request, number, "certificate.view")
+    data = selectors.certificate_pdf(certificate)
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{certificate.number}.pdf"'
+    return response
+
+
+@router.post("/certificates/{number}/revoke", response=CertificateOut)
+def certificate_revoke(request, number: str, payload: RevokeIn):
+    certificate = _certificate(request, number, "certificate.view")
+    return services.certificate_revoke(certificate=certificate, actor=request.user, reason=payload.reason)

@@ -48,6 +48,12 @@ FIELD_ENCRYPTION_KEY = env("FIELD_ENCRYPTION_KEY") or ("" if PRODUCTION else "de
 if PRODUCTION and not FIELD_ENCRYPTION_KEY:
     raise ImproperlyConfigured("CHUANCHENG_ENV=production needs FIELD_ENCRYPTION_KEY in the environment")
 
+# The Ed25519 key that signs certificates' QR codes (certificates/signing.py): PEM, or the base64
+# of the 32 raw bytes. Outside production it is derived from SECRET_KEY when unset.
+CERTIFICATE_SIGNING_KEY = env("CERTIFICATE_SIGNING_KEY", "")
+if PRODUCTION and not CERTIFICATE_SIGNING_KEY:
+    raise ImproperlyConfigured("CHUANCHENG_ENV=production needs CERTIFICATE_SIGNING_KEY in the environment")
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",

@@ -128,6 +128,24 @@ def load() -> None:
     _tables()
 
 
+# Spellings settled by a curator (cases.HerbMapping): spelling → (standard name, processing).
+# Consulted before the reference tables; the caller keeps them in step with its database.
+_curated_spellings: dict[str, tuple[str, str]] = {}
+
+
+def set_curated_spellings(mapping: dict[str, tuple[str, str]]) -> None:
+    """Replaces the curators' spellings and forgets every name resolved so far."""
+    global _curated_spellings
+    _curated_spellings = {clean_name(k): v for k, v in mapping.items()}
+    _resolve.cache_clear()
+
+
+def reference_herb(name: str) -> NormalizedHerb:
+    """`name` read by the reference tables alone, without the curators' spellings: what a curator
+    may map an unknown spelling to."""
+    return _resolve(clean_name(name), curated_only=False, settled=False)
+
+
 def standard_names() -> frozenset[str]:
     """Herbs with properties (herbs.csv)."""
     return frozenset(_tables().properties)
@@ -173,46 +191,48 @@ def normalize_herb(name: str) -> NormalizedHerb:
 
 
 def _normalize(name: str) -> NormalizedHerb:
-    return _resolve(name, curated_only=False)
+    return _resolve(name, curated_only=False, settled=True)
 
 
 @lru_cache(maxsize=65536)
-def _resolve(name: str, *, curated_only: bool) -> NormalizedHerb:
+def _resolve(name: str, *, curated_only: bool, settled: bool) -> NormalizedHerb:
     """In order: herbs.csv and the curated aliases; a processed form of one of those (醋郁金 is
     郁金 processed with vinegar, although the herbal pieces list 醋郁金 under 莪术); the herbal
     pieces; a processed form of a herbal piece; a place of origin before any known herb."""
     tables = _tables()
     if not name:
         return NormalizedHerb(None, "", name, False)
+    if settled and (mapped := _curated_spellings.get(name)) is not None:
+        return NormalizedHerb(mapped[0], mapped[1], name, True)
     standard = tables.curated.get(name)
     if standard is not None:
         return NormalizedHerb(standard, _processing_of_exact(name, standard), name, True)
-    if found := _strip_processing(name, curated_only=True):
+    if found := _strip_processing(name, curated_only=True, settled=settled):
         return found
     if curated_only:
         return NormalizedHerb(None, "", name, False)
     standard = tables.pieces.get(name)
     if standard is not None:
         return NormalizedHerb(standard, _processing_of_exact(name, standard), name, True)
-    if found := _strip_processing(name, curated_only=False):
+    if found := _strip_processing(name, curated_only=False, settled=settled):
         return found
     for prefix in ORIGIN_PREFIXES:
         if name.startswith(prefix) and len(name) > len(prefix):
-            inner = _resolve(name[len(prefix) :], curated_only=False)
+            inner = _resolve(name[len(prefix) :], curated_only=False, settled=settled)
             if inner.known:
                 return NormalizedHerb(inner.standard_name, inner.processing, name, True)
     return NormalizedHerb(None, "", name, False)
 
 
-def _strip_processing(name: str, *, curated_only: bool) -> NormalizedHerb | None:
+def _strip_processing(name: str, *, curated_only: bool, settled: bool) -> NormalizedHerb | None:
     for prefix in PROCESSING_PREFIXES:
         if name.startswith(prefix) and len(name) > len(prefix):
-            inner = _resolve(name[len(prefix) :], curated_only=curated_only)
+            inner = _resolve(name[len(prefix) :], curated_only=curated_only, settled=settled)
             if inner.known:
                 return NormalizedHerb(inner.standard_name, prefix + inner.processing, name, True)
     for suffix in PROCESSING_SUFFIXES:
         if name.endswith(suffix) and len(name) > len(suffix):
-            inner = _resolve(name[: -len(suffix)], curated_only=curated_only)
+            inner = _resolve(name[: -len(suffix)], curated_only=curated_only, settled=settled)
             if inner.known:
                 return NormalizedHerb(inner.standard_name, inner.processing + suffix, name, True)
     return None
@@ -230,6 +250,21 @@ def _processing_of_exact(name: str, standard: str) -> str:
         if name.endswith(suffix) and len(name) > len(suffix) and not standard.endswith(suffix):
             return suffix
     return ""
+
+
+def suggestions(name: str, *, limit: int = 3) -> list[str]:
+    """Standard herbs that an unknown spelling may stand for: known herbs inside it, longest
+    first (白茯苓 → 茯苓, 香附子 → 香附), read by the reference tables alone."""
+    name = clean_name(name)
+    found: list[str] = []
+    for size in range(len(name) - 1, 1, -1):
+        for start in range(0, len(name) - size + 1):
+            herb = reference_herb(name[start : start + size])
+            if herb.known and herb.standard_name not in found:
+                found.append(herb.standard_name)
+                if len(found) == limit:
+                    return found
+    return found
 
 
 def property_profile(herb_names: Iterable[str]) -> dict[str, Counter]:
@@ -255,7 +290,8 @@ def property_profile(herb_names: Iterable[str]) -> dict[str, Counter]:
 # --- prescriptions ------------------------------------------------------------------------------
 
 # Grams per unit. Historic units use the modern conversion taught with the Chinese Pharmacopoeia
-# (中药学教材): 1 钱 = 3 g, 1 两 = 10 钱 = 30 g, 1 分 = 0.1 钱 = 0.3 g, 1 斤 = 500 g. In the old
+# (中药学教材): 1 钱 = 3 g, 1 两 = 10 钱 = 30 g, 1 分 = 0.1 钱 = 0.3 g, 1 厘 = 0.1 分 = 0.03 g,
+# 1 斤 = 500 g. In the old
 # 16-两 斤 of 500 g a 两 is 31.25 g and a 钱 3.125 g; teaching rounds those to 30 g and 3 g and keeps
 # the 斤 at 500 g, so 1 斤 is not 16 × 30 g here, on purpose.
 MASS_UNITS: dict[str, tuple[str, float]] = {
@@ -269,6 +305,7 @@ MASS_UNITS: dict[str, tuple[str, float]] = {
     "钱": ("钱", 3.0),
     "两": ("两", 30.0),
     "分": ("分", 0.3),
+    "厘": ("厘", 0.03),
     "斤": ("斤", 500.0),
 }
 # Counts and volumes are written in real prescriptions (大枣5枚, 生姜3片, 黄酒30ml); they are kept as
@@ -282,7 +319,7 @@ _UNIT_WORDS = sorted([*MASS_UNITS, *OTHER_UNITS], key=len, reverse=True)
 # Units that no herb name ends with, so a name followed by one of them is a dose with its number
 # missing (川芎g, 鸡子黄枚). 根, 片, 合 … end real names (芦根, 百合) and are not in this list.
 _UNAMBIGUOUS_UNITS = sorted([*MASS_UNITS, "ml", "毫升", "枚", "粒", "颗"], key=len, reverse=True)
-UNITS_LABEL = "g、克、mg、kg、钱、两、分、斤；计数单位 枚、片、个、粒 等；ml"
+UNITS_LABEL = "g、克、mg、kg、钱、两、分、厘、斤；计数单位 枚、片、个、粒 等；ml"
 
 # Decoction and administration notes written after the dose without brackets: 附子15g先煎.
 NOTE_WORDS = sorted(

@@ -59,13 +59,13 @@ class CoreHerb:
 # --- validation ---------------------------------------------------------------------------------
 
 
-def validate_threshold(value: float, *, label: str) -> float:
+def validate_threshold(value: float, *, label: str, field: str | None = None) -> float:
     """0 < value ≤ 1. 1.0 is allowed and means "in every prescription" (support) or "always"
     (confidence); 0 would make every combination frequent and is refused."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise MiningError(f"{label}必须是 0 到 1 之间的数（如 0.1 表示 10%）")
+        raise MiningError(f"{label}必须是 0 到 1 之间的数（如 0.1 表示 10%）", field=field)
     if math.isnan(value) or not 0 < value <= 1:
-        raise MiningError(f"{label}必须大于 0 且不超过 1（如 0.1 表示 10%），收到 {value:g}")
+        raise MiningError(f"{label}必须大于 0 且不超过 1（如 0.1 表示 10%），收到 {value:g}", field=field)
     return float(value)
 
 
@@ -308,3 +308,96 @@ def core_herbs(graph, *, top: int = 10) -> list[CoreHerb]:
     ]
     ranked.sort(key=lambda h: (-h.weighted_degree, -h.degree, -h.count, h.name))
     return ranked[:top]
+
+
+# --- hierarchical clustering into core combinations ---------------------------------------------
+
+CLUSTER_HERBS = 30
+MAX_CLUSTERS = 20
+# Ward's criterion on the Jaccard distance: compact groups. Average linkage chains on sparse
+# prescription data (most pairs are never prescribed together) into one large group and singletons.
+LINKAGE = "ward"
+
+
+@dataclass(frozen=True, slots=True)
+class Combination:
+    herbs: tuple[str, ...]  # most frequent first
+    count: int  # prescriptions that contain every herb of it
+    support: float
+    cohesion: float  # mean Jaccard similarity of its pairs (1.0 for a single herb)
+
+
+def validate_clusters(clusters: int) -> int:
+    if isinstance(clusters, bool) or not isinstance(clusters, int) or not 2 <= clusters <= MAX_CLUSTERS:
+        raise MiningError(f"聚类组数必须是 2 到 {MAX_CLUSTERS} 之间的整数，收到 {clusters}", field="clusters")
+    return clusters
+
+
+def core_combinations(
+    transactions: Iterable[Iterable[str]], *, clusters: int = 6, top: int = CLUSTER_HERBS
+) -> tuple[list[Combination], dict | None]:
+    """Hierarchical clustering (Ward linkage on the Jaccard distance of co-prescription) of the
+    `top` most frequent herbs, cut into `clusters` groups: the groups of two herbs or more are the
+    core combinations, most supported first. Also returns the dendrogram as a nested dict
+    ({"name", "height", "children"}), or None when fewer than two herbs can be clustered."""
+    import numpy as np
+    from scipy.cluster.hierarchy import fcluster, linkage, to_tree
+    from scipy.spatial.distance import squareform
+
+    clusters = validate_clusters(clusters)
+    transactions = _as_transactions(transactions)
+    n = len(transactions)
+    herbs = [h.name for h in herb_frequency(transactions)[:top]]
+    if len(herbs) < 2:
+        return [], None
+    index = {h: i for i, h in enumerate(herbs)}
+    incidence = np.zeros((n, len(herbs)), dtype=np.float32)
+    for row, t in enumerate(transactions):
+        for h in t:
+            if (i := index.get(h)) is not None:
+                incidence[row, i] = 1.0
+    together = incidence.T @ incidence
+    alone = np.diag(together)
+    union = alone[:, None] + alone[None, :] - together
+    jaccard = np.divide(together, union, out=np.zeros_like(together), where=union > 0)
+    distance = 1.0 - jaccard
+    np.fill_diagonal(distance, 0.0)
+    tree = linkage(squareform(distance, checks=False), method=LINKAGE)
+    labels = fcluster(tree, t=min(clusters, len(herbs)), criterion="maxclust")
+
+    groups: dict[int, list[int]] = {}
+    for i, label in enumerate(labels):
+        groups.setdefault(int(label), []).append(i)
+    combinations_found = []
+    for members in groups.values():
+        together_all = int(incidence[:, members].all(axis=1).sum())
+        pairs = [jaccard[a, b] for a, b in combinations(members, 2)]
+        cohesion = float(sum(pairs) / len(pairs)) if pairs else 1.0
+        combinations_found.append(
+            Combination(tuple(herbs[i] for i in members), together_all, together_all / n, round(cohesion, 6))
+        )
+    combinations_found.sort(key=lambda c: (len(c.herbs) < 2, -c.support, -len(c.herbs), c.herbs))
+    return combinations_found, _dendrogram(to_tree(tree), herbs)
+
+
+def _dendrogram(node, herbs: list[str]) -> dict:
+    if node.is_leaf():
+        return {"name": herbs[node.id], "height": 0.0}
+    return {
+        "name": "",
+        "height": round(float(node.dist), 4),
+        "children": [_dendrogram(node.left, herbs), _dendrogram(node.right, herbs)],
+    }
+
+
+def combination_coverage(prescription: Iterable[str], combinations_: Sequence[Sequence[str]]) -> tuple[float, int]:
+    """How fully a prescription uses one of the combinations: the largest share of a combination's
+    herbs that it contains, and the index of that combination (-1 when there are none)."""
+    herbs = set(prescription)
+    best, which = 0.0, -1
+    for i, combination in enumerate(combinations_):
+        if combination:
+            share = sum(1 for h in combination if h in herbs) / len(combination)
+            if share > best:
+                best, which = share, i
+    return best, which

@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization, Region
-from masters.models import Master, Tier, tier_choices_by_track
+from masters.models import Master, MasterMaterial, MaterialPartner, Tier, tier_choices_by_track
 from techniques.models import Technique
 
 
@@ -77,3 +77,26 @@ class AdvanceForm(forms.Form):
 class ExemptionForm(forms.Form):
     granted = forms.TypedChoiceField(choices=[("1", _("同意")), ("0", _("不同意"))], coerce=lambda v: v == "1")
     reason = forms.CharField(max_length=1000)
+
+
+class MaterialForm(forms.Form):
+    kind = forms.ChoiceField(label=_("资料类别"), choices=MasterMaterial.Kind.choices)
+    title = forms.CharField(label=_("标题"), max_length=120)
+    description = forms.CharField(label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    product_type = forms.ChoiceField(
+        label=_("产品类型（仅产品）"), choices=[("", "—"), *MasterMaterial.ProductType.choices], required=False
+    )
+    file = forms.FileField(label=_("文件"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.widget.attrs.setdefault(
+                "class", "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+            )
+
+
+class PartnerForm(forms.Form):
+    kind = forms.ChoiceField(label=_("合作类型"), choices=MaterialPartner.Kind.choices)
+    name = forms.CharField(label=_("合作单位"), max_length=120)
+    cooperation = forms.CharField(label=_("合作内容"), max_length=300, required=False)

@@ -185,3 +185,100 @@ class MasterExemption(models.Model):
 
     def __str__(self) -> str:
         return f"{self.master.name} · {'同意' if self.granted else '不同意'}"
+
+
+class MasterMaterial(models.Model):
+    """A master's materials (MST-4, 000 §三(一)–(四)): teaching materials, diagnosis-and-treatment
+    protocols, video and image materials, and products (effective prescriptions or methods) with
+    their research and industry partners. The master manages them; published ones are public on
+    the profile."""
+
+    class Kind(models.TextChoices):
+        TEXTBOOK = "textbook", _("教材")
+        PROTOCOL = "protocol", _("诊疗方案")
+        VIDEO = "video", _("视频资料")
+        IMAGE = "image", _("图片资料")
+        PRODUCT = "product", _("产品")
+
+    class ProductType(models.TextChoices):
+        PRESCRIPTION = "prescription", _("有效处方")
+        METHOD = "method", _("诊疗方法")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("未公开")
+        PUBLISHED = "published", _("已公开")
+
+    TRANSITIONS = {
+        Status.DRAFT: {Status.PUBLISHED: "master.material_manage"},
+        Status.PUBLISHED: {Status.DRAFT: "master.material_manage"},
+    }
+
+    master = models.ForeignKey(Master, models.CASCADE, related_name="materials", verbose_name=_("传承人"))
+    kind = models.CharField(_("资料类别"), max_length=10, choices=Kind.choices)
+    title = models.CharField(_("标题"), max_length=120)
+    description = models.TextField(_("说明"), blank=True)
+    product_type = models.CharField(_("产品类型"), max_length=12, choices=ProductType.choices, blank=True)
+    file = models.FileField(_("文件"), upload_to="masters/materials/%Y/%m/", blank=True)
+    # What the file's first bytes say it is (lib/files.sniff), served as its Content-Type.
+    mime = models.CharField(max_length=60, blank=True, editable=False)
+    size = models.PositiveBigIntegerField(default=0, editable=False)
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("传承人资料")
+        verbose_name_plural = _("传承人资料")
+        ordering = ["kind", "-created_at", "-pk"]
+        indexes = [models.Index(fields=["master", "status", "kind"])]
+
+    def __str__(self) -> str:
+        return f"{self.master.name} · {self.get_kind_display()} · {self.title}"
+
+    @classmethod
+    def scope_q(cls, *, regions, organization_ids) -> Q:
+        q = in_regions("master__region", regions)
+        if organization_ids:
+            q |= Q(master__organization_id__in=organization_ids)
+        return q
+
+    @classmethod
+    def owner_q(cls, user) -> Q:
+        return Q(master__user_id=user.pk)
+
+    def audit_organization(self):
+        return self.master.organization
+
+    @property
+    def is_public(self) -> bool:
+        return self.status == self.Status.PUBLISHED and self.master.status == Master.Status.CERTIFIED
+
+    @property
+    def is_video(self) -> bool:
+        return self.mime.startswith("video/")
+
+    @property
+    def is_image(self) -> bool:
+        return self.mime.startswith("image/")
+
+
+class MaterialPartner(models.Model):
+    """A research or industry partner of a master's product (000 §三(四))."""
+
+    class Kind(models.TextChoices):
+        RESEARCH = "research", _("科研合作")
+        INDUSTRY = "industry", _("产业合作")
+
+    material = models.ForeignKey(MasterMaterial, models.CASCADE, related_name="partners")
+    kind = models.CharField(_("合作类型"), max_length=10, choices=Kind.choices)
+    name = models.CharField(_("合作单位"), max_length=120)
+    cooperation = models.CharField(_("合作内容"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("产品合作单位")
+        verbose_name_plural = _("产品合作单位")
+        ordering = ["kind", "pk"]
+
+    def __str__(self) -> str:
+        return self.name

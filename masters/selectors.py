@@ -8,7 +8,7 @@ from django.db.models import Q, QuerySet
 
 from accounts.models import Region
 from lib.chinese import has_han, normalize
-from masters.models import Master, Tier
+from masters.models import Master, MasterMaterial, Tier
 
 # Each review stage, the act that works it, and its heading.
 STAGES = (
@@ -42,3 +42,48 @@ def search_masters(queryset: QuerySet, params) -> QuerySet:
         region = Region.objects.filter(code=code).only("prefix").first()
         queryset = queryset.filter(region__prefix__startswith=region.prefix) if region else queryset.none()
     return queryset
+
+
+# How many of each apprentice list a profile shows; the rest are counted.
+PROFILE_APPRENTICES = 50
+
+
+def profile_context(master: Master, viewer) -> dict:
+    """What a certified master's public profile shows beyond the record: published materials,
+    current and former apprentices (names masked unless the viewer is staff in scope or the master),
+    and the master certificate. A fixed number of queries whatever the sizes."""
+    from accounts.permissions import can
+    from apprenticeships.models import Apprenticeship
+    from certificates.models import Certificate
+    from certificates.signing import mask_name
+
+    materials = list(
+        master.materials.filter(status=MasterMaterial.Status.PUBLISHED)
+        .prefetch_related("partners")
+        .order_by("kind", "-created_at", "-pk")
+    )
+    full_names = viewer.is_authenticated and can(viewer, "master.view", master)
+    rows = (
+        Apprenticeship.objects.filter(master=master)
+        .select_related("apprentice", "organization")
+        .order_by("-starts_on", "-pk")
+    )
+    current = list(rows.filter(status=Apprenticeship.Status.ACTIVE)[:PROFILE_APPRENTICES])
+    former = list(rows.exclude(status=Apprenticeship.Status.ACTIVE)[:PROFILE_APPRENTICES])
+    for row in current + former:
+        name = row.apprentice.full_name or row.apprentice.username
+        row.shown_name = name if full_names else mask_name(name)
+    certificate = (
+        Certificate.objects.filter(master=master, kind=Certificate.Kind.MASTER).order_by("-issued_on", "-pk").first()
+    )
+    return {
+        "materials": materials,
+        "videos": [m for m in materials if m.kind == MasterMaterial.Kind.VIDEO],
+        "images": [m for m in materials if m.kind == MasterMaterial.Kind.IMAGE],
+        "documents": [m for m in materials if m.kind in (MasterMaterial.Kind.TEXTBOOK, MasterMaterial.Kind.PROTOCOL)],
+        "products": [m for m in materials if m.kind == MasterMaterial.Kind.PRODUCT],
+        "current_apprentices": current,
+        "former_apprentices": former,
+        "certificate": certificate,
+        "can_manage_materials": can(viewer, "master.material_manage", master),
+    }

@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import datetime
+import uuid
 
+from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import Organization, User
 from accounts.permissions import authorize
+from certificates.models import Certificate
+from certificates.services import certificate_issue
 from lib.errors import ApplicationError
-from masters.models import TIER_TRACK, Master, MasterExemption
+from lib.files import check_upload
+from masters.models import TIER_TRACK, Master, MasterExemption, MasterMaterial, MaterialPartner
 from masters.rules import check_master_eligibility, failing
 from workflow.models import AuditEntry
 from workflow.services import audit_record, transition
@@ -109,8 +115,25 @@ def master_exemption_decide(*, master: Master, actor: User, granted: bool, reaso
     return exemption
 
 
-def certificate_number_for(master: Master, when: datetime.datetime) -> str:
-    return f"CCM-{when:%Y}-{master.pk:06d}"
+def issuing_unit(actor: User) -> Organization:
+    """The guiding unit in whose name `actor` certifies (000 §五(一)3)."""
+    from accounts.models import Membership
+    from accounts.permissions import ACTS
+
+    act = ACTS["master.certify"]
+    membership = (
+        Membership.objects.filter(user=actor, role__in=act.roles, organization__kind__in=act.org_kinds)
+        .select_related("organization")
+        .order_by("pk")
+        .first()
+    )
+    if membership is not None:
+        return membership.organization
+    # A superuser acting without a membership: the platform's guiding unit.
+    guide = Organization.objects.filter(kind=Organization.Kind.GUIDING).order_by("pk").first()
+    if guide is None:
+        raise ApplicationError("系统中没有指导单位，无法颁发传承人证书")
+    return guide
 
 
 def master_application_advance(*, master: Master, actor: User, to: str, reason: str = "") -> Master:
@@ -124,7 +147,18 @@ def master_application_advance(*, master: Master, actor: User, to: str, reason: 
             # The guiding unit certifies the master and the techniques taught, and issues the
             # certificate (000 §五(一)3).
             locked.certified_at = timezone.now()
-            locked.certificate_number = certificate_number_for(locked, locked.certified_at)
+            certificate = certificate_issue(
+                kind=Certificate.Kind.MASTER,
+                holder=locked.user,
+                holder_name=locked.name,
+                master=locked,
+                issuer=issuing_unit(actor),
+                actor=actor,
+                subject=locked,
+                term_start=timezone.localdate(),
+            )
+            # Kept beside the certificate for the directory and the admin's search.
+            locked.certificate_number = certificate.number
             locked.save(update_fields=["certified_at", "certificate_number"])
             names = "、".join(t.name for t in locked.techniques.all()) or "（无）"
             audit_record(
@@ -138,3 +172,128 @@ def master_application_advance(*, master: Master, actor: User, to: str, reason: 
     locked = transition(master, to, actor=actor, reason=reason.strip(), then=then)
     master.refresh_from_db()
     return locked
+
+
+# --- materials (MST-4) ---------------------------------------------------------------------------
+
+MB = 1024 * 1024
+# What each kind of material may be, by content (lib/files.sniff), and how large.
+MATERIAL_RULES = {
+    MasterMaterial.Kind.TEXTBOOK: ({"application/pdf", "application/zip"}, 50 * MB),
+    MasterMaterial.Kind.PROTOCOL: ({"application/pdf", "application/zip"}, 20 * MB),
+    MasterMaterial.Kind.VIDEO: ({"video/mp4", "video/webm"}, 500 * MB),
+    MasterMaterial.Kind.IMAGE: ({"image/jpeg", "image/png", "image/gif"}, 10 * MB),
+    MasterMaterial.Kind.PRODUCT: ({"application/pdf", "image/jpeg", "image/png"}, 20 * MB),
+}
+EXTENSIONS = {
+    "application/pdf": "pdf",
+    "application/zip": "docx",
+    "video/mp4": "mp4",
+    "video/webm": "webm",
+    "image/jpeg": "jpg",
+    "image/png": "png",
+    "image/gif": "gif",
+}
+
+
+@transaction.atomic
+def master_material_add(
+    *,
+    master: Master,
+    actor: User,
+    kind: str,
+    title: str,
+    description: str = "",
+    product_type: str = "",
+    upload=None,
+) -> MasterMaterial:
+    """The master adds a material; it stays unpublished until they publish it."""
+    authorize(actor, "master.material_manage", master)
+    if kind not in MasterMaterial.Kind.values:
+        raise ApplicationError("资料类别：请选择教材、诊疗方案、视频资料、图片资料或产品", field="kind")
+    title = (title or "").strip()
+    if not title:
+        raise ApplicationError("标题：必须填写", field="title")
+    material = MasterMaterial(
+        master=master,
+        kind=kind,
+        title=title,
+        description=(description or "").strip(),
+        created_by=actor,
+    )
+    if kind == MasterMaterial.Kind.PRODUCT:
+        if product_type not in MasterMaterial.ProductType.values:
+            raise ApplicationError("产品类型：请选择有效处方或诊疗方法", field="product_type")
+        material.product_type = product_type
+    elif upload is None:
+        raise ApplicationError(f"文件：{MasterMaterial.Kind(kind).label}必须上传文件", field="file")
+    if upload is not None:
+        allowed, limit = MATERIAL_RULES[kind]
+        try:
+            material.mime = check_upload(upload, allowed=allowed, field_label="文件", max_bytes=limit)
+        except ValidationError as exc:
+            raise ApplicationError(exc.messages[0], field="file") from exc
+        material.size = upload.size
+        # The stored name is ours, with the extension of what the file is, never the sender's.
+        material.full_clean(exclude=["file", "created_by", "master"])
+        material.file.save(f"{uuid.uuid4().hex}.{EXTENSIONS[material.mime]}", upload, save=False)
+    else:
+        material.full_clean(exclude=["file", "created_by", "master"])
+    material.save()
+    audit_record(
+        action=AuditEntry.Action.CREATE,
+        actor=actor,
+        obj=material,
+        to_state=str(MasterMaterial.Status.DRAFT.label),
+        reason=f"上传{material.get_kind_display()}「{title}」",
+    )
+    return material
+
+
+def master_material_publish(*, material: MasterMaterial, actor: User, publish: bool) -> MasterMaterial:
+    to = MasterMaterial.Status.PUBLISHED if publish else MasterMaterial.Status.DRAFT
+    return transition(material, to, actor=actor, reason="公开资料" if publish else "取消公开")
+
+
+@transaction.atomic
+def master_material_remove(*, material: MasterMaterial, actor: User) -> None:
+    authorize(actor, "master.material_manage", material)
+    audit_record(
+        action=AuditEntry.Action.TRANSITION,
+        actor=actor,
+        obj=material,
+        from_state=material.get_status_display(),
+        to_state="已删除",
+        reason=f"删除{material.get_kind_display()}「{material.title}」",
+    )
+    name = material.file.name
+    material.delete()
+    if name:
+        # Only once the row is gone for good: a rolled-back delete must keep its file.
+        transaction.on_commit(lambda: default_storage.delete(name))
+
+
+@transaction.atomic
+def material_partner_add(
+    *, material: MasterMaterial, actor: User, kind: str, name: str, cooperation: str = ""
+) -> MaterialPartner:
+    """A research or industry partner of a product (000 §三(四))."""
+    authorize(actor, "master.material_manage", material)
+    if material.kind != MasterMaterial.Kind.PRODUCT:
+        raise ApplicationError("只有产品可以登记科研或产业合作单位")
+    if kind not in MaterialPartner.Kind.values:
+        raise ApplicationError("合作类型：请选择科研合作或产业合作", field="kind")
+    name = (name or "").strip()
+    if not name:
+        raise ApplicationError("合作单位：必须填写", field="name")
+    partner = MaterialPartner.objects.create(
+        material=material, kind=kind, name=name[:120], cooperation=(cooperation or "").strip()[:300]
+    )
+    audit_record(
+        action=AuditEntry.Action.CREATE,
+        actor=actor,
+        obj=material,
+        to_state="登记合作单位",
+        reason=f"{partner.get_kind_display()}：{partner.name}",
+    )
+    return partner

@@ -17,4 +17,10 @@ urlpatterns = [
     path("applications/<int:pk>/advance/", views.application_advance, name="application-advance"),
     path("applications/<int:pk>/exemption/", views.exemption_decide, name="exemption-decide"),
     path("review/", views.review_queue, name="review-queue"),
+    # Materials (MST-4): managed by the master, public once published.
+    path("<int:pk>/materials/", views.material_list, name="material-list"),
+    path("materials/<int:pk>/file/", views.material_file, name="material-file"),
+    path("materials/<int:pk>/publish/", views.material_publish, name="material-publish"),
+    path("materials/<int:pk>/remove/", views.material_remove, name="material-remove"),
+    path("materials/<int:pk>/partners/", views.partner_add, name="partner-add"),
 ]

@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -11,8 +12,8 @@ from django.views.decorators.http import require_POST
 from accounts.permissions import authorize, can, scope
 from lib.errors import ApplicationError
 from masters import selectors, services
-from masters.forms import AdvanceForm, ExemptionForm, MasterApplicationForm
-from masters.models import Master, Tier, tier_choices_by_track
+from masters.forms import AdvanceForm, ExemptionForm, MasterApplicationForm, MaterialForm, PartnerForm
+from masters.models import Master, MasterMaterial, Tier, tier_choices_by_track
 from masters.rules import check_master_eligibility, current_exemption
 from workflow.models import AuditEntry
 from workflow.services import allowed_transitions, state_label
@@ -54,7 +55,11 @@ def profile(request, pk: int):
         status=Master.Status.CERTIFIED,
     )
     techniques = [t for t in master.techniques.all() if t.is_public]
-    return render(request, "masters/profile.html", {"master": master, "techniques": techniques})
+    return render(
+        request,
+        "masters/profile.html",
+        {"master": master, "techniques": techniques, **selectors.profile_context(master, request.user)},
+    )
 
 
 # --- applications --------------------------------------------------------------------------------
@@ -219,3 +224,99 @@ def review_queue(request):
         "masters/review_queue.html",
         {"stages": stages, "current": current, "page": page, "moves": moves},
     )
+
+
+# --- materials (MST-4) ---------------------------------------------------------------------------
+
+
+@login_required
+def material_list(request, pk: int):
+    """The master's own materials: upload, publish, partners."""
+    master = get_object_or_404(Master.objects.select_related(*LIST_RELATED), pk=pk)
+    authorize(request.user, "master.material_manage", master)
+    form = MaterialForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.master_material_add(
+                master=master,
+                actor=request.user,
+                kind=data["kind"],
+                title=data["title"],
+                description=data["description"],
+                product_type=data["product_type"],
+                upload=data["file"],
+            )
+        except ApplicationError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, "资料已上传，公开后将显示在您的传承人主页上。")
+            return redirect("masters:material-list", pk=master.pk)
+    materials = master.materials.prefetch_related("partners").order_by("kind", "-created_at", "-pk")
+    return render(
+        request,
+        "masters/material_list.html",
+        {"master": master, "materials": materials, "form": form, "partner_form": PartnerForm()},
+    )
+
+
+@login_required
+@require_POST
+def material_publish(request, pk: int):
+    material = get_object_or_404(MasterMaterial, pk=pk)
+    publish = request.POST.get("publish") == "1"
+    try:
+        services.master_material_publish(material=material, actor=request.user, publish=publish)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "资料已公开。" if publish else "资料已取消公开。")
+    return redirect("masters:material-list", pk=material.master_id)
+
+
+@login_required
+@require_POST
+def material_remove(request, pk: int):
+    material = get_object_or_404(MasterMaterial, pk=pk)
+    master_id = material.master_id
+    services.master_material_remove(material=material, actor=request.user)
+    messages.success(request, "资料已删除。")
+    return redirect("masters:material-list", pk=master_id)
+
+
+@login_required
+@require_POST
+def partner_add(request, pk: int):
+    material = get_object_or_404(MasterMaterial, pk=pk)
+    form = PartnerForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "合作单位：必须填写名称并选择合作类型")
+    else:
+        try:
+            services.material_partner_add(material=material, actor=request.user, **form.cleaned_data)
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, "合作单位已登记。")
+    return redirect("masters:material-list", pk=material.master_id)
+
+
+def material_file(request, pk: int):
+    """The file of a material, inline so that videos play and images show in the page. Published
+    materials of certified masters are public; others only for the master and staff in scope."""
+    material = get_object_or_404(MasterMaterial.objects.select_related("master"), pk=pk)
+    if not material.file:
+        raise Http404
+    if not material.is_public:
+        if not request.user.is_authenticated:
+            raise Http404
+        authorize(request.user, "master.material_view", material)
+    response = FileResponse(material.file.open("rb"), content_type=material.mime or "application/octet-stream")
+    extension = material.file.name.rsplit(".", 1)[-1]
+    disposition = (
+        "inline" if material.is_video or material.is_image or material.mime == "application/pdf" else "attachment"
+    )
+    response["Content-Disposition"] = f'{disposition}; filename="material-{material.pk}.{extension}"'
+    if not material.is_public:
+        response["Cache-Control"] = "private, no-store"
+    return response

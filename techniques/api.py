@@ -1,14 +1,17 @@
 """The techniques API (issue 4 §8): the public catalogue, the staff database, declarations and
 their workflow, vocabularies, dashboard figures."""
 
+from datetime import date
+
+from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from accounts.models import Region
 from accounts.permissions import authorize, scope
-from techniques import selectors, services
-from techniques.models import Technique, Term
+from techniques import research, selectors, services
+from techniques.models import ResearchProject, Technique, Term
 
 router = Router(tags=["techniques"])
 
@@ -185,3 +188,124 @@ def technique_dashboard(request):
     """Counts by county, category, inheritance mode and status, and the city's milestones."""
     visible = scope(request.user, "technique.view", Technique.objects.all())
     return selectors.dashboard_figures(visible)
+
+
+# --- research projects (PRO-5) -------------------------------------------------------------------
+
+
+class ResearchProjectIn(Schema):
+    title: str
+    organization: str
+    leader: str = ""
+    funding_source: str = ""
+    started_on: date | None = None
+    ended_on: date | None = None
+    summary: str = ""
+    is_public: bool = False
+
+
+class ResearchProjectCreateIn(ResearchProjectIn):
+    recorded_org: int
+
+
+class ResearchProjectPublicOut(Schema):
+    id: int
+    title: str
+    organization: str
+    leader: str
+    started_on: date | None
+    ended_on: date | None
+
+
+class ResearchProjectOut(ResearchProjectPublicOut):
+    funding_source: str
+    summary: str
+    is_public: bool
+    recorded_org: int | None = Field(None, alias="recorded_org_id")
+    techniques: list[int]
+
+    @staticmethod
+    def resolve_techniques(obj):
+        return sorted(t.pk for t in obj.techniques.all())
+
+
+class LinkIn(Schema):
+    technique: int
+
+
+def _projects():
+    return ResearchProject.objects.prefetch_related(Prefetch("techniques", queryset=Technique.objects.only("pk")))
+
+
+def _project_data(payload: ResearchProjectIn) -> research.ProjectData:
+    return research.ProjectData(**payload.dict(include=set(ResearchProjectIn.model_fields)))
+
+
+@router.get("research-projects", response=list[ResearchProjectOut], operation_id="research_project_list")
+@paginate(LimitOffsetPagination)
+def research_project_list(request, q: str = ""):
+    """Research projects within the caller's scope, newest first."""
+    authorize(request.user, "research.view")
+    projects = scope(request.user, "research.view", _projects())
+    if q:
+        projects = projects.filter(title__contains=q[:100])
+    return projects.order_by("-updated_at", "-pk")
+
+
+@router.post("research-projects", response={201: ResearchProjectOut}, operation_id="research_project_create")
+def research_project_create(request, payload: ResearchProjectCreateIn):
+    from accounts.models import Organization
+    from lib.errors import ApplicationError
+
+    organization = Organization.objects.filter(pk=payload.recorded_org).first()
+    if organization is None:
+        raise ApplicationError(f"登记单位 {payload.recorded_org} 不存在", field="recorded_org")
+    project = research.project_create(actor=request.user, recorded_org=organization, data=_project_data(payload))
+    return 201, _projects().get(pk=project.pk)
+
+
+@router.get("research-projects/{pk}", response=ResearchProjectOut, operation_id="research_project_get")
+def research_project_get(request, pk: int):
+    project = get_object_or_404(_projects(), pk=pk)
+    authorize(request.user, "research.view", project)
+    return project
+
+
+@router.put("research-projects/{pk}", response=ResearchProjectOut, operation_id="research_project_update")
+def research_project_update(request, pk: int, payload: ResearchProjectIn):
+    project = get_object_or_404(ResearchProject, pk=pk)
+    research.project_update(project=project, actor=request.user, data=_project_data(payload))
+    return _projects().get(pk=pk)
+
+
+@router.post("research-projects/{pk}/techniques", response=ResearchProjectOut, operation_id="research_project_link")
+def research_project_link(request, pk: int, payload: LinkIn):
+    """Links a technique whose holder agreed to research use."""
+    project = get_object_or_404(ResearchProject, pk=pk)
+    technique = get_object_or_404(Technique, pk=payload.technique)
+    research.project_link(project=project, technique=technique, actor=request.user)
+    return _projects().get(pk=pk)
+
+
+@router.delete(
+    "research-projects/{pk}/techniques/{technique_id}",
+    response=ResearchProjectOut,
+    operation_id="research_project_unlink",
+)
+def research_project_unlink(request, pk: int, technique_id: int):
+    project = get_object_or_404(ResearchProject, pk=pk)
+    technique = get_object_or_404(Technique, pk=technique_id)
+    research.project_unlink(project=project, technique=technique, actor=request.user)
+    return _projects().get(pk=pk)
+
+
+@router.get(
+    "public/techniques/{pk}/research-projects",
+    response=list[ResearchProjectPublicOut],
+    auth=None,
+    operation_id="technique_public_research_projects",
+)
+def technique_public_research_projects(request, pk: int):
+    """The research projects shown with a published technique (those flagged public)."""
+    technique = get_object_or_404(Technique, pk=pk, status=Technique.Status.PUBLISHED)
+    return technique.research_projects.filter(is_public=True).order_by("-started_on", "pk")

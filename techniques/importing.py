@@ -4,23 +4,19 @@ All or nothing: the whole file is checked first and every problem is collected a
 numbers it, column header, value, rule in Chinese); a file with any problem writes nothing. A
 clean file is written in one transaction with bulk inserts, so 10,000 rows take seconds.
 
-The file is untrusted: before any spreadsheet library opens it, the ZIP container is checked
-(magic number, declared and actual sizes, compression ratios: an .xls renamed .xlsx or a zip bomb
-is refused), and the sheet's XML is scanned for formulas, merged cells and the extent of the data.
+The file is untrusted: lib/xlsx.read_sheet checks the ZIP container before any spreadsheet
+library opens it (an .xls renamed .xlsx, a damaged file or a zip bomb is refused) and scans the
+sheet's XML for formulas, merged cells and the extent of the data; each formula and merged range
+is then reported against its row and column here.
 """
 
 from __future__ import annotations
 
 import datetime
-import html
-import io
 import logging
-import posixpath
 import re
 import time
 import unicodedata
-import zipfile
-import zlib
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -30,12 +26,14 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from openpyxl.utils import get_column_letter
-from python_calamine import CalamineWorkbook
 
 from accounts.models import Organization, Region, User
 from accounts.permissions import authorize
 from lib import fieldcrypt
+from lib.errors import ApplicationError
 from lib.identifiers import validate_mobile, validate_resident_id
+from lib.xlsx import MAX_CELLS, TOO_MANY_ROWS, Sheet, read_sheet
+from lib.xlsx import cell_text as _text
 from techniques.models import SimilarityFlag, Technique, TechniqueHolder, Term
 from techniques.services import _check_offline_entry, flag_similar, technique_submit
 from techniques.spreadsheets import (
@@ -59,13 +57,6 @@ logger = logging.getLogger(__name__)
 
 __all__ = ["ImportIssue", "ImportResult", "PossibleDuplicate", "errors_workbook", "technique_import"]
 
-# Limits on the container, checked before anything is decompressed.
-MAX_UNCOMPRESSED = 200 * 1024 * 1024
-MAX_RATIO = 100
-RATIO_MIN_BYTES = 1024 * 1024  # small members may compress well; only large ones can bomb
-MAX_MEMBERS = 1000
-# The dense cell area a spreadsheet reader will allocate: (last row with content) × (last column).
-MAX_CELLS = 3_000_000
 # A file that is wrong on every cell would otherwise produce half a million messages.
 MAX_ERRORS = 10_000
 WRITE_BATCH = 1000
@@ -73,10 +64,6 @@ PROGRESS_STEP = 100
 # flag_similar() compares texts; run it for possible duplicates only while that stays quick.
 FLAG_SIMILAR_LIMIT = 200
 
-NOT_XLSX = "文件不是 .xlsx 格式（可能是把 .xls 改了扩展名），请在 Excel 中另存为 .xlsx"
-CORRUPT = "文件已损坏，无法作为 .xlsx 打开；请在 Excel 中打开后重新「另存为 .xlsx」"
-BOMB = "文件解压后{detail}，疑似压缩炸弹，已拒绝。正常的申报表解压后不会超过 200 MB"
-TOO_MANY = "数据行数为 {count:,} 行，超过单次导入上限 {limit:,} 行，请拆分为多个文件后分别导入"
 FORMULA = "该单元格是公式，请粘贴为数值（复制后「选择性粘贴 → 数值」）"
 MERGED = "合并单元格（{ref}）：请取消合并，并在每一行分别填写完整"
 REQUIRED = "必填项，不能为空"
@@ -84,6 +71,8 @@ YES_NO = "应填写「是」或「否」"
 ID_AS_NUMBER = "身份证号码被 Excel 存成了数字（{shown}），末几位可能已经丢失；请把本列设为「文本」格式后重新输入号码"
 
 Progress = Callable[[int, int, str], None]
+# Takes over indexing the new rows (see technique_import); returns the id of the job doing it.
+IndexHook = Callable[[list[int]], int | None]
 STAGE_LABELS = {"check": "校验", "write": "写入", "submit": "提交", "index": "更新检索索引"}
 
 
@@ -124,6 +113,7 @@ class ImportResult:
     submitted: int = 0
     seconds: float = 0.0
     truncated: bool = False  # more than MAX_ERRORS problems; only the first are listed
+    index_job_id: int | None = None  # the background job bringing search up to date
 
     @property
     def summary(self) -> str:
@@ -150,6 +140,7 @@ class ImportResult:
             "duplicate_count": len(self.duplicates),
             "duplicates": [asdict(d) for d in self.duplicates[:limit]],
             "truncated": self.truncated,
+            "index_job_id": self.index_job_id,
             "seconds": round(self.seconds, 2),
             "summary": self.summary,
         }
@@ -163,214 +154,20 @@ class _Refused(Exception):
         self.issue = ImportIssue(row, column, value, rule)
 
 
-# --- the container --------------------------------------------------------------------------
+# --- the file -----------------------------------------------------------------------------------
 
 
-@dataclass
-class _Sheet:
-    name: str
-    rows: list[list]
-    formulas: dict[tuple[int, int], str]  # (excel row, column index from 0) → formula text
-    merges: list[tuple[int, int, int, int, str]]  # first row, first col, last row, last col, ref
-    content_rows: int
-
-
-_TAG_ATTRS = re.compile(rb'([\w:]+)\s*=\s*"([^"]*)"')
-_SHEET_TAG = re.compile(rb"<(?:\w+:)?sheet\b([^>]*)/?>")
-_REL_TAG = re.compile(rb"<(?:\w+:)?Relationship\b([^>]*)/?>")
-_ROW = re.compile(rb"<(?:\w+:)?row\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?row>)", re.S)
-_CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
-_FORMULA = re.compile(rb"<(?:\w+:)?f\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?f>)", re.S)
-_TAGS = re.compile(rb"<[^>]*>")
-_MERGE = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
-_CELL_REF = re.compile(rb"([A-Z]{1,3})(\d+)")
-_FILLED_CELL = re.compile(rb'<c r="([A-Z]{1,3})(\d+)"[^>/]*>')
-_PREFIXED_CELL = re.compile(rb"<\w+:c\s")
-
-
-def _attrs(raw: bytes) -> dict[str, str]:
-    return {k.decode().split(":")[-1]: html.unescape(v.decode("utf-8", "replace")) for k, v in _TAG_ATTRS.findall(raw)}
-
-
-def _column_index(letters: bytes | str) -> int:
-    index = 0
-    for char in letters if isinstance(letters, str) else letters.decode():
-        index = index * 26 + ord(char) - 64
-    return index - 1
-
-
-def _mb(size: int) -> str:
-    return f"{size / 1024 / 1024:,.0f} MB"
-
-
-def _unpack(data: bytes) -> tuple[zipfile.ZipFile, dict[str, bytes]]:
-    """Checks the container and returns it with the XML parts needed to find and scan the sheet."""
-    if not data:
-        raise _Refused("文件是空的（0 字节），请选择填写好的 .xlsx 文件")
-    if not data.startswith(b"PK\x03\x04"):
-        raise _Refused(NOT_XLSX)
+def _read(data: bytes) -> Sheet:
+    """The data sheet, through the shared guard (lib/xlsx.read_sheet): an .xls renamed .xlsx, a
+    damaged file, a password, a zip bomb or a sheet far too large are refused before any reader
+    allocates it; formulas and merged cells come back located, for the row checks below."""
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-        members = archive.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError):
-        raise _Refused(CORRUPT) from None
-    if len(members) > MAX_MEMBERS:
-        raise _Refused(BOMB.format(detail=f"包含 {len(members):,} 个部件"))
-    total = sum(m.file_size for m in members)
-    if total > MAX_UNCOMPRESSED:
-        raise _Refused(BOMB.format(detail=f"共 {_mb(total)}，超过 200 MB 上限"))
-    for member in members:
-        ratio = member.file_size / max(member.compress_size, 1)
-        if member.file_size > RATIO_MIN_BYTES and ratio > MAX_RATIO:
-            raise _Refused(BOMB.format(detail=f"「{member.filename}」的压缩比为 {ratio:,.0f}:1（上限 {MAX_RATIO}:1）"))
-    names = {m.filename for m in members}
-    if "xl/workbook.xml" not in names:
-        raise _Refused("文件不是 Excel 工作簿（缺少 xl/workbook.xml），请在 Excel 中另存为 .xlsx")
-    # Reading every part through zipfile checks its CRC, and zipfile never yields more than the
-    # declared size: a part that lies about its size fails here instead of inside the reader.
-    parts: dict[str, bytes] = {}
-    try:
-        for member in members:
-            if member.flag_bits & 0x1:
-                raise _Refused("文件设置了密码，请在 Excel 中取消密码后另存为 .xlsx")
-            keep = (
-                member.filename.endswith(".rels")
-                or member.filename.startswith("xl/worksheets/")
-                or (member.filename == "xl/workbook.xml")
-            )
-            chunks = []
-            with archive.open(member) as stream:
-                while chunk := stream.read(1 << 20):
-                    if keep:
-                        chunks.append(chunk)
-            if keep:
-                parts[member.filename] = b"".join(chunks)
-    except (zipfile.BadZipFile, zlib.error, NotImplementedError, EOFError, RuntimeError, OSError):
-        raise _Refused(CORRUPT) from None
-    return archive, parts
-
-
-def _find_sheet(parts: dict[str, bytes]) -> tuple[str, str]:
-    """(sheet name, path of its XML part): 「技术申报」, or else the first visible sheet."""
-    sheets = [_attrs(m) for m in _SHEET_TAG.findall(parts["xl/workbook.xml"])]
-    rels = {
-        a.get("Id"): a.get("Target", "")
-        for a in map(_attrs, _REL_TAG.findall(parts.get("xl/_rels/workbook.xml.rels", b"")))
-    }
-    chosen = next((s for s in sheets if s.get("name") == DATA_SHEET), None)
-    if chosen is None:
-        chosen = next(
-            (s for s in sheets if s.get("state", "visible") == "visible" and s.get("name") != LISTS_SHEET), None
-        )
-    if chosen is None:
-        raise _Refused(f"找不到工作表「{DATA_SHEET}」，请使用平台下载的模板填写")
-    target = rels.get(chosen.get("id"), "")
-    path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
-    if path not in parts:
-        raise _Refused(CORRUPT)
-    return chosen["name"], path
-
-
-def _scan(xml: bytes) -> tuple[dict[tuple[int, int], str], list, set[int], int]:
-    """Formulas, merged ranges, the rows with content and the widest column with content, read
-    from the sheet's XML without building the sheet (which a reader does densely)."""
-    merges = []
-    for first_col, first_row, last_col, last_row in _MERGE.findall(xml) if b"mergeCell" in xml else []:
-        last_col, last_row = last_col or first_col, last_row or first_row
-        ref = f"{first_col.decode()}{first_row.decode()}:{last_col.decode()}{last_row.decode()}"
-        merges.append((int(first_row), _column_index(first_col), int(last_row), _column_index(last_col), ref))
-    # Plain byte searches first: a regular expression over 15 MB costs tenths of a second each.
-    prefixed = b":c " in xml and _PREFIXED_CELL.search(xml)
-    formula = b"<f>" in xml or b"<f " in xml or b"<f/>" in xml
-    if prefixed or formula or xml.count(b"<c ") != xml.count(b'<c r="'):
-        formulas, content_rows, max_col = _scan_cells(xml)
-        return formulas, merges, content_rows, max_col
-    # The common case: no formulas, every cell written as <c r="B7" ...>. Two passes of simple
-    # expressions over a 10,000-row sheet take a fraction of a second; a self-closing cell is empty.
-    cells = set(_FILLED_CELL.findall(xml))
-    rows = {int(row) for _letters, row in cells}
-    widest = max({letters for letters, _row in cells}, key=lambda c: (len(c), c), default=b"")
-    return {}, merges, rows, _column_index(widest) + 1 if widest else 0
-
-
-def _scan_cells(xml: bytes) -> tuple[dict[tuple[int, int], str], set[int], int]:
-    """The slow, thorough walk: cells without references, and where each formula is."""
-    formulas: dict[tuple[int, int], str] = {}
-    content_rows: set[int] = set()
-    max_col = 0
-    row_number = 0
-    for row_match in _ROW.finditer(xml):
-        row_attrs, body = row_match.groups()
-        number = _attrs(row_attrs).get("r")
-        row_number = int(number) if number and number.isdigit() else row_number + 1
-        if not body:
-            continue
-        col = -1
-        for cell in _CELL.finditer(body):
-            cell_attrs, content = cell.groups()
-            ref = _CELL_REF.fullmatch(_attrs(cell_attrs).get("r", "").encode())
-            col = _column_index(ref.group(1)) if ref else col + 1
-            if not content:
-                continue
-            formula = _FORMULA.search(content)
-            if formula:
-                text = html.unescape((formula.group(1) or b"").decode("utf-8", "replace"))
-                formulas[(row_number, col)] = f"={text}" if text else "（共享公式）"
-            elif not _TAGS.sub(b"", content).strip():
-                continue
-            content_rows.add(row_number)
-            max_col = max(max_col, col + 1)
-    return formulas, content_rows, max_col
-
-
-def _read(data: bytes) -> _Sheet:
-    archive, parts = _unpack(data)
-    name, path = _find_sheet(parts)
-    formulas, merges, content_rows, max_col = _scan(parts[path])
-    del parts
-    last_row = max(content_rows, default=0)
-    if last_row * max_col > MAX_CELLS:
-        if len(content_rows) - 1 > MAX_ROWS:
-            raise _Refused(TOO_MANY.format(count=len(content_rows) - 1, limit=MAX_ROWS))
-        raise _Refused(
-            f"工作表的内容一直延伸到第 {last_row:,} 行、第 {get_column_letter(max_col)} 列，数据区域过大；"
-            "请删除表格下方和右侧多余的内容后重新保存"
-        )
-    try:
-        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        try:
-            rows = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
-        finally:
-            workbook.close()
-    except Exception:  # the reader's own error types: any of them means the file is damaged
-        raise _Refused(CORRUPT) from None
-    return _Sheet(name=name, rows=rows, formulas=formulas, merges=merges, content_rows=len(content_rows))
+        return read_sheet(data, prefer=DATA_SHEET, skip={LISTS_SHEET}, max_rows=MAX_ROWS, max_cells=MAX_CELLS)
+    except ApplicationError as exc:
+        raise _Refused(exc.message) from None
 
 
 # --- cell values ----------------------------------------------------------------------------
-
-
-def _text(value) -> str:
-    """A cell as the text a person sees: 12.0 → "12", a date → "2024-05-01", TRUE → "是"."""
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value.replace("\r\n", "\n").strip()
-    if isinstance(value, bool):
-        return YES if value else NO
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if value.is_integer() and abs(value) < 1e15:
-            return str(int(value))
-        return repr(value)
-    if isinstance(value, datetime.datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S" if value.second else "%Y-%m-%d %H:%M").removesuffix(" 00:00")
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    if isinstance(value, datetime.time):
-        return value.strftime("%H:%M")
-    return str(value).strip()
 
 
 def _key(name: str) -> str:
@@ -629,6 +426,7 @@ def technique_import(
     filename: str = "",
     progress: Progress | None = None,
     submit: bool = False,
+    index: IndexHook | None = None,
 ) -> ImportResult:
     """Checks the whole file, then writes every row or none.
 
@@ -638,6 +436,13 @@ def technique_import(
     committed and the full-text index catches up. Raises ApplicationError when the
     actor may not enter declarations for `entered_org`; every problem with the file itself comes
     back in the result.
+
+    The full-text index: by default the new rows are indexed right after the commit, in this
+    process (stage "index"). `index(ids)`, when given, is called instead inside the write
+    transaction once every row is written, and takes the indexing over (the upload page passes
+    techniques.tasks.schedule_index, which records an index job with the rows and enqueues it
+    on commit, so the index job exists exactly when the rows do); what it returns is kept as
+    the result's `index_job_id`.
     """
     started = time.monotonic()
     authorize(actor, "technique.create")
@@ -676,7 +481,7 @@ def technique_import(
 
     data_rows = [(i, r) for i, r in enumerate(rows[1:], start=2) if any(_text(v) for v in r)]
     if len(data_rows) > MAX_ROWS:
-        checker.add(None, "", "", TOO_MANY.format(count=len(data_rows), limit=MAX_ROWS))
+        checker.add(None, "", "", TOO_MANY_ROWS.format(count=len(data_rows), limit=MAX_ROWS))
         return failed(len(data_rows))
     if not data_rows:
         checker.add(None, "", "", f"工作表「{sheet.name}」中没有数据：请从第 2 行起每行填写一项技术")
@@ -731,8 +536,8 @@ def technique_import(
         return failed(total)
 
     duplicates = _existing_duplicates(checked)
-    created, submitted = _write(
-        checked, actor=actor, entered_org=entered_org, duplicates=duplicates, submit=submit, report=report
+    created, submitted, index_job_id = _write(
+        checked, actor=actor, entered_org=entered_org, duplicates=duplicates, submit=submit, report=report, index=index
     )
     result = ImportResult(
         ok=True,
@@ -741,6 +546,7 @@ def technique_import(
         duplicates=duplicates,
         submitted=submitted,
         seconds=time.monotonic() - started,
+        index_job_id=index_job_id,
     )
     logger.info("import of %r by %s: %d rows in %.1f s", filename, actor, total, result.seconds)
     return result
@@ -806,7 +612,8 @@ def _write(
     duplicates: list[PossibleDuplicate],
     submit: bool,
     report: Progress,
-) -> tuple[list[int], int]:
+    index: IndexHook | None,
+) -> tuple[list[int], int, int | None]:
     through = {key: getattr(Technique, key).through for key in ("diseases", "syndromes", "features")}
     content_type = ContentType.objects.get_for_model(Technique)
     channel_label = str(Technique.Channel.IMPORT.label)
@@ -883,9 +690,9 @@ def _write(
 
         by_line = {row.line: technique for row, technique in zip(rows, techniques, strict=True)}
         flags = []
-        for index, duplicate in enumerate(duplicates):
+        for position, duplicate in enumerate(duplicates):
             technique = by_line[duplicate.row]
-            duplicates[index] = PossibleDuplicate(**{**asdict(duplicate), "technique_id": technique.pk})
+            duplicates[position] = PossibleDuplicate(**{**asdict(duplicate), "technique_id": technique.pk})
             flags.append(
                 SimilarityFlag(
                     technique_id=technique.pk,
@@ -909,28 +716,19 @@ def _write(
                 if done % PROGRESS_STEP == 0 or done == total:
                     report(done, total, "submit")
 
-        reindex = _search_reindex()
-        if reindex is not None:
-            # After the commit, so the index never shows rows that were rolled back; robust, so a
-            # failing index cannot make a committed import look failed (the rows stay findable
-            # by the list filters and a later reindex catches up).
-            transaction.on_commit(lambda: _index(reindex, created, report), robust=True)
-    return created, submitted
+        if index is not None:
+            return created, submitted, index(created)
+        # After the commit, so the index never shows rows that were rolled back; robust, so a
+        # failing index cannot make a committed import look failed (the rows stay findable by the
+        # list filters, and `manage.py reindex_techniques --missing` catches up).
+        transaction.on_commit(lambda: index_in_batches(created, report), robust=True)
+    return created, submitted, None
 
 
-def _index(reindex, ids: list[int], report: Progress) -> None:
+def index_in_batches(ids: list[int], report: Progress) -> None:
+    """Indexes `ids` for full-text search, WRITE_BATCH at a time, reporting stage "index"."""
+    from techniques.search import reindex
+
     for start in range(0, len(ids), WRITE_BATCH):
         reindex(ids[start : start + WRITE_BATCH])
         report(min(start + WRITE_BATCH, len(ids)), len(ids), "index")
-
-
-def _search_reindex():
-    """techniques.search keeps the full-text index; until that module exists there is nothing to
-    keep in step. Any other import problem inside it is a bug and is raised."""
-    try:
-        from techniques.search import reindex
-    except ModuleNotFoundError as exc:
-        if exc.name == "techniques.search":
-            return None
-        raise
-    return reindex

@@ -356,13 +356,47 @@ class Procedure(models.Model):
 
 
 class ResearchProject(models.Model):
-    techniques = models.ManyToManyField(Technique, related_name="research_projects")
+    """PRO-5: a research project on one or more techniques. Kept by office staff; scoped to the
+    unit that recorded it (its region and below for office staff above it). Shown with a
+    published technique only when flagged public."""
+
+    techniques = models.ManyToManyField(Technique, related_name="research_projects", blank=True)
     title = models.CharField(_("项目名称"), max_length=200)
     organization = models.CharField(_("承担单位"), max_length=128)
     leader = models.CharField(_("负责人"), max_length=64, blank=True)
     funding_source = models.CharField(_("资助来源"), max_length=128, blank=True)
     started_on = models.DateField(_("开始日期"), null=True, blank=True)
     ended_on = models.DateField(_("结束日期"), null=True, blank=True)
+    summary = models.TextField(_("研究内容与成果"), blank=True)
+    is_public = models.BooleanField(_("在公开名录中展示"), default=False)
+    recorded_org = models.ForeignKey(
+        "accounts.Organization", models.PROTECT, null=True, related_name="+", verbose_name=_("登记单位")
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, related_name="+", verbose_name=_("登记人")
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("科研项目")
+        verbose_name_plural = _("科研项目")
+        ordering = ["-updated_at", "-pk"]
+        indexes = [models.Index(fields=["recorded_org", "-updated_at"])]
 
     def __str__(self) -> str:
         return self.title
+
+    @classmethod
+    def scope_q(cls, *, regions, organization_ids) -> Q:
+        q = in_regions("recorded_org__region", regions)
+        if organization_ids:
+            q |= Q(recorded_org_id__in=organization_ids)
+        return q
+
+    @classmethod
+    def owner_q(cls, user) -> Q:
+        return Q(recorded_by_id=user.pk)
+
+    def audit_organization(self):
+        return self.recorded_org

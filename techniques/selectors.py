@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from django.db.models import Count, QuerySet
+from django.db.models.functions import Substr
 
 from accounts.models import Region
 from techniques.models import Technique, Term, Vocabulary
@@ -44,14 +47,80 @@ def filter_techniques(queryset: QuerySet, params) -> QuerySet:
     return queryset.order_by(sort, "-pk")
 
 
-def facets(queryset: QuerySet) -> dict[str, list[dict]]:
-    """Counts per value of each axis within the current result set (one grouped query each)."""
+CITY_CODE = "140800"
+# Codes are 6 digits for a county, 9 for a township, 12 for a village: a region's county and
+# township are the first 6 and 9 digits of its code.
+LEVEL_DIGITS = {Region.Level.COUNTY: 6, Region.Level.TOWNSHIP: 9, Region.Level.VILLAGE: 12}
+# Village nodes are listed when the tree would stay this small, or below a selected county.
+MAX_VILLAGE_NODES = 400
+
+
+@dataclass
+class RegionNode:
+    code: str
+    name: str
+    level: str
+    count: int = 0
+    children: list[RegionNode] = field(default_factory=list)
+    # Villages were left out to keep the page small: choose the township to see them.
+    villages_hidden: bool = False
+    open: bool = False
+
+
+def region_tree(queryset: QuerySet, selected: str = "") -> list[RegionNode]:
+    """County → township → village with the number of techniques of `queryset` in each, within
+    its filters. Two queries whatever the size: the techniques grouped by their region's code,
+    and the names of the regions that occur. A technique recorded at county or township level
+    counts for that node and those above it."""
+    counts: dict[str, int] = {}
+    grouped = queryset.order_by().values("region_id").annotate(n=Count("pk")).values_list("region_id", "n")
+    for code, n in grouped:
+        counts[code] = counts.get(code, 0) + n
+    codes: set[str] = set()
+    for code in counts:
+        codes.update(code[:digits] for digits in (6, 9, 12) if digits <= len(code))
+    regions = {
+        code: (name, level)
+        for code, name, level in Region.objects.filter(code__in=sorted(codes)).values_list("code", "name", "level")
+        if level in LEVEL_DIGITS
+    }
+    nodes: dict[str, RegionNode] = {}
+
+    def node(code: str) -> RegionNode | None:
+        if code not in regions:
+            return None
+        if code not in nodes:
+            name, level = regions[code]
+            nodes[code] = RegionNode(code=code, name=name, level=level)
+            parent = node(code[: LEVEL_DIGITS[level] - 3]) if level != Region.Level.COUNTY else None
+            if parent is not None:
+                parent.children.append(nodes[code])
+        return nodes[code]
+
+    for code, n in counts.items():
+        for digits in (6, 9, 12):
+            if digits <= len(code) and (ancestor := node(code[:digits])) is not None:
+                ancestor.count += n
+    villages = sum(1 for n in nodes.values() if n.level == Region.Level.VILLAGE)
+    show_villages = villages <= MAX_VILLAGE_NODES or len(selected) >= 6
+    counties = sorted((n for n in nodes.values() if n.level == Region.Level.COUNTY), key=lambda n: n.code)
+    for county in counties:
+        county.open = bool(selected) and selected.startswith(county.code)
+        county.children.sort(key=lambda n: n.code)
+        for township in county.children:
+            township.open = bool(selected) and selected.startswith(township.code)
+            township.children.sort(key=lambda n: n.code)
+            if not show_villages and township.children and not township.open:
+                township.children, township.villages_hidden = [], True
+    return counties
+
+
+def facets(queryset: QuerySet, *, region: str = "") -> dict[str, list]:
+    """Counts per value of each axis within the current result set (one grouped query each;
+    two for the region tree). `region` is the selected region's code, whose branch opens."""
     base = queryset.order_by()
     terms = {t.pk: t.name for t in Term.objects.filter(vocabulary__in=[Vocabulary.CATEGORY, Vocabulary.INHERITANCE])}
-    county_names = dict(Region.objects.filter(parent_id="140800").values_list("prefix", "name"))
-    by_county: dict[str, int] = {}
-    for prefix, n in _group_by_county(base):
-        by_county[prefix] = by_county.get(prefix, 0) + n
+    tree = region_tree(base, selected=region)
     return {
         "category": [
             {"value": r["category"], "label": terms.get(r["category"], "—"), "count": r["n"]}
@@ -75,10 +144,8 @@ def facets(queryset: QuerySet) -> dict[str, list[dict]]:
         "disease": _top_terms(base, "diseases"),
         "syndrome": _top_terms(base, "syndromes"),
         "feature": _top_terms(base, "features"),
-        "county": [
-            {"value": prefix.ljust(6, "0"), "label": county_names.get(prefix, prefix), "count": n}
-            for prefix, n in sorted(by_county.items())
-        ],
+        "region_tree": tree,
+        "county": [{"value": n.code, "label": n.name, "count": n.count} for n in tree],
     }
 
 
@@ -92,14 +159,6 @@ def _top_terms(queryset: QuerySet, relation: str, limit: int = 15) -> list[dict]
     return [{"value": r[relation], "label": r[f"{relation}__name"], "count": r["n"]} for r in rows]
 
 
-def _group_by_county(queryset: QuerySet):
-    # The county is the first six digits of any region code at county level or below.
-    from django.db.models.functions import Substr
-
-    rows = queryset.annotate(county=Substr("region_id", 1, 6)).values("county").annotate(n=Count("pk"))
-    return [(r["county"], r["n"]) for r in rows]
-
-
 # The city's milestones (003 §二 总体目标).
 MILESTONES = [
     ("2025-12-31", "基本摸清市域内传统中医药优势技术种类和分布情况，建立收集整理工作机制"),
@@ -107,6 +166,64 @@ MILESTONES = [
     ("2027-12-31", "形成一套相对成熟的中医药优势技术评价机制"),
     ("2028-12-31", "传承保护机制基本形成并在市域内实施"),
 ]
+
+
+def _term_counts(base: QuerySet, axis: str, names: dict[int, str]) -> list[dict]:
+    rows = base.values(axis).annotate(n=Count("pk")).order_by("-n")
+    return [{"name": names.get(r[axis], "—"), "value": r["n"]} for r in rows if r[axis]]
+
+
+def status_tree(queryset: QuerySet) -> dict:
+    """The city → county → township tree of the dashboard (ECharts treemap): each node with its
+    total and its counts by status. One grouped query by (township code, status) and one for the
+    names, whatever the number of techniques; a technique recorded at county level counts for
+    its county only."""
+    labels = dict(Technique.Status.choices)
+    grouped = (
+        queryset.order_by()
+        .annotate(area=Substr("region_id", 1, 9))
+        .values("area", "status")
+        .annotate(n=Count("pk"))
+        .values_list("area", "status", "n")
+    )
+    counts: dict[str, dict[str, int]] = {}
+    order = list(labels)
+    # In the workflow's order, so every node lists its statuses alike.
+    for area, status, n in sorted(grouped, key=lambda r: (r[0], order.index(r[1]) if r[1] in order else 99)):
+        counts.setdefault(area, {})
+        counts[area][status] = counts[area].get(status, 0) + n
+    codes = {area[:6] for area in counts} | {area for area in counts if len(area) == 9}
+    names = dict(
+        Region.objects.filter(
+            code__in=sorted(codes | {CITY_CODE}), level__in=["city", "county", "township"]
+        ).values_list("code", "name")
+    )
+
+    def new(code: str) -> dict:
+        return {"code": code, "name": names.get(code, code), "value": 0, "status": {}, "children": []}
+
+    def add(node: dict, by_status: dict[str, int]) -> None:
+        for status, n in by_status.items():
+            label = str(labels.get(status, status))
+            node["status"][label] = node["status"].get(label, 0) + n
+            node["value"] += n
+
+    city = new(CITY_CODE)
+    counties: dict[str, dict] = {}
+    for area, by_status in sorted(counts.items()):
+        if area[:6] not in names:
+            continue  # outside the city's regions
+        county = counties.get(area[:6])
+        if county is None:
+            county = counties[area[:6]] = new(area[:6])
+            city["children"].append(county)
+        add(county, by_status)
+        add(city, by_status)
+        if len(area) == 9 and area in names:
+            township = new(area)
+            add(township, by_status)
+            county["children"].append(township)
+    return city
 
 
 def dashboard_figures(queryset: QuerySet) -> dict:
@@ -118,13 +235,12 @@ def dashboard_figures(queryset: QuerySet) -> dict:
     status_counts = {r["status"]: r["n"] for r in base.values("status").annotate(n=Count("pk"))}
     total = sum(status_counts.values())
     in_database = status_counts.get("accepted", 0) + status_counts.get("published", 0)
-    county_names = dict(Region.objects.filter(parent_id="140800").values_list("prefix", "name"))
+    tree = status_tree(base)
+    county_names = dict(Region.objects.filter(parent_id=CITY_CODE).values_list("code", "name"))
     by_county = {name: 0 for name in county_names.values()}
-    for prefix, n in _group_by_county(base):
-        name = county_names.get(prefix)
-        if name:
-            by_county[name] += n
-    f = facets(queryset)
+    for county in tree["children"]:
+        by_county[county["name"]] = county["value"]
+    terms = {t.pk: t.name for t in Term.objects.filter(vocabulary__in=[Vocabulary.CATEGORY, Vocabulary.INHERITANCE])}
     today = timezone.localdate()
     milestones = [{"date": d, "goal": goal, "passed": date.fromisoformat(d) < today} for d, goal in MILESTONES]
     return {
@@ -133,7 +249,8 @@ def dashboard_figures(queryset: QuerySet) -> dict:
         "screened_percent": round(100 * in_database / total) if total else 0,
         "status": [{"label": Technique.Status(k).label, "value": v} for k, v in sorted(status_counts.items())],
         "county": [{"name": k, "value": v} for k, v in by_county.items()],
-        "category": [{"name": r["label"], "value": r["count"]} for r in f["category"]],
-        "inheritance": [{"name": r["label"], "value": r["count"]} for r in f["inheritance"]],
+        "region_tree": tree,
+        "category": _term_counts(base, "category", terms),
+        "inheritance": _term_counts(base, "inheritance", terms),
         "milestones": milestones,
     }

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from techniques import views, views_protection
+from techniques import views, views_protection, views_research
 
 app_name = "techniques"
 
@@ -24,6 +24,13 @@ urlpatterns = [
     path("vocabularies/", views.vocabulary_list, name="vocabulary-list"),
     path("vocabularies/<int:pk>/rename/", views.term_rename, name="term-rename"),
     path("dashboard/", views.dashboard, name="dashboard"),
+    # Research projects linked to techniques (PRO-5).
+    path("research/", views_research.project_list, name="research-list"),
+    path("research/new/", views_research.project_create, name="research-create"),
+    path("research/<int:pk>/", views_research.project_detail, name="research-detail"),
+    path("research/<int:pk>/edit/", views_research.project_edit, name="research-edit"),
+    path("research/link/", views_research.project_link, name="research-link"),
+    path("research/unlink/", views_research.project_unlink, name="research-unlink"),
     # The spreadsheet channel: template, import, export (techniques/urls_spreadsheet.py).
     path("", include("techniques.urls_spreadsheet")),
 ]

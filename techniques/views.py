@@ -15,7 +15,7 @@ from lib.files import check_upload
 from lib.pagination import CappedPaginator
 from techniques import selectors, services
 from techniques.forms import DeclarationForm, HolderFormSet, OfflineForm, ReasonForm, RenameForm, split_names
-from techniques.models import ProtectionRecord, SimilarityFlag, Technique, Term, Vocabulary
+from techniques.models import ProtectionRecord, ResearchProject, SimilarityFlag, Technique, Term, Vocabulary
 from workflow.models import AuditEntry
 from workflow.services import allowed_transitions
 
@@ -47,7 +47,7 @@ def public_list(request):
     page = Paginator(results.select_related(*LIST_RELATED), 20).get_page(request.GET.get("page"))
     context = {
         "page": page,
-        "facets": selectors.facets(results),
+        "facets": selectors.facets(results, region=request.GET.get("region", "")),
         "public": True,
         "sorts": selectors.SORTS,
         **_vocab_options(),
@@ -58,7 +58,15 @@ def public_list(request):
 def public_detail(request, pk: int):
     technique = get_object_or_404(
         Technique.objects.select_related(*LIST_RELATED).prefetch_related(
-            "diseases", "syndromes", "features", "holders"
+            "diseases",
+            "syndromes",
+            "features",
+            "holders",
+            Prefetch(
+                "research_projects",
+                queryset=ResearchProject.objects.filter(is_public=True).order_by("-started_on", "pk"),
+                to_attr="public_projects",
+            ),
         ),
         pk=pk,
         status=Technique.Status.PUBLISHED,
@@ -76,7 +84,7 @@ def manage_list(request):
     page = CappedPaginator(results.select_related(*LIST_RELATED), 50).get_page(request.GET.get("page"))
     context = {
         "page": page,
-        "facets": selectors.facets(results),
+        "facets": selectors.facets(results, region=request.GET.get("region", "")),
         "public": False,
         "sorts": selectors.SORTS,
         "can_export": can(request.user, "technique.export"),
@@ -97,6 +105,7 @@ def manage_detail(request, pk: int):
             "protections",
             "consents",
             "procedures",
+            Prefetch("research_projects", queryset=ResearchProject.objects.order_by("-started_on", "pk")),
             Prefetch(
                 "similarity_flags",
                 queryset=SimilarityFlag.objects.select_related("similar_to"),
@@ -136,13 +145,31 @@ def manage_detail(request, pk: int):
         "can_curate": any(
             can(request.user, a, technique) for a in ("technique.edit", "technique.verify", "technique.accept")
         ),
-        "can_classify": technique.status in ("accepted", "published") and can(request.user, "technique.accept", technique),
+        "can_classify": technique.status in ("accepted", "published")
+        and can(request.user, "technique.accept", technique),
         "grades": Technique.Grade.choices,
         "protection_kinds": ProtectionRecord.Kind.choices,
         "protection_levels": ProtectionRecord.Level.choices,
         "reason_form": ReasonForm(),
+        **_research_context(request.user, technique),
     }
     return render(request, "techniques/manage_detail.html", context)
+
+
+LINKABLE_PROJECTS = 100
+
+
+def _research_context(user, technique: Technique) -> dict:
+    """The projects this person keeps that the technique could be linked to (the latest few;
+    a project's own page links any technique by its code)."""
+    if not can(user, "research.manage"):
+        return {"can_link_research": False, "linkable_projects": []}
+    linked = [p.pk for p in technique.research_projects.all()]
+    projects = scope(user, "research.manage", ResearchProject.objects.exclude(pk__in=linked))
+    return {
+        "can_link_research": True,
+        "linkable_projects": list(projects.order_by("-updated_at", "-pk").only("pk", "title")[:LINKABLE_PROJECTS]),
+    }
 
 
 def _offline_orgs(user):

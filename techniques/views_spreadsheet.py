@@ -23,7 +23,7 @@ from jobs.services import job_create
 from techniques.models import Technique
 from techniques.selectors import filter_techniques
 from techniques.spreadsheets import MAX_ROWS, build_template, write_export
-from techniques.tasks import ERRORS_FILENAME, IMPORT_JOB_KIND, import_techniques
+from techniques.tasks import ERRORS_FILENAME, IMPORT_JOB_KIND, INDEX_JOB_KIND, import_techniques
 from workflow.models import AuditEntry
 from workflow.services import audit_record
 
@@ -32,7 +32,7 @@ MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 EXPORT_LIMIT = 100_000
 
 
-def _staff_organizations(user):
+def staff_organizations(user):
     """The units a person may enter paper declarations for: those where they are office staff."""
     if user.is_superuser:
         return Organization.objects.select_related("region").order_by("name")
@@ -75,7 +75,7 @@ def template_download(request):
 @login_required
 def import_upload(request):
     authorize(request.user, "technique.create")
-    organizations = _staff_organizations(request.user)
+    organizations = staff_organizations(request.user)
     if not organizations.exists():
         raise PermissionDenied(_("批量导入由卫生健康部门的工作人员办理；您可以在线填写申报"))
     form = ImportForm(request.POST or None, request.FILES or None, organizations=organizations)
@@ -101,7 +101,14 @@ def import_result(request, pk: int):
     job = get_object_or_404(Job, pk=pk, owner=request.user, kind=IMPORT_JOB_KIND)
     template = "techniques/import_status.html" if request.headers.get("HX-Request") else "techniques/import_result.html"
     percent = 100 if job.is_finished else job.percent
-    return render(request, template, {"job": job, "result": job.result or {}, "percent": percent})
+    result = job.result or {}
+    # The rows are committed when the import job succeeds; search catches up in a job of its own.
+    index_job = None
+    if result.get("index_job_id"):
+        index_job = Job.objects.filter(pk=result["index_job_id"], owner=request.user, kind=INDEX_JOB_KIND).first()
+    polling = not job.is_finished or (index_job is not None and not index_job.is_finished)
+    context = {"job": job, "result": result, "percent": percent, "index_job": index_job, "polling": polling}
+    return render(request, template, context)
 
 
 @login_required
@@ -130,7 +137,7 @@ def export(request):
     audit_record(
         action=AuditEntry.Action.EXPORT,
         actor=request.user,
-        organization=_staff_organizations(request.user).first(),
+        organization=staff_organizations(request.user).first(),
         to_state=f"{rows} 项",
         reason=f"导出优势技术清单（{rows} 项）；筛选条件：{request.GET.urlencode() or '无'}",
     )

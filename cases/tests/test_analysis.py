@@ -115,7 +115,16 @@ def test_zhang_runs_an_analysis_in_the_browser_and_exports_it(world, zhang_cases
     export = c.get(f"/cases/analyses/{analysis.pk}/export.xlsx")
     assert export.status_code == 200
     workbook = load_workbook(io.BytesIO(export.content))
-    assert workbook.sheetnames == ["分析参数", "药物频次", "性味归经", "频繁项集", "关联规则", "核心药物"]
+    assert workbook.sheetnames == [
+        "分析参数",
+        "药物频次",
+        "性味归经",
+        "频繁项集",
+        "关联规则",
+        "核心药物",
+        "核心组合（聚类）",
+    ]
+    assert workbook["核心组合（聚类）"].max_row == len(analysis.results["combinations"]) + 1
     assert workbook["频繁项集"].max_row == len(analysis.results["itemsets"]) + 1
 
 

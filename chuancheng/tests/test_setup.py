@@ -4,6 +4,7 @@ again) everywhere except production, and the interface is Chinese unless asked o
 
 from __future__ import annotations
 
+import base64
 import io
 import os
 import secrets
@@ -32,6 +33,7 @@ def _production_env(tmp_path: Path, **overrides: str | None) -> dict[str, str]:
         # Neither the deployment check nor load_demo's refusal needs a live database.
         DATABASE_URL=f"sqlite:///{tmp_path / 'x.sqlite3'}",
         FIELD_ENCRYPTION_KEY=secrets.token_urlsafe(32),
+        CERTIFICATE_SIGNING_KEY=base64.b64encode(secrets.token_bytes(32)).decode(),
         DJANGO_SETTINGS_MODULE="chuancheng.settings",
     )
     for name in ("DEBUG", "SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS", "SECURE_HSTS_PRELOAD"):

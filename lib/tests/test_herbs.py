@@ -304,3 +304,33 @@ def test_every_standard_name_normalizes_to_itself_unless_a_curated_alias_merges_
         assert herb.known, name
         if herb.standard_name != name:
             assert herb.standard_name in standard_names(), name  # 炒白术 → 白术, 山萸肉 → 山茱萸
+
+
+# --- curators' spellings, suggestions and the 厘 (issue 6, CAS-2) ----------------------------------
+
+
+def test_a_curators_spelling_is_read_with_its_processing_and_in_processed_forms():
+    from lib.herbs import reference_herb, set_curated_spellings
+
+    try:
+        set_curated_spellings({"蜀椒": ("花椒", "")})
+        assert normalize_herb("蜀椒").standard_name == "花椒"
+        fried = normalize_herb("炒蜀椒")
+        assert (fried.standard_name, fried.processing, fried.known) == ("花椒", "炒", True)
+        assert not reference_herb("蜀椒").known
+    finally:
+        set_curated_spellings({})
+    assert not normalize_herb("蜀椒").known
+
+
+def test_suggestions_are_the_known_herbs_inside_an_unknown_spelling():
+    from lib.herbs import suggestions
+
+    assert suggestions("白茯苓") == ["茯苓"]
+    assert suggestions("香附子")[0] == "香附"
+    assert suggestions("新豉") == []
+
+
+def test_a_li_is_a_tenth_of_a_fen():
+    (dose,) = parse_prescription("朱砂5厘")
+    assert (dose.unit, dose.factor, dose.grams) == ("厘", 0.03, 0.15)

@@ -358,3 +358,41 @@ def test_the_network_weights_edges_by_co_occurrence_and_finds_the_core():
     sparse = cooccurrence_network(rows, min_count=2)
     assert [(*sorted((a, b)), w) for a, b, w in sparse.edges(data="weight")] == [("当归", "甘草", 2)]
     assert sparse.number_of_nodes() == 4  # herbs stay even when their edges fall below the cut
+
+
+# --- hierarchical clustering into core combinations (CAS-3) ---------------------------------------
+
+
+def test_clustering_recovers_base_formulas_from_their_variations():
+    import random
+
+    from lib.mining import core_combinations
+
+    rng = random.Random(7)
+    bases = [["桂枝", "白芍", "生姜", "大枣"], ["人参", "白术", "茯苓", "甘草"], ["柴胡", "黄芩", "半夏"]]
+    noise = ["黄芪", "当归", "川芎", "陈皮", "丹参", "麦冬"]
+    transactions = [[h for h in bases[i % 3] if rng.random() > 0.1] + rng.sample(noise, 2) for i in range(300)]
+    combinations, tree = core_combinations(transactions, clusters=4)
+    groups = [set(c.herbs) for c in combinations if len(c.herbs) > 1]
+    for base in bases:
+        assert any(set(base) <= g for g in groups), base
+    assert tree["children"] and all(0 <= c.support <= 1 for c in combinations)
+
+
+def test_clustering_with_one_herb_gives_nothing_and_bad_counts_are_refused():
+    from lib.mining import MiningError, core_combinations
+
+    assert core_combinations([["黄芪"], ["黄芪"]]) == ([], None)
+    for bad in (1, 21, 2.5, True):
+        with pytest.raises(MiningError, match="聚类组数"):
+            core_combinations([["黄芪", "当归"]], clusters=bad)
+
+
+def test_coverage_is_the_largest_share_of_one_combination():
+    from lib.mining import combination_coverage
+
+    assert combination_coverage(["桂枝", "白芍", "黄芪"], [["人参", "白术"], ["桂枝", "白芍", "生姜", "大枣"]]) == (
+        0.5,
+        1,
+    )
+    assert combination_coverage(["黄芪"], []) == (0.0, -1)

@@ -12,6 +12,14 @@ def expectations(world, groups):
     listed = certified(world, applicant(world, "张德润"))
     view = only({"zhang": 200, "sun": 200, "yang": 200, "admin": 200, "chen": 403}, 404)
     edit = only({"zhang": 200, "admin": 200, "sun": 403, "yang": 403, "chen": 403}, 404)
+    from masters import services
+
+    # A product without a file: its file URL answers 404 to everyone (files are covered in
+    # test_materials.py, which keeps uploads out of the checkout's media/).
+    product = services.master_material_add(
+        master=listed, actor=listed.user, kind="product", title="通络止痛方", product_type="prescription"
+    )
+    api_view = {**view, "anon": 401}
     return {
         "masters:directory": ({}, {"q": "zdr"}, everyone(200)),
         "masters:profile": ({"pk": listed.pk}, {}, everyone(200)),
@@ -23,4 +31,22 @@ def expectations(world, groups):
         "masters:application-advance": ({"pk": draft.pk}, {}, signed_in(405)),
         "masters:exemption-decide": ({"pk": draft.pk}, {}, signed_in(405)),
         "masters:review-queue": ({}, {}, only({"wang": 200, "zhao": 200, "admin": 200}, 403)),
+        "masters:material-list": ({"pk": draft.pk}, {}, edit),
+        "masters:material-file": ({"pk": product.pk}, {}, everyone(404)),
+        "masters:material-publish": ({"pk": product.pk}, {}, signed_in(405)),
+        "masters:material-remove": ({"pk": product.pk}, {}, signed_in(405)),
+        "masters:partner-add": ({"pk": product.pk}, {}, signed_in(405)),
+        "api:master_directory_list": ({}, {"q": "zdr"}, everyone(200)),
+        "api:master_profile_get": ({"pk": listed.pk}, {}, everyone(200)),
+        # GET on a path that also takes POST/PATCH answers with the list or the record.
+        "api:master_application_list": ({}, {}, signed_in(200, anon=401)),
+        "api:master_application_create": ({}, {}, signed_in(200, anon=401)),
+        "api:master_application_get": ({"pk": draft.pk}, {}, api_view),
+        "api:master_application_update": ({"pk": draft.pk}, {}, api_view),
+        "api:master_application_submit": ({"pk": draft.pk}, {}, everyone(405)),
+        "api:master_application_review": ({"pk": draft.pk}, {}, everyone(405)),
+        "api:master_application_select": ({"pk": draft.pk}, {}, everyone(405)),
+        "api:master_application_certify": ({"pk": draft.pk}, {}, everyone(405)),
+        "api:master_material_list": ({"pk": listed.pk}, {}, everyone(200)),
+        "api:master_material_upload": ({"pk": listed.pk}, {}, everyone(200)),
     }

@@ -10,6 +10,8 @@ import openpyxl
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from accounts.models import Region
 from chuancheng.demo import demo_id_number
@@ -319,7 +321,7 @@ def test_a_zip_bomb_is_refused_before_it_is_unpacked(world):
     assert len(small) < 100_000
     result = run(world, small)
     refused(result)
-    assert result.errors[0].rule.startswith("文件解压后「xl/worksheets/sheet1.xml」的压缩比为")
+    assert result.errors[0].rule.startswith("文件中「xl/worksheets/sheet1.xml」的压缩比为")
     assert "疑似压缩炸弹" in result.errors[0].rule
     big = _bomb(210 << 20)
     result = run(world, big)
@@ -398,6 +400,42 @@ def test_a_bad_value_is_refused_with_its_rule(world, column, value, rule):
     refused(result)
     assert rules(result) == [(3, column, rule)]
     assert result.errors[0].value == value[:200]
+
+
+# Hypothesis: any mix of good rows and rows with one bad cell. A file is written whole exactly
+# when no row is bad; otherwise nothing is written and each bad row is named by its line.
+BAD_CELLS = [
+    ("所在地区代码*", "140802999999"),
+    ("所在地区代码*", "110105"),
+    ("技术类别*", "祖传秘方"),
+    ("传承方式*", "祖传"),
+    ("同意公开*", ""),
+    ("同意用于研究*", "同意"),
+    ("技术名称*", ""),
+    ("持有人身份证号码", GOOD_ID[:17] + BAD_CHECK),
+    ("持有人手机号码", "1390359"),
+    ("治法特色", "神奇手法"),
+]
+
+
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
+@given(rows=st.lists(st.one_of(st.none(), st.sampled_from(BAD_CELLS)), min_size=1, max_size=6))
+def test_a_file_is_written_whole_or_not_at_all(world, rows):
+    before = (Technique.objects.count(), TechniqueHolder.objects.count(), AuditEntry.objects.count())
+    bad_lines = {line for line, bad in enumerate(rows, start=2) if bad}
+    filled = [
+        good(**{"技术名称*": f"第{line}项", **dict([bad] if bad else [])}) for line, bad in enumerate(rows, start=2)
+    ]
+    result = run(world, xlsx(filled))
+    if bad_lines:
+        assert not result.ok and not result.created
+        assert {e.row for e in result.errors} == bad_lines
+        assert (Technique.objects.count(), TechniqueHolder.objects.count(), AuditEntry.objects.count()) == before
+    else:
+        assert result.ok and len(result.created) == len(rows)
+        assert Technique.objects.count() == before[0] + len(rows)
 
 
 def test_an_unknown_region_names_the_rule_the_brief_asks_for(world):
@@ -526,7 +564,7 @@ def test_the_upload_page_imports_in_the_background_and_shows_the_outcome(world, 
     html = page.content.decode()
     assert "盐湖区卫生健康局" in html and "永济市卫生健康局" not in html and "/techniques/import/template.xlsx" in html
     response = _upload(client, from_template([good(), good(**{"技术名称*": "第二项"})]), world)
-    job = Job.objects.get()
+    job = Job.objects.get(kind="technique_import")
     assert response.status_code == 302 and response["Location"] == f"/techniques/import/{job.pk}/"
     assert (job.status, job.owner, job.percent) == ("succeeded", world.sun, 100)
     # The upload held ID numbers and phones: it is deleted once read.
@@ -535,10 +573,80 @@ def test_the_upload_page_imports_in_the_background_and_shows_the_outcome(world, 
     assert Technique.objects.filter(channel="import", entered_org=world.yanhu_health).count() == 2
     html = client.get(response["Location"]).content.decode()
     assert "导入成功：共 2 行，新建申报 2 项。" in html and "?channel=import" in html
-    assert 'hx-trigger="every 1s"' not in html  # finished: the page stops polling
     assert client.get("/techniques/import/").content.decode().count(job.title) == 1
     # The progress page of the jobs app shows the same job.
     assert "导入成功" in client.get(f"/jobs/{job.pk}/").content.decode()
+
+
+def test_search_catches_up_in_a_job_of_its_own_after_the_rows_are_committed(
+    world, client_for, django_capture_on_commit_callbacks
+):
+    from techniques.selectors import filter_techniques
+    from techniques.tasks import INDEX_JOB_KIND
+
+    client = client_for("sun")
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = _upload(client, from_template([good(**{"技术名称*": "李氏艾灸"})]), world)
+    # The rows are in and the import job is done; the index job waits for the commit.
+    job = Job.objects.get(kind="technique_import")
+    index_job = Job.objects.get(kind=INDEX_JOB_KIND)
+    assert job.status == "succeeded" and job.result["index_job_id"] == index_job.pk
+    assert (index_job.status, index_job.owner, index_job.total) == ("queued", world.sun, 1)
+    assert Technique.objects.filter(name="李氏艾灸").exists()
+    assert not filter_techniques(Technique.objects.all(), {"q": "艾灸"}).exists()
+    html = client.get(response["Location"], headers={"HX-Request": "true"}).content.decode()
+    assert "导入成功" in html and "检索索引正在后台更新" in html and 'hx-trigger="every 1s"' in html
+    # The commit enqueues the index task (the test settings run tasks at once).
+    with django_capture_on_commit_callbacks(execute=True):
+        for callback in callbacks:
+            callback()
+    index_job.refresh_from_db()
+    assert (index_job.status, index_job.percent) == ("succeeded", 100)
+    assert [t.name for t in filter_techniques(Technique.objects.all(), {"q": "艾灸"})] == ["李氏艾灸"]
+    html = client.get(response["Location"], headers={"HX-Request": "true"}).content.decode()
+    assert "检索已是最新：导入的 1 项现在可以搜索到" in html and 'hx-trigger="every 1s"' not in html
+    # Only its owner follows it.
+    assert client_for("yang").get(f"/jobs/{index_job.pk}/").status_code == 404
+
+
+def test_a_refused_file_leaves_no_index_job(world, client_for, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        _upload(client_for("sun"), xlsx([good(), good(**{"技术类别*": "祖传秘方"})]), world)
+    assert Job.objects.get().status == "failed" and not callbacks
+    assert Technique.objects.count() == 0 and Job.objects.get().result["index_job_id"] is None
+
+
+def test_a_failed_write_rolls_back_the_index_job_with_the_rows(world, monkeypatch):
+    from techniques import importing
+    from techniques.tasks import schedule_index
+
+    def broken_flag_similar(technique):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(importing, "flag_similar", broken_flag_similar)
+    declaration_for(world.sun, Region.objects.get(code=VILLAGE), name="王氏小儿推拿治疗积滞")
+    before = Technique.objects.count()
+    with pytest.raises(RuntimeError):
+        run(world, xlsx([good()]), index=lambda ids: schedule_index(ids, owner=world.sun))
+    assert Technique.objects.count() == before and not Job.objects.exists()
+
+
+def test_the_index_job_reports_progress_per_batch(world, monkeypatch):
+    from jobs.services import job_create
+    from techniques import tasks
+
+    result = run(world, xlsx([good(**{"技术名称*": f"推拿{n}"}) for n in range(5)]), index=lambda ids: None)
+    monkeypatch.setattr(tasks, "INDEX_BATCH", 2)
+    seen = []
+    real_progress = tasks.job_progress
+    monkeypatch.setattr(tasks, "job_progress", lambda job, **kw: (seen.append(kw["done"]), real_progress(job, **kw)))
+    job = job_create(owner=world.sun, kind=tasks.INDEX_JOB_KIND, title="更新检索索引", total=5)
+    job.result = {"ids": result.created}
+    job.save()
+    tasks.index_techniques.call(job_id=job.pk)
+    job.refresh_from_db()
+    assert seen == [0, 2, 4, 5] and job.status == "succeeded" and "5 项" in job.message
+    assert Technique.objects.filter(pk__in=result.created, search_text="").count() == 0
 
 
 def test_the_result_page_polls_until_the_job_finishes(world, client_for):

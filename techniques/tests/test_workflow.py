@@ -126,7 +126,9 @@ def test_the_city_grades_and_classifies_an_accepted_technique(world, yanhu_decla
         technique_advance(technique=t, actor=actor, to=to)
     with pytest.raises(PermissionDenied):
         technique_classify(technique=t, actor=world.sun, grade="A", management_class="")
-    client_for("yang").post(f"/techniques/manage/{t.pk}/classify/", {"grade": "A", "management_class": "重点保护类", "reason": "疗效确切"})
+    client_for("yang").post(
+        f"/techniques/manage/{t.pk}/classify/", {"grade": "A", "management_class": "重点保护类", "reason": "疗效确切"}
+    )
     t.refresh_from_db()
     assert (t.grade, t.management_class) == ("A", "重点保护类")
     entry = AuditEntry.objects.filter(object_id=str(t.pk), reason="疗效确切").get()

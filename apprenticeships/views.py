@@ -1,0 +1,505 @@
+"""Pages of the apprentice application, its review, matching and the contract. Each view parses
+input, checks permission, calls one service and renders or redirects."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from accounts.permissions import authorize, can, scope
+from apprenticeships import selectors, services
+from apprenticeships.forms import (
+    ApplicationForm,
+    DecideForm,
+    DecisionForm,
+    DocumentForm,
+    ExemptionForm,
+    SignForm,
+    VetForm,
+)
+from apprenticeships.models import (
+    ApplicationDocument,
+    ApprenticeApplication,
+    Apprenticeship,
+    ContractSignature,
+    DocumentReview,
+    IntendedMaster,
+    Match,
+)
+from apprenticeships.rules import check_application, facts_for
+from lib.errors import ApplicationError
+from masters.models import Master
+from workflow.models import AuditEntry
+
+# What the buttons say: the act, not the state it leads to.
+HOST_ACTIONS = [
+    (ApprenticeApplication.Status.APPROVED, "审核通过"),
+    (ApprenticeApplication.Status.RETURNED, "退回修改"),
+    (ApprenticeApplication.Status.REJECTED, "不予通过"),
+]
+
+
+def _error(request, exc: ApplicationError) -> None:
+    messages.error(request, exc.message)
+
+
+def _history(model_name: str, pk: int):
+    return (
+        AuditEntry.objects.filter(
+            content_type__app_label="apprenticeships", content_type__model=model_name, object_id=str(pk)
+        )
+        .exclude(action=AuditEntry.Action.VIEW_PERSONAL)
+        .select_related("actor")
+        .order_by("created_at", "pk")[:300]
+    )
+
+
+# --- the application -----------------------------------------------------------------------------
+
+
+def _form_page(request, form, application=None):
+    if request.method == "POST" and "save" in request.POST and form.is_valid():
+        fields = form.service_fields()
+        try:
+            if application is None:
+                application = services.apprentice_application_create(actor=request.user, **fields)
+            else:
+                application = services.apprentice_application_update(
+                    application=application, actor=request.user, **fields
+                )
+        except ApplicationError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        except ValidationError as exc:
+            for message in exc.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(request, "申请已保存为草稿。请上传材料，核对申请条件后提交。")
+            return redirect("apprenticeships:application-detail", pk=application.pk)
+    return render(
+        request,
+        "apprenticeships/application_form.html",
+        {"form": form, "application": application, "master_query": request.GET.get("master_q", "")},
+    )
+
+
+@login_required
+def application_create(request):
+    preselect = (
+        Master.objects.filter(pk=request.GET.get("master"), status=Master.Status.CERTIFIED)
+        if (request.GET.get("master", "").isdigit())
+        else []
+    )
+    form = ApplicationForm(
+        request.POST or None, user=request.user, master_query=request.GET.get("master_q", ""), preselect=preselect
+    )
+    return _form_page(request, form)
+
+
+@login_required
+def application_edit(request, pk: int):
+    application = get_object_or_404(ApprenticeApplication, pk=pk)
+    authorize(request.user, "apprentice_application.submit", application)
+    if application.applicant_id != request.user.pk and not request.user.is_superuser:
+        raise PermissionDenied("只有申请人本人可以修改申请")
+    if application.status not in services.EDITABLE:
+        messages.error(request, f"申请处于「{application.get_status_display()}」状态，不能修改")
+        return redirect("apprenticeships:application-detail", pk=application.pk)
+    form = ApplicationForm(
+        request.POST or None, instance=application, user=request.user, master_query=request.GET.get("master_q", "")
+    )
+    return _form_page(request, form, application)
+
+
+LIST_RELATED = ("organization", "region")
+
+
+@login_required
+def application_list(request):
+    """The person's own applications, and every one their units may see, with the queue filters."""
+    visible = scope(request.user, "apprentice_application.view", ApprenticeApplication.objects.all())
+    rows = (
+        selectors.filter_applications(visible, request.GET).select_related(*LIST_RELATED).order_by("-updated_at", "-pk")
+    )
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "apprenticeships/application_list.html",
+        {
+            "page": page,
+            "statuses": ApprenticeApplication.Status.choices,
+            "can_import": can(request.user, "apprentice_application.import"),
+        },
+    )
+
+
+def _detail_queryset():
+    return ApprenticeApplication.objects.select_related(
+        *LIST_RELATED, "applicant", "recommending_organization", "entered_by_organization"
+    ).prefetch_related(
+        Prefetch("intents", queryset=IntendedMaster.objects.select_related("master__organization")),
+        Prefetch(
+            "documents",
+            queryset=ApplicationDocument.objects.prefetch_related(
+                Prefetch("reviews", queryset=DocumentReview.objects.select_related("reviewer"))
+            ),
+        ),
+    )
+
+
+@login_required
+def application_detail(request, pk: int):
+    application = get_object_or_404(_detail_queryset(), pk=pk)
+    authorize(request.user, "apprentice_application.view", application)
+    services.application_viewed(viewer=request.user, application=application)
+    user = request.user
+    own = application.applicant_id == user.pk or user.is_superuser
+    editable = application.status in services.EDITABLE
+    documents = services.current_documents(application)
+    masters = [i.master for i in application.intents.all()]
+    status = application.status
+    context = {
+        "application": application,
+        "documents": documents,
+        "superseded": [d for d in application.documents.all() if d.superseded],
+        "intents": application.intents.all(),
+        "decisions": check_application(application, masters),
+        "facts": facts_for(application),
+        "problems": services.submission_problems(application) if editable and own else [],
+        "exemptions": application.exemptions.select_related("decided_by"),
+        "can_edit": editable and own and can(user, "apprentice_application.submit", application),
+        "can_exempt": status in (*services.EDITABLE, "submitted")
+        and can(user, "apprentice_application.exempt", application),
+        "vet_form": VetForm(documents=documents)
+        if status == "submitted" and can(user, "apprentice_application.vet", application)
+        else None,
+        "host_actions": HOST_ACTIONS
+        if status == "vetted" and can(user, "apprentice_application.approve", application)
+        else [],
+        "can_propose": status == "approved" and can(user, "apprentice_match.propose", application),
+        "matches": application.matches.select_related("master").order_by("proposed_at"),
+        "document_form": DocumentForm() if editable and own else None,
+        "history": _history("apprenticeapplication", application.pk),
+    }
+    if context["can_propose"]:
+        context["suggestions"] = selectors.match_suggestions(application)
+    return render(request, "apprenticeships/application_detail.html", context)
+
+
+def _back(request, application):
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return redirect(target)
+    return redirect("apprenticeships:application-detail", pk=application.pk)
+
+
+@login_required
+@require_POST
+def document_add(request, pk: int):
+    application = get_object_or_404(ApprenticeApplication, pk=pk)
+    form = DocumentForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, "请选择材料类别并选择文件")
+        return _back(request, application)
+    try:
+        document = services.apprentice_document_add(
+            application=application,
+            actor=request.user,
+            kind=form.cleaned_data["kind"],
+            upload=form.cleaned_data["file"],
+        )
+    except ApplicationError as exc:
+        _error(request, exc)
+    else:
+        messages.success(request, f"已上传「{document.get_kind_display()}」")
+    return _back(request, application)
+
+
+@login_required
+def document_download(request, pk: int):
+    document = get_object_or_404(ApplicationDocument.objects.select_related("application"), pk=pk)
+    authorize(request.user, "apprentice_application.view", document.application)
+    services.application_viewed(
+        viewer=request.user, application=document.application, what=f"查看申请材料：{document.get_kind_display()}"
+    )
+    return FileResponse(document.file.open("rb"), content_type=document.content_type, filename=document.original_name)
+
+
+@login_required
+@require_POST
+def application_submit(request, pk: int):
+    application = get_object_or_404(ApprenticeApplication, pk=pk)
+    try:
+        services.apprentice_application_submit(application=application, actor=request.user)
+    except ApplicationError as exc:
+        _error(request, exc)
+    else:
+        messages.success(request, "申请已提交，等待承办单位初审。")
+    return redirect("apprenticeships:application-detail", pk=pk)
+
+
+@login_required
+@require_POST
+def application_withdraw(request, pk: int):
+    application = get_object_or_404(ApprenticeApplication, pk=pk)
+    try:
+        services.apprentice_application_withdraw(
+            application=application, actor=request.user, reason=request.POST.get("reason", "")[:500]
+        )
+    except ApplicationError as exc:
+        _error(request, exc)
+    else:
+        messages.success(request, "申请已撤回。")
+    return redirect("apprenticeships:application-detail", pk=pk)
+
+
+@login_required
+@require_POST
+def exemption_decide(request, pk: int):
+    application = get_object_or_404(ApprenticeApplication, pk=pk)
+    form = ExemptionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "豁免决定必须选择同意或不同意，并填写理由")
+        return redirect("apprenticeships:application-detail", pk=pk)
+    try:
+        services.apprentice_exemption_decide(application=application, actor=request.user, **form.cleaned_data)
+    except ApplicationError as exc:
+        _error(request, exc)
+    else:
+        messages.success(request, "豁免决定已记录。")
+    return redirect("apprenticeships:application-detail", pk=pk)
+
+
+@login_required
+@require_POST
+def application_vet(request, pk: int):
+    application = get_object_or_404(ApprenticeApplication, pk=pk)
+    authorize(request.user, "apprentice_application.vet", application)
+    form = VetForm(request.POST, documents=services.current_documents(application))
+    form.is_valid()
+    try:
+        services.apprentice_application_vet(
+            application=application,
+            actor=request.user,
+            verdicts=form.verdicts(),
+            comment=form.cleaned_data.get("comment", ""),
+        )
+    except ApplicationError as exc:
+        _error(request, exc)
+    else:
+        messages.success(request, f"初审结论已记录：{application.get_status_display()}")
+    return redirect("apprenticeships:application-detail", pk=pk)
+
+
+@login_required
+@require_POST
+def application_decide(request, pk: int):
+    application = get_object_or_404(ApprenticeApplication, pk=pk)
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "请选择审核结论")
+        return _back(request, application)
+    try:
+        services.apprentice_application_approve(
+            application=application, actor=request.user, to=form.cleaned_data["to"], reason=form.cleaned_data["reason"]
+        )
+    except ApplicationError as exc:
+        _error(request, exc)
+    else:
+        messages.success(request, f"审核结论已记录：{application.get_status_display()}")
+    return _back(request, application)
+
+
+@login_required
+@require_POST
+def match_propose(request, pk: int):
+    application = get_object_or_404(ApprenticeApplication, pk=pk)
+    master = get_object_or_404(
+        Master, pk=request.POST.get("master") if str(request.POST.get("master", "")).isdigit() else 0
+    )
+    try:
+        services.apprentice_match_propose(application=application, master=master, actor=request.user)
+    except ApplicationError as exc:
+        _error(request, exc)
+    else:
+        messages.success(request, f"已推荐给传承人「{master.name}」，等待其确认。")
+    return redirect("apprenticeships:application-detail", pk=pk)
+
+
+# --- the reviewer's queue ------------------------------------------------------------------------
+
+
+@login_required
+def review_queue(request):
+    """One queue per stage the person works, with filters and batch actions."""
+    stages = [(status, act, label) for status, act, label in selectors.STAGES if can(request.user, act)]
+    if not stages:
+        authorize(request.user, "apprentice_application.vet")
+    wanted = request.GET.get("stage") or stages[0][0]
+    current = next((s for s in stages if s[0] == wanted), stages[0])
+    status, act, _label = current
+    rows = scope(request.user, act, ApprenticeApplication.objects.filter(status=status))
+    params = {k: v for k, v in request.GET.items() if k != "status"}
+    rows = selectors.filter_applications(rows, params).select_related(*LIST_RELATED).order_by("submitted_at", "pk")
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    intents = IntendedMaster.objects.filter(application__in=[a.pk for a in page]).select_related("master")
+    by_application: dict[int, list] = {}
+    for intent in intents:
+        by_application.setdefault(intent.application_id, []).append(intent.master)
+    for a in page:
+        a.intended = by_application.get(a.pk, [])
+    return render(
+        request,
+        "apprenticeships/review_queue.html",
+        {"stages": stages, "current": current, "page": page, "batch": BATCH_ACTIONS.get(status, [])},
+    )
+
+
+BATCH_ACTIONS = {
+    "submitted": [("vetted", "全部材料通过（批量初审）")],
+    "vetted": [("approved", "批量审核通过"), ("returned", "批量退回修改")],
+}
+
+
+@login_required
+@require_POST
+def review_batch(request):
+    """Batch actions on ticked rows; each row goes through the same service as a single decision,
+    so each is checked, audited and notified — and one row's refusal does not undo the others."""
+    ids = [int(v) for v in request.POST.getlist("ids") if v.isdigit()][:100]
+    to = request.POST.get("to", "")
+    reason = request.POST.get("reason", "")[:1000]
+    stage = request.POST.get("stage", "")
+    if not ids:
+        messages.error(request, "请先勾选要办理的申请")
+        return redirect(f"{reverse('apprenticeships:review-queue')}?stage={stage}")
+    done, failed = 0, []
+    for application in ApprenticeApplication.objects.filter(pk__in=ids).order_by("pk"):
+        try:
+            if to == "vetted":
+                verdicts = {d.pk: ("accepted", "") for d in services.current_documents(application)}
+                services.apprentice_application_vet(
+                    application=application, actor=request.user, verdicts=verdicts, comment=reason
+                )
+            else:
+                services.apprentice_application_approve(
+                    application=application, actor=request.user, to=to, reason=reason
+                )
+        except (ApplicationError, PermissionDenied, Http404) as exc:
+            failed.append(f"{application.name}：{getattr(exc, 'message', None) or '不在权限范围内'}")
+        else:
+            done += 1
+    if done:
+        messages.success(request, f"已办理 {done} 份申请。")
+    if failed:
+        messages.error(request, "以下申请未办理：" + "；".join(failed))
+    return redirect(f"{reverse('apprenticeships:review-queue')}?stage={stage}")
+
+
+# --- matching and the contract -------------------------------------------------------------------
+
+
+def _match(pk: int, user) -> Match:
+    match = get_object_or_404(
+        Match.objects.select_related(
+            "application__organization", "application__applicant", "master__organization", "master__user"
+        ),
+        pk=pk,
+    )
+    authorize(user, "apprentice_match.view", match)
+    return match
+
+
+@login_required
+def match_detail(request, pk: int):
+    match = _match(pk, request.user)
+    party = services.party_of(match, request.user)
+    signatures = list(match.signatures.select_related("signer"))
+    signed = {s.party for s in signatures}
+    context = {
+        "match": match,
+        "application": match.application,
+        "party": party,
+        "signatures": signatures,
+        "can_decide": match.status == Match.Status.PROPOSED and match.master.user_id == request.user.pk,
+        "remaining": services.remaining_capacity(match.master),
+        "sign_form": SignForm() if match.status == Match.Status.ACCEPTED and party and party not in signed else None,
+        "history": _history("match", match.pk),
+    }
+    return render(request, "apprenticeships/match_detail.html", context)
+
+
+@login_required
+@require_POST
+def match_decide(request, pk: int):
+    match = _match(pk, request.user)
+    form = DecideForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "请选择接受或谢绝")
+        return redirect("apprenticeships:match-detail", pk=pk)
+    try:
+        services.apprentice_match_decide(match=match, actor=request.user, **form.cleaned_data)
+    except ApplicationError as exc:
+        _error(request, exc)
+    else:
+        messages.success(request, "已接受，合同书已生成，请签署。" if form.cleaned_data["accept"] else "已谢绝。")
+    return redirect("apprenticeships:match-detail", pk=pk)
+
+
+@login_required
+@require_POST
+def match_sign(request, pk: int):
+    match = _match(pk, request.user)
+    form = SignForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, "；".join(e for errs in form.errors.values() for e in errs))
+        return redirect("apprenticeships:match-detail", pk=pk)
+    try:
+        services.apprentice_contract_sign(match=match, actor=request.user, scan=form.cleaned_data.get("scan"))
+    except ApplicationError as exc:
+        _error(request, exc)
+    else:
+        match.refresh_from_db()
+        if match.status == Match.Status.SIGNED:
+            messages.success(request, "双方均已签署，师徒关系已建立。")
+        else:
+            messages.success(request, "您已签署合同，等待对方签署。")
+    return redirect("apprenticeships:match-detail", pk=pk)
+
+
+@login_required
+def match_contract(request, pk: int):
+    match = _match(pk, request.user)
+    if not match.contract:
+        raise Http404
+    return FileResponse(
+        match.contract.open("rb"), content_type="application/pdf", filename=f"{match.contract_number}.pdf"
+    )
+
+
+@login_required
+def signature_scan(request, pk: int):
+    signature = get_object_or_404(ContractSignature, pk=pk)
+    _match(signature.match_id, request.user)
+    if not signature.scan:
+        raise Http404
+    return FileResponse(signature.scan.open("rb"), filename=signature.scan.name.rsplit("/", 1)[-1])
+
+
+@login_required
+def apprenticeship_list(request):
+    """Apprenticeships the person is party to or whose unit may see."""
+    visible = scope(request.user, "apprenticeship.view", Apprenticeship.objects.all())
+    status = request.GET.get("status", "")
+    if status in Apprenticeship.Status.values:
+        visible = visible.filter(status=status)
+    rows = visible.select_related("master", "apprentice", "organization", "match").order_by("-starts_on", "-pk")
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    return render(
+        request, "apprenticeships/apprenticeship_list.html", {"page": page, "statuses": Apprenticeship.Status.choices}
+    )

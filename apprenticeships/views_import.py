@@ -1,0 +1,71 @@
+"""The batch channel's pages: download the template, upload the workbook and the zip of documents."""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Organization
+from accounts.permissions import authorize, scope
+from apprenticeships import importing
+from lib.errors import ApplicationError
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MAX_UPLOAD = 250 * 1024 * 1024
+
+
+class ImportForm(forms.Form):
+    organization = forms.ModelChoiceField(label=_("办理单位"), queryset=Organization.objects.none())
+    workbook = forms.FileField(label=_("填好的申请表（.xlsx）"))
+    archive = forms.FileField(label=_("材料压缩包（.zip）"), required=False)
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organization"].queryset = scope(
+            user, "apprentice_application.import", Organization.objects.filter(kind=Organization.Kind.ORGANIZING)
+        )
+        for field in self.fields.values():
+            field.widget.attrs["class"] = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+
+    def clean(self):
+        data = super().clean()
+        for name in ("workbook", "archive"):
+            upload = data.get(name)
+            if upload is not None and upload.size > MAX_UPLOAD:
+                self.add_error(name, _("文件不能超过 250 MB"))
+        return data
+
+
+@login_required
+def import_template(request):
+    authorize(request.user, "apprentice_application.import")
+    response = HttpResponse(importing.build_template(), content_type=XLSX)
+    response["Content-Disposition"] = (
+        "attachment; filename*=UTF-8''%E5%B8%88%E6%89%BF%E7%94%B3%E8%AF%B7%E6%A8%A1%E6%9D%BF.xlsx"
+    )
+    return response
+
+
+@login_required
+def application_import(request):
+    authorize(request.user, "apprentice_application.import")
+    form = ImportForm(request.POST or None, request.FILES or None, user=request.user)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        archive = form.cleaned_data.get("archive")
+        try:
+            result = importing.application_import(
+                actor=request.user,
+                organization=form.cleaned_data["organization"],
+                workbook=form.cleaned_data["workbook"].read(),
+                archive=archive.read() if archive else None,
+            )
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            if result.ok:
+                messages.success(request, result.summary)
+                return redirect("apprenticeships:review-queue")
+    return render(request, "apprenticeships/import.html", {"form": form, "result": result})

@@ -1,0 +1,110 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+
+from accounts.permissions import authorize, scope
+from certificates import selectors, services, signing
+from certificates.forms import LookupForm, RevokeForm
+from certificates.models import Certificate
+from certificates.qr import qr_svg_inline
+from lib.errors import ApplicationError
+from workflow.models import AuditEntry
+from workflow.services import audit_record
+
+# --- public verification (APP-8) -----------------------------------------------------------------
+
+
+def verify_lookup(request):
+    form = LookupForm(request.GET or None)
+    if form.is_valid():
+        return redirect("certificates:verify", number=form.cleaned_data["number"].strip().upper())
+    return render(request, "certificates/verify_lookup.html", {"form": form})
+
+
+def verify(request, number: str):
+    certificate = Certificate.objects.select_related("issuer").filter(number=number).first()
+    if certificate is None:
+        return render(request, "certificates/verify.html", {"number": number, "found": False}, status=404)
+    result = selectors.verify(
+        certificate, signature=request.GET.get("s", "")[:200], data=request.GET.get("d", "")[:2000]
+    )
+    return render(request, "certificates/verify.html", {"number": number, "found": True, "result": result})
+
+
+def verify_key(request):
+    if request.GET.get("format") == "pem":
+        response = HttpResponse(signing.public_key_pem(), content_type="application/x-pem-file")
+        response["Content-Disposition"] = 'attachment; filename="chuancheng-certificate-key.pem"'
+        return response
+    return render(
+        request,
+        "certificates/verify_key.html",
+        {"pem": signing.public_key_pem(), "fingerprint": signing.public_key_fingerprint()},
+    )
+
+
+# --- certificates of the people in scope ---------------------------------------------------------
+
+
+def _certificate(request, number: str, act: str = "certificate.view") -> Certificate:
+    certificate = get_object_or_404(Certificate.objects.select_related("issuer", "master", "holder"), number=number)
+    authorize(request.user, act, certificate)
+    if request.user.pk not in (certificate.holder_id, certificate.master.user_id):
+        audit_record(action=AuditEntry.Action.VIEW_PERSONAL, actor=request.user, obj=certificate, reason="查看证书")
+    return certificate
+
+
+@login_required
+def certificate_list(request):
+    rows = scope(request.user, "certificate.view", Certificate.objects.all())
+    rows = selectors.search_certificates(rows, request.GET).select_related(*selectors.LIST_RELATED)
+    page = Paginator(rows.order_by("-issued_on", "-pk"), 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "certificates/list.html",
+        {"page": page, "kinds": Certificate.Kind.choices, "statuses": Certificate.Status.choices},
+    )
+
+
+@login_required
+def certificate_detail(request, number: str):
+    certificate = _certificate(request, number)
+    text = signing.qr_text_for(certificate)
+    context = {
+        "certificate": certificate,
+        "qr_svg": qr_svg_inline(text),
+        "qr_link": text,
+        "can_revoke": certificate.is_valid and services.certificate_revoke_allowed(request.user, certificate),
+        "form": RevokeForm(),
+    }
+    return render(request, "certificates/detail.html", context)
+
+
+@login_required
+def certificate_pdf(request, number: str):
+    certificate = _certificate(request, number)
+    data = selectors.certificate_pdf(certificate)
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{certificate.number}.pdf"'
+    return response
+
+
+@login_required
+def certificate_revoke(request, number: str):
+    certificate = _certificate(request, number)
+    if not services.certificate_revoke_allowed(request.user, certificate):
+        raise PermissionDenied(f"只有颁发单位（{certificate.issuer.name}）可以撤销此证书")
+    form = RevokeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.certificate_revoke(certificate=certificate, actor=request.user, reason=form.cleaned_data["reason"])
+        except ApplicationError as exc:
+            form.add_error("reason" if exc.field == "reason" else None, exc.message)
+        else:
+            messages.success(request, f"证书 {certificate.number} 已撤销，公开查验页面将显示撤销原因。")
+            return redirect(reverse("certificates:certificate-detail", args=[certificate.number]))
+    return render(request, "certificates/revoke.html", {"certificate": certificate, "form": form})

@@ -1,0 +1,215 @@
+"""Teaching and graduation (APP-5..7): the teaching plan of an apprenticeship, the activities the
+apprentice logs against the programme's hour quotas (teaching/quotas.py), and the graduation
+materials the master assesses before the host unit issues the apprentice certificate.
+
+Every record here belongs to one apprenticeship and is in scope exactly when it is.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from apprenticeships.models import Apprenticeship
+from teaching.quotas import Category
+
+
+class _OfApprenticeship:
+    """Scope through the apprenticeship: whoever reaches it reaches its plan, activities and
+    graduation; its two parties own them."""
+
+    @classmethod
+    def scope_q(cls, *, regions, organization_ids) -> Q:
+        reachable = Apprenticeship.objects.filter(
+            Apprenticeship.scope_q(regions=regions, organization_ids=organization_ids)
+        ).values("pk")
+        return Q(apprenticeship_id__in=reachable)
+
+    @classmethod
+    def owner_q(cls, user) -> Q:
+        return Q(apprenticeship__apprentice_id=user.pk) | Q(apprenticeship__master__user_id=user.pk)
+
+    def audit_organization(self):
+        return self.apprenticeship.organization
+
+
+class TeachingPlan(_OfApprenticeship, models.Model):
+    """《传承计划》, made by the master and the host unit together (000 §四(四))."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("草稿")
+        SUBMITTED = "submitted", _("待主办单位确认")
+        AGREED = "agreed", _("已确认")
+
+    TRANSITIONS = {
+        Status.DRAFT: {Status.SUBMITTED: "teaching.plan_submit"},
+        Status.SUBMITTED: {Status.AGREED: "teaching.plan_agree", Status.DRAFT: "teaching.plan_agree"},
+    }
+
+    apprenticeship = models.OneToOneField(
+        Apprenticeship, models.CASCADE, related_name="plan", verbose_name=_("师承关系")
+    )
+    objectives = models.TextField(_("传承目标"))
+    content = models.TextField(_("传承内容"), help_text=_("传授的学术思想、技术方法、典型病案等"))
+    arrangements = models.TextField(_("教学安排"), help_text=_("会议、讲座、面授、随诊、远程指导、网课的安排"))
+    planned_theory = models.PositiveSmallIntegerField(_("理论课程计划课时"))
+    planned_case_analysis = models.PositiveSmallIntegerField(_("病案分析课程计划课时"))
+    planned_self_study = models.PositiveSmallIntegerField(_("自学计划课时"))
+    planned_reflection = models.PositiveSmallIntegerField(_("撰写学习体会计划课时"))
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    drafted_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    agreed_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", null=True, blank=True)
+    agreed_at = models.DateTimeField(_("确认时间"), null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("传承计划")
+        verbose_name_plural = _("传承计划")
+        indexes = [models.Index(fields=["status", "updated_at"])]
+
+    def __str__(self) -> str:
+        return f"传承计划 · {self.apprenticeship_id}"
+
+    def planned(self, category: str) -> int:
+        return getattr(self, f"planned_{category}")
+
+
+class Activity(_OfApprenticeship, models.Model):
+    """One teaching activity as the apprentice logged it; its hours count once the master confirms."""
+
+    class Kind(models.TextChoices):
+        # 000 §四(四) and §三(五): 会议、讲座、面授、随诊、远程指导, and 网课.
+        MEETING = "meeting", _("会议")
+        LECTURE = "lecture", _("讲座")
+        FACE_TO_FACE = "face_to_face", _("面授")
+        SHADOWING = "shadowing", _("随诊")
+        REMOTE = "remote", _("远程指导")
+        ONLINE_COURSE = "online_course", _("网课")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待确认")
+        CONFIRMED = "confirmed", _("已确认")
+        REJECTED = "rejected", _("不予确认")
+
+    TRANSITIONS = {
+        Status.PENDING: {Status.CONFIRMED: "teaching.activity_decide", Status.REJECTED: "teaching.activity_decide"},
+    }
+
+    apprenticeship = models.ForeignKey(
+        Apprenticeship, models.CASCADE, related_name="activities", verbose_name=_("师承关系")
+    )
+    kind = models.CharField(_("活动形式"), max_length=16, choices=Kind.choices)
+    category = models.CharField(_("课时类别"), max_length=16, choices=Category.choices)
+    date = models.DateField(_("日期"))
+    hours = models.DecimalField(_("课时"), max_digits=4, decimal_places=1)
+    topic = models.CharField(_("内容"), max_length=200)
+    online = models.BooleanField(_("线上开展"), default=False)
+    # 000 §三(五) 备注: a face-to-face course held online records the master's agreement.
+    online_agreed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", null=True, blank=True, verbose_name=_("商定人")
+    )
+    online_agreed_on = models.DateField(_("商定日期"), null=True, blank=True)
+    online_agreement_note = models.TextField(_("改为线上的商定说明"), blank=True)
+    evidence = models.FileField(_("佐证材料"), upload_to="teaching/evidence/%Y/%m/", blank=True)
+    evidence_type = models.CharField(max_length=40, blank=True, editable=False)
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    logged_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", null=True, blank=True)
+    decided_at = models.DateTimeField(_("确认时间"), null=True, blank=True)
+    decision_note = models.TextField(_("不予确认的原因"), blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("带教活动")
+        verbose_name_plural = _("带教活动")
+        ordering = ["-date", "-pk"]
+        indexes = [
+            # Progress is one aggregate over (apprenticeship, status) grouped by category; with
+            # hours in the key it is answered from the index alone.
+            models.Index(fields=["apprenticeship", "status", "category", "hours"], name="teaching_act_progress"),
+            models.Index(fields=["apprenticeship", "date"], name="teaching_act_date"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(hours__gt=0) & Q(hours__lte=24), name="teaching_activity_hours_within_a_day"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.get_kind_display()} {self.hours} 课时"
+
+
+class Graduation(_OfApprenticeship, models.Model):
+    """出师考核 (000 §四(五)): the apprentice's materials and the master's assessment."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("准备材料")
+        SUBMITTED = "submitted", _("待传承人考核")
+        PASSED = "passed", _("考核通过")
+        FAILED = "failed", _("考核未通过")
+
+    TRANSITIONS = {
+        Status.DRAFT: {Status.SUBMITTED: "teaching.graduation_submit"},
+        # After a failed assessment the apprentice improves the materials and submits again.
+        Status.FAILED: {Status.SUBMITTED: "teaching.graduation_submit"},
+        Status.SUBMITTED: {Status.PASSED: "teaching.graduation_assess", Status.FAILED: "teaching.graduation_assess"},
+    }
+
+    apprenticeship = models.OneToOneField(
+        Apprenticeship, models.CASCADE, related_name="graduation", verbose_name=_("师承关系")
+    )
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    score = models.PositiveSmallIntegerField(_("总评分"), null=True, blank=True)
+    comment = models.TextField(_("总评语"), blank=True)
+    submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
+    assessed_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", null=True, blank=True)
+    assessed_at = models.DateTimeField(_("考核时间"), null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("出师考核")
+        verbose_name_plural = _("出师考核")
+        indexes = [models.Index(fields=["status", "updated_at"])]
+
+    def __str__(self) -> str:
+        return f"出师考核 · {self.apprenticeship_id}"
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in (self.Status.DRAFT, self.Status.FAILED)
+
+
+class GraduationItem(models.Model):
+    """One piece of graduation material and the master's assessment of it."""
+
+    class Kind(models.TextChoices):
+        # 000 §四(五): 病案、学习笔记、读书临证心得、论文.
+        CASE_RECORD = "case_record", _("病案")
+        STUDY_NOTE = "study_note", _("学习笔记")
+        REFLECTION = "reflection", _("读书临证心得")
+        PAPER = "paper", _("论文")
+
+    graduation = models.ForeignKey(Graduation, models.CASCADE, related_name="items")
+    kind = models.CharField(_("材料类别"), max_length=16, choices=Kind.choices)
+    title = models.CharField(_("标题"), max_length=200)
+    text = models.TextField(_("正文或摘要"), blank=True)
+    file = models.FileField(_("附件"), upload_to="teaching/graduation/%Y/%m/", blank=True)
+    file_type = models.CharField(max_length=40, blank=True, editable=False)
+    score = models.PositiveSmallIntegerField(_("评分"), null=True, blank=True)
+    comment = models.TextField(_("评语"), blank=True)
+    passed = models.BooleanField(_("合格"), null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("结业材料")
+        verbose_name_plural = _("结业材料")
+        ordering = ["kind", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}：{self.title}"

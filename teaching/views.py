@@ -1,0 +1,457 @@
+"""Pages of teaching and graduation. Each view parses, checks, calls one service, renders."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from accounts.permissions import authorize, can, scope
+from apprenticeships.models import Apprenticeship
+from lib.errors import ApplicationError
+from lib.pagination import CappedPaginator
+from teaching import quotas, selectors, services
+from teaching.forms import ActivityForm, DecideForm, GraduationItemForm, PlanForm
+from teaching.models import Activity, Graduation, GraduationItem, TeachingPlan
+from teaching.quotas import Category
+from workflow.models import AuditEntry
+from workflow.services import audit_record
+
+RELATED = ("master", "apprentice", "organization")
+
+
+def _apprenticeship(request, pk: int) -> Apprenticeship:
+    apprenticeship = get_object_or_404(Apprenticeship.objects.select_related(*RELATED, "master__user"), pk=pk)
+    authorize(request.user, "teaching.view", apprenticeship)
+    return apprenticeship
+
+
+def _viewed(request, apprenticeship: Apprenticeship, what: str) -> None:
+    """An apprentice's record is personal data: views by anyone but its two parties are logged."""
+    if services.party_of(request.user, apprenticeship) is None:
+        audit_record(action=AuditEntry.Action.VIEW_PERSONAL, actor=request.user, obj=apprenticeship, reason=what)
+
+
+def _form_error(form, exc: ApplicationError) -> None:
+    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+
+
+def _act(request, call, success):
+    """Run one service; its refusal becomes an error message, its success `success` (a text, or a
+    function of the result)."""
+    try:
+        result = call()
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return None
+    messages.success(request, success(result) if callable(success) else success)
+    return result
+
+
+def _back(request, default: str):
+    target = request.POST.get("next", "")
+    return redirect(target if target.startswith("/teaching/") else default)
+
+
+# --- lists ---------------------------------------------------------------------------------------
+
+
+@login_required
+def apprenticeship_list(request):
+    """The apprenticeships this person teaches, learns in or oversees, with their progress."""
+    visible = scope(request.user, "teaching.view", Apprenticeship.objects.all())
+    status = request.GET.get("status", "")
+    if status in Apprenticeship.Status.values:
+        visible = visible.filter(status=status)
+    rows = visible.select_related(*RELATED, "plan").order_by("-starts_on", "-pk")
+    page = CappedPaginator(rows, 50).get_page(request.GET.get("page"))
+    progress = selectors.progress_for_many(page.object_list)
+    return render(
+        request,
+        "teaching/list.html",
+        {
+            "page": page,
+            "rows": [(a, progress[a.pk]) for a in page.object_list],
+            "statuses": Apprenticeship.Status.choices,
+        },
+    )
+
+
+@login_required
+def confirm_queue(request):
+    """The master's activities waiting for confirmation, across all their apprentices."""
+    pending = Activity.objects.filter(
+        status=Activity.Status.PENDING,
+        apprenticeship__master__user_id=request.user.pk,
+        apprenticeship__status=Apprenticeship.Status.ACTIVE,
+    )
+    wanted = request.GET.get("apprenticeship", "")
+    if wanted.isdigit():
+        pending = pending.filter(apprenticeship_id=int(wanted))
+    pending = pending.select_related("apprenticeship__apprentice").order_by("date", "pk")
+    page = CappedPaginator(pending, 100).get_page(request.GET.get("page"))
+    return render(request, "teaching/confirm_queue.html", {"page": page})
+
+
+# --- progress and the plan -----------------------------------------------------------------------
+
+
+@login_required
+def progress(request, pk: int):
+    apprenticeship = _apprenticeship(request, pk)
+    _viewed(request, apprenticeship, "带教进度")
+    figures = selectors.progress_for(apprenticeship)
+    plan = TeachingPlan.objects.filter(apprenticeship=apprenticeship).first()
+    graduation = Graduation.objects.filter(apprenticeship=apprenticeship).first()
+    party = services.party_of(request.user, apprenticeship)
+    recent = Activity.objects.filter(apprenticeship=apprenticeship).order_by("-date", "-pk")[:10]
+    context = {
+        "apprenticeship": apprenticeship,
+        "progress": figures,
+        "plan": plan,
+        "graduation": graduation,
+        "recent": recent,
+        "blockers": selectors.graduation_blockers(apprenticeship, figures),
+        "can_log": party == services.APPRENTICE
+        and apprenticeship.is_active
+        and plan is not None
+        and plan.status == TeachingPlan.Status.AGREED,
+        "is_master": party == services.MASTER,
+        "clause": quotas.CLAUSE,
+        "pending_count": sum(1 for a in recent if a.status == Activity.Status.PENDING),
+    }
+    return render(request, "teaching/progress.html", context)
+
+
+@login_required
+def plan(request, pk: int):
+    apprenticeship = _apprenticeship(request, pk)
+    plan = TeachingPlan.objects.filter(apprenticeship=apprenticeship).select_related("agreed_by").first()
+    editable = (
+        apprenticeship.is_active
+        and services.is_party(request.user, apprenticeship, services.MASTER)
+        and (plan is None or plan.status == TeachingPlan.Status.DRAFT)
+    )
+    form = None
+    if editable:
+        initial = {f"planned_{c}": q for c, q in quotas.QUOTAS[apprenticeship.term].items()}
+        form = PlanForm(request.POST or None, instance=plan, initial=None if plan else initial)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.plan_save(apprenticeship=apprenticeship, actor=request.user, **form.service_fields())
+            except ApplicationError as exc:
+                _form_error(form, exc)
+            else:
+                messages.success(request, "传承计划已保存。提交后由主办单位确认。")
+                return redirect("teaching:plan", pk=apprenticeship.pk)
+    elif request.method == "POST":
+        raise PermissionDenied("传承计划当前不能修改")
+    history = []
+    if plan is not None:
+        history = (
+            AuditEntry.objects.filter(
+                content_type__app_label="teaching", content_type__model="teachingplan", object_id=str(plan.pk)
+            )
+            .select_related("actor")
+            .order_by("created_at")[:100]
+        )
+    context = {
+        "apprenticeship": apprenticeship,
+        "plan": plan,
+        "form": form,
+        "quota_rows": [
+            (c.label, quotas.QUOTAS[apprenticeship.term][c], plan.planned(c.value) if plan else None) for c in Category
+        ],
+        "total": quotas.TOTALS[apprenticeship.term],
+        "clause": quotas.CLAUSE,
+        "can_submit": plan is not None
+        and plan.status == TeachingPlan.Status.DRAFT
+        and services.is_party(request.user, apprenticeship, services.MASTER),
+        "can_decide": plan is not None
+        and plan.status == TeachingPlan.Status.SUBMITTED
+        and can(request.user, "teaching.plan_agree", plan),
+        "history": history,
+    }
+    return render(request, "teaching/plan.html", context)
+
+
+@login_required
+@require_POST
+def plan_submit(request, pk: int):
+    apprenticeship = _apprenticeship(request, pk)
+    plan = get_object_or_404(TeachingPlan, apprenticeship=apprenticeship)
+    _act(request, lambda: services.plan_submit(plan=plan, actor=request.user), "传承计划已提交，等待主办单位确认。")
+    return redirect("teaching:plan", pk=pk)
+
+
+@login_required
+@require_POST
+def plan_decide(request, pk: int):
+    apprenticeship = _apprenticeship(request, pk)
+    plan = get_object_or_404(TeachingPlan, apprenticeship=apprenticeship)
+    agree = request.POST.get("decision") == "agree"
+    _act(
+        request,
+        lambda: services.plan_decide(plan=plan, actor=request.user, agree=agree, reason=request.POST.get("reason", "")),
+        "传承计划已确认。" if agree else "传承计划已退回传承人修改。",
+    )
+    return redirect("teaching:plan", pk=pk)
+
+
+# --- activities ----------------------------------------------------------------------------------
+
+
+@login_required
+def activity_list(request, pk: int):
+    apprenticeship = _apprenticeship(request, pk)
+    _viewed(request, apprenticeship, "带教活动记录")
+    rows = Activity.objects.filter(apprenticeship=apprenticeship)
+    status, category = request.GET.get("status", ""), request.GET.get("category", "")
+    if status in Activity.Status.values:
+        rows = rows.filter(status=status)
+    if category in Category.values:
+        rows = rows.filter(category=category)
+    page = CappedPaginator(rows.order_by("-date", "-pk"), 50).get_page(request.GET.get("page"))
+    context = {
+        "apprenticeship": apprenticeship,
+        "page": page,
+        "statuses": Activity.Status.choices,
+        "categories": Category.choices,
+        "is_master": services.is_party(request.user, apprenticeship, services.MASTER) and apprenticeship.is_active,
+        "can_log": services.is_party(request.user, apprenticeship, services.APPRENTICE) and apprenticeship.is_active,
+    }
+    return render(request, "teaching/activity_list.html", context)
+
+
+@login_required
+def activity_create(request, pk: int):
+    apprenticeship = _apprenticeship(request, pk)
+    if not services.is_party(request.user, apprenticeship, services.APPRENTICE):
+        raise PermissionDenied("只有师承人本人可以登记带教活动")
+    form = ActivityForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.activity_log(apprenticeship=apprenticeship, actor=request.user, **form.cleaned_data)
+        except ApplicationError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, "带教活动已登记，等待传承人确认。")
+            return redirect("teaching:activity-list", pk=pk)
+    return render(
+        request,
+        "teaching/activity_form.html",
+        {"apprenticeship": apprenticeship, "form": form, "online_clause": quotas.ONLINE_CLAUSE_TEXT},
+    )
+
+
+@login_required
+@require_POST
+def activity_decide(request, activity_pk: int):
+    activity = get_object_or_404(Activity.objects.select_related("apprenticeship"), pk=activity_pk)
+    authorize(request.user, "teaching.view", activity.apprenticeship)
+    form = DecideForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "请选择确认或不予确认")
+    else:
+        confirm = form.cleaned_data["decision"] == "confirm"
+        try:
+            services.activity_decide(
+                activity=activity, actor=request.user, confirm=confirm, reason=form.cleaned_data["reason"]
+            )
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, "课时已确认。" if confirm else "已不予确认，师承人将看到原因。")
+    return _back(request, reverse("teaching:activity-list", args=[activity.apprenticeship_id]))
+
+
+@login_required
+@require_POST
+def activity_batch(request):
+    form = DecideForm(request.POST)
+    ids = [i for i in request.POST.getlist("activities") if i.isdigit()]
+    if not form.is_valid():
+        messages.error(request, "请选择确认或不予确认")
+    else:
+        confirm = form.cleaned_data["decision"] == "confirm"
+        try:
+            n = services.activity_decide_batch(
+                activity_ids=ids, actor=request.user, confirm=confirm, reason=form.cleaned_data["reason"]
+            )
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        except Http404:
+            messages.error(request, "所选带教活动有的不在您的范围内，未做任何更改")
+        else:
+            messages.success(request, f"已{'确认' if confirm else '不予确认'} {n} 条带教活动。")
+    return _back(request, reverse("teaching:confirm-queue"))
+
+
+def _file_response(request, apprenticeship: Apprenticeship, field, what: str):
+    if not field:
+        raise Http404
+    _viewed(request, apprenticeship, what)
+    return FileResponse(field.open("rb"), as_attachment=False, filename=field.name.rsplit("/", 1)[-1])
+
+
+@login_required
+def activity_evidence(request, activity_pk: int):
+    activity = get_object_or_404(Activity.objects.select_related("apprenticeship__master"), pk=activity_pk)
+    authorize(request.user, "teaching.view", activity.apprenticeship)
+    return _file_response(request, activity.apprenticeship, activity.evidence, f"佐证材料 #{activity.pk}")
+
+
+# --- graduation ----------------------------------------------------------------------------------
+
+
+@login_required
+def graduation(request, pk: int):
+    apprenticeship = _apprenticeship(request, pk)
+    _viewed(request, apprenticeship, "结业材料")
+    record = Graduation.objects.filter(apprenticeship=apprenticeship).select_related("assessed_by").first()
+    items = list(record.items.all()) if record else []
+    figures = selectors.progress_for(apprenticeship)
+    party = services.party_of(request.user, apprenticeship) if not request.user.is_superuser else None
+    is_apprentice = services.is_party(request.user, apprenticeship, services.APPRENTICE)
+    is_master = services.is_party(request.user, apprenticeship, services.MASTER)
+    editable = apprenticeship.is_active and (record is None or record.is_editable)
+    certificate = None
+    if apprenticeship.status == Apprenticeship.Status.GRADUATED:
+        from certificates.models import Certificate
+
+        certificate = Certificate.objects.filter(
+            kind=Certificate.Kind.APPRENTICE, object_id=apprenticeship.pk, content_type__model="apprenticeship"
+        ).first()
+    context = {
+        "apprenticeship": apprenticeship,
+        "graduation": record,
+        "items": items,
+        "kinds": GraduationItem.Kind.choices,
+        "item_form": GraduationItemForm() if is_apprentice and editable else None,
+        "can_submit": is_apprentice and editable and bool(items),
+        "can_assess": is_master
+        and apprenticeship.is_active
+        and record is not None
+        and record.status == Graduation.Status.SUBMITTED,
+        "can_issue": apprenticeship.is_active and can(request.user, "apprenticeship.graduate", apprenticeship),
+        "progress": figures,
+        "blockers": selectors.graduation_blockers(apprenticeship, figures),
+        "certificate": certificate,
+        "party": party,
+    }
+    return render(request, "teaching/graduation.html", context)
+
+
+@login_required
+@require_POST
+def graduation_item_add(request, pk: int):
+    apprenticeship = _apprenticeship(request, pk)
+    form = GraduationItemForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(
+            request, "；".join(f"{form.fields[f].label}：{e}" for f, errs in form.errors.items() for e in errs)
+        )
+    else:
+        data = form.cleaned_data
+        try:
+            services.graduation_item_add(
+                apprenticeship=apprenticeship,
+                actor=request.user,
+                kind=data["kind"],
+                title=data["title"],
+                text=data["text"],
+                upload=data["file"],
+            )
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, "结业材料已添加。")
+    return redirect("teaching:graduation", pk=pk)
+
+
+@login_required
+@require_POST
+def graduation_item_remove(request, item_pk: int):
+    item = get_object_or_404(GraduationItem.objects.select_related("graduation__apprenticeship"), pk=item_pk)
+    apprenticeship = item.graduation.apprenticeship
+    authorize(request.user, "teaching.view", apprenticeship)
+    _act(request, lambda: services.graduation_item_remove(item=item, actor=request.user), "已删除该份材料。")
+    return redirect("teaching:graduation", pk=apprenticeship.pk)
+
+
+@login_required
+def graduation_item_file(request, item_pk: int):
+    item = get_object_or_404(GraduationItem.objects.select_related("graduation__apprenticeship__master"), pk=item_pk)
+    apprenticeship = item.graduation.apprenticeship
+    authorize(request.user, "teaching.view", apprenticeship)
+    return _file_response(request, apprenticeship, item.file, f"结业材料 #{item.pk}")
+
+
+@login_required
+@require_POST
+def graduation_submit(request, pk: int):
+    apprenticeship = _apprenticeship(request, pk)
+    _act(
+        request,
+        lambda: services.graduation_submit(apprenticeship=apprenticeship, actor=request.user),
+        "结业材料已提交，等待传承人考核。",
+    )
+    return redirect("teaching:graduation", pk=pk)
+
+
+def _int(value: str | None):
+    value = (value or "").strip()
+    return int(value) if value.lstrip("-").isdigit() else value or None
+
+
+def _passed(value: str | None):
+    return {"1": True, "0": False}.get(value or "")
+
+
+@login_required
+@require_POST
+def graduation_assess(request, pk: int):
+    apprenticeship = _apprenticeship(request, pk)
+    record = get_object_or_404(Graduation, apprenticeship=apprenticeship)
+    post = request.POST
+    items = {
+        item_pk: services.ItemAssessment(
+            score=_int(post.get(f"item-{item_pk}-score")),
+            passed=_passed(post.get(f"item-{item_pk}-passed")),
+            comment=post.get(f"item-{item_pk}-comment", ""),
+        )
+        for item_pk in record.items.values_list("pk", flat=True)
+    }
+    passed = _passed(post.get("passed"))
+    try:
+        if passed is None:
+            raise ApplicationError("考核结论：请选择通过或不通过", field="passed")
+        services.graduation_assess(
+            graduation=record,
+            actor=request.user,
+            items=items,
+            score=_int(post.get("score")),
+            comment=post.get("comment", ""),
+            passed=passed,
+        )
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "出师考核结果已记录。")
+    return redirect("teaching:graduation", pk=pk)
+
+
+@login_required
+@require_POST
+def graduation_issue(request, pk: int):
+    apprenticeship = _apprenticeship(request, pk)
+    _act(
+        request,
+        lambda: services.graduation_certificate_issue(apprenticeship=apprenticeship, actor=request.user),
+        lambda certificate: f"师承证书已颁发，编号 {certificate.number}。",
+    )
+    return redirect("teaching:graduation", pk=pk)

@@ -1,0 +1,36 @@
+"""Who may open each techniques URL added after the foundation's table (the rest are in
+portal/tests/test_every_url.py); walked by portal/tests/test_every_url.py."""
+
+
+def expectations(world, groups):
+    from techniques import research
+    from techniques.tests import factories
+
+    everyone, signed_in, only = groups["everyone"], groups["signed_in"], groups["only"]
+    published = factories.published(world)
+    # A project recorded by 盐湖区卫生健康局: its staff and the city's reach it; 永济市's staff and
+    # the township below do not (404); people without a staff or expert role may not read any.
+    project = research.project_create(
+        actor=world.sun,
+        recorded_org=world.yanhu_health,
+        data=research.ProjectData(title="盐湖区民间外治技术整理研究", organization="运城市中医医院", is_public=True),
+    )
+    readers = ("sun", "zhou", "yang", "lin", "wang", "zhao", "chen", "admin")
+    keepers = ("sun", "zhou", "yang", "lin", "admin")
+    listing = only(dict.fromkeys(readers, 200), 403)
+    mine = only({"sun": 200, "yang": 200, "admin": 200}, 404)
+    return {
+        "techniques:research-list": ({}, {}, listing),
+        "techniques:research-create": ({}, {}, only(dict.fromkeys(keepers, 200), 403)),
+        "techniques:research-detail": ({"pk": project.pk}, {}, mine),
+        "techniques:research-edit": ({"pk": project.pk}, {}, mine),
+        "techniques:research-link": ({}, {}, signed_in(405)),
+        "techniques:research-unlink": ({}, {}, signed_in(405)),
+        "api:research_project_list": ({}, {}, {**listing, "anon": 401}),
+        "api:research_project_create": ({}, {}, {**listing, "anon": 401}),
+        "api:research_project_get": ({"pk": project.pk}, {}, {**mine, "anon": 401}),
+        "api:research_project_update": ({"pk": project.pk}, {}, {**mine, "anon": 401}),
+        "api:research_project_link": ({"pk": project.pk}, {}, everyone(405)),
+        "api:research_project_unlink": ({"pk": project.pk, "technique_id": published.pk}, {}, everyone(405)),
+        "api:technique_public_research_projects": ({"pk": published.pk}, {}, everyone(200)),
+    }
