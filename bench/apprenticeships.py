@@ -16,6 +16,10 @@ import random
 import sys
 import time
 
+# isort: off
+from bench import setup  # noqa: F401  (configures and starts Django; must come first)
+# isort: on
+
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
@@ -24,7 +28,6 @@ from django.utils import timezone  # noqa: E402
 
 from accounts.models import Organization, Region, User  # noqa: E402
 from apprenticeships.models import Apprenticeship, Term  # noqa: E402
-from bench import setup  # noqa: E402,F401  (configures and starts Django)
 from masters.models import TIER_TRACK, Master, Tier, Title  # noqa: E402
 from masters.services import name_pinyin  # noqa: E402
 from teaching.models import Activity  # noqa: E402

@@ -20,11 +20,14 @@ import random
 import statistics
 import time
 
+# isort: off
+from bench import setup  # noqa: F401  (configures and starts Django; must come first)
+# isort: on
+
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
 from accounts.models import Membership, Organization, Region, User  # noqa: E402
-from bench import setup  # noqa: F401  (configures and starts Django)
 from bench.mining import SEED, generate_prescriptions  # noqa: E402
 from lib import herbs as herb_table  # noqa: E402
 
@@ -149,5 +152,15 @@ def run(*, repeat: int = REPEAT) -> dict:
     return report
 
 
+def main() -> None:
+    report = run()
+    out = setup.HERE / "results.json"
+    existing = json.loads(out.read_text()) if out.exists() else {}
+    existing.setdefault(connection.vendor, {})["cases"] = report
+    out.write_text(json.dumps(existing, ensure_ascii=False, indent=2) + "\n")
+    print(json.dumps(report, ensure_ascii=False, indent=2))
+    print(f"→ {out}")
+
+
 if __name__ == "__main__":
-    print(json.dumps(run(), ensure_ascii=False, indent=2))
+    main()

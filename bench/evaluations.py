@@ -20,7 +20,10 @@ import time
 from datetime import timedelta
 from decimal import Decimal
 
+
+# isort: off
 from bench import setup  # noqa: F401  (configures and starts Django; must come first)
+# isort: on
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402

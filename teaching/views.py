@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.permissions import authorize, can, scope
 from apprenticeships.models import Apprenticeship
+from cases.selectors import fidelity_for
 from lib.errors import ApplicationError
 from lib.pagination import CappedPaginator
 from teaching import quotas, selectors, services
@@ -342,6 +343,10 @@ def graduation(request, pk: int):
         "blockers": selectors.graduation_blockers(apprenticeship, figures),
         "certificate": certificate,
         "party": party,
+        # Issue 6 §6: how closely the apprentice's prescriptions follow the master's core
+        # combinations — read by the master when assessing. Viewing this page is already
+        # authorized and logged above.
+        "fidelity": fidelity_for(master=apprenticeship.master, apprentice=apprenticeship.apprentice),
     }
     return render(request, "teaching/graduation.html", context)
 

@@ -5,6 +5,7 @@ import datetime
 
 import pytest
 from django.template.loader import render_to_string
+from django.urls import reverse
 
 from cases.importing import cases_import
 from cases.models import CaseRecord
@@ -66,3 +67,9 @@ def test_the_api_returns_scores_and_trend(world, relation, client_for):
     body = client_for("liming").get(f"/api/v1/apprenticeships/{relation.pk}/fidelity").json()
     assert body["trend"] == "上升" and len(body["cases"]) == 4 and body["analysis"]
     assert client_for("sun").get(f"/api/v1/apprenticeships/{relation.pk}/fidelity").status_code == 404
+
+
+def test_zhang_reads_the_fidelity_trend_on_limings_graduation_page(world, relation, client_for):
+    page = client_for("zhang").get(reverse("teaching:graduation", args=[relation.pk])).content.decode()
+    assert "传承符合度" in page and "fidelity-chart" in page and "上升" in page
+    assert page.count("徒") == 0  # pseudonyms only: the imported names never reach the page
