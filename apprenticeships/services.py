@@ -544,7 +544,9 @@ def apprentice_match_decide(*, match: Match, actor: User, accept: bool, reason: 
             row.save(update_fields=["decided_at", "decision_reason"])
             application = row.application
             if accept:
-                row.contract_number = f"CCA-{row.decided_at:%Y}-{row.pk:06d}"
+                # HT (合同): never the CCA-/CCM- shape of certificate numbers, so a contract
+                # number typed into /verify/ cannot be mistaken for someone's certificate.
+                row.contract_number = f"HT-{row.decided_at:%Y}-{row.pk:06d}"
                 row.save(update_fields=["contract_number"])
                 _render_contract(row)
                 notify(

@@ -12,6 +12,7 @@ import json
 import os
 import platform
 import statistics
+import sys
 import time
 from datetime import timedelta
 
@@ -121,83 +122,106 @@ def measure(client: Client, url: str, repeat: int = 20) -> dict:
     }
 
 
+SECTIONS = ("foundation", "techniques", "apprenticeships", "evaluations", "cases", "mining")
+
+
 def main() -> None:
+    """`python -m bench [SECTION …]`: every section by default; naming some runs only those and
+    keeps the other sections' figures in results.json as they were."""
+    only = [a for a in sys.argv[1:] if not a.startswith("-")]
+    unknown = sorted(set(only) - set(SECTIONS))
+    if unknown:
+        raise SystemExit(f"unknown bench section(s): {', '.join(unknown)}; choose from {', '.join(SECTIONS)}")
+    wanted = set(only or SECTIONS)
     call_command("migrate", verbosity=0)
-    generate()
+    if "foundation" in wanted:
+        generate()
+    elif not User.objects.filter(username="cityoffice").exists():
+        from chuancheng.demo import load_demo
+
+        load_demo(techniques=20)
     clients = {}
     for name in ("county", "cityoffice", "host"):
         c = Client()
         c.force_login(User.objects.get(username=name))
         clients[name] = c
     anonymous = Client()
-    cases = {
-        "region children (API, public)": (anonymous, "/api/v1/regions?parent=140800"),
-        "organization list page (county staff, scoped)": (clients["county"], "/accounts/organizations/"),
-        "organization list page filtered (city staff)": (
-            clients["cityoffice"],
-            "/accounts/organizations/?kind=medical&region=140881",
-        ),
-        "organization list API (city staff)": (clients["cityoffice"], "/api/v1/organizations?limit=50"),
-        "workbench (host unit)": (clients["host"], "/workbench/"),
-        "audit log page 1 (city staff, 1M rows)": (clients["cityoffice"], "/audit/"),
-        "audit log filtered by action (city staff)": (clients["cityoffice"], "/audit/?action=login_failed"),
-        "person page (county staff)": (
-            clients["county"],
-            f"/accounts/people/{User.objects.get(username='master').pk}/",
-        ),
-    }
-    results = {name: measure(client, url) for name, (client, url) in cases.items()}
-
-    # Issue 4: 100,000 techniques — search with the index against a LIKE scan, and the pages.
-    from bench import search as search_bench
-
-    search_figures = search_bench.run()
-    technique_cases = {
-        "technique database page (city staff, 100k)": (clients["cityoffice"], "/techniques/manage/"),
-        "technique database filtered by county and category": (
-            clients["cityoffice"],
-            "/techniques/manage/?region=140881&status=accepted",
-        ),
-        "technique database search 推拿 (city staff)": (clients["cityoffice"], "/techniques/manage/?q=推拿"),
-        "public catalogue page": (anonymous, "/techniques/"),
-        "collection dashboard (city staff)": (clients["cityoffice"], "/techniques/dashboard/"),
-        "technique list API (city staff)": (clients["cityoffice"], "/api/v1/techniques?limit=50"),
-    }
-    results.update({name: measure(client, url, repeat=10) for name, (client, url) in technique_cases.items()})
-    reset_queries()
-    report = {
-        "date": timezone.localtime().strftime("%Y-%m-%d %H:%M"),
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
-        "database": connection.vendor,
-        "data": {
+    out = HERE / "results.json"
+    existing = json.loads(out.read_text()) if out.exists() else {}
+    report = existing.get(connection.vendor, {})
+    results = report.get("results", {})
+    if "foundation" in wanted:
+        cases = {
+            "region children (API, public)": (anonymous, "/api/v1/regions?parent=140800"),
+            "organization list page (county staff, scoped)": (clients["county"], "/accounts/organizations/"),
+            "organization list page filtered (city staff)": (
+                clients["cityoffice"],
+                "/accounts/organizations/?kind=medical&region=140881",
+            ),
+            "organization list API (city staff)": (clients["cityoffice"], "/api/v1/organizations?limit=50"),
+            "workbench (host unit)": (clients["host"], "/workbench/"),
+            "audit log page 1 (city staff, 1M rows)": (clients["cityoffice"], "/audit/"),
+            "audit log filtered by action (city staff)": (clients["cityoffice"], "/audit/?action=login_failed"),
+            "person page (county staff)": (
+                clients["county"],
+                f"/accounts/people/{User.objects.get(username='master').pk}/",
+            ),
+        }
+        results.update({name: measure(client, url) for name, (client, url) in cases.items()})
+        report["data"] = {
             "organizations": Organization.objects.count(),
             "people": User.objects.count(),
             "memberships": Membership.objects.count(),
             "audit_rows": AuditEntry.objects.count(),
             "regions": Region.objects.count(),
-        },
-        "results": results,
-        "search": search_figures,
-    }
-    # Issue 3: 10,000 masters, 100,000 apprenticeships, 2,000,000 activity rows.
-    from bench import apprenticeships as apprenticeships_bench
+        }
 
-    report["apprenticeships"] = apprenticeships_bench.run()
-    # Issue 5: the expert's queue and the aggregation of 100,000 evaluations.
-    from bench import evaluations as evaluations_bench
+    if "techniques" in wanted:
+        # Issue 4: 100,000 techniques — search with the index against a LIKE scan, and the pages.
+        from bench import search as search_bench
 
-    report["evaluations"] = evaluations_bench.run()
-    # Issue 6: a 5,000-case analysis end to end (selection, normalisation, mining, clustering).
-    from bench import cases as cases_bench
+        report["search"] = search_bench.run()
+        technique_cases = {
+            "technique database page (city staff, 100k)": (clients["cityoffice"], "/techniques/manage/"),
+            "technique database filtered by county and category": (
+                clients["cityoffice"],
+                "/techniques/manage/?region=140881&status=accepted",
+            ),
+            "technique database search 推拿 (city staff)": (clients["cityoffice"], "/techniques/manage/?q=推拿"),
+            "public catalogue page": (anonymous, "/techniques/"),
+            "collection dashboard (city staff)": (clients["cityoffice"], "/techniques/dashboard/"),
+            "technique list API (city staff)": (clients["cityoffice"], "/api/v1/techniques?limit=50"),
+        }
+        results.update({name: measure(client, url, repeat=10) for name, (client, url) in technique_cases.items()})
+    if "apprenticeships" in wanted:
+        # Issue 3: 10,000 masters, 100,000 apprenticeships, 2,000,000 activity rows.
+        from bench import apprenticeships as apprenticeships_bench
 
-    report["cases"] = cases_bench.run()
-    if connection.vendor == "sqlite":
+        report["apprenticeships"] = apprenticeships_bench.run()
+    if "evaluations" in wanted:
+        # Issue 5: the expert's queue and the aggregation of 100,000 evaluations.
+        from bench import evaluations as evaluations_bench
+
+        report["evaluations"] = evaluations_bench.run()
+    if "cases" in wanted:
+        # Issue 6: a 5,000-case analysis end to end (selection, normalisation, mining, clustering).
+        from bench import cases as cases_bench
+
+        report["cases"] = cases_bench.run()
+    if "mining" in wanted and connection.vendor == "sqlite":
         # Issue 6: prescription mining against mlxtend on the same data (no database involved).
         from bench import mining as mining_bench
 
         report["mining"] = mining_bench.run()
-    out = HERE / "results.json"
-    existing = json.loads(out.read_text()) if out.exists() else {}
+    reset_queries()
+    report.update(
+        {
+            "date": timezone.localtime().strftime("%Y-%m-%d %H:%M"),
+            "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+            "database": connection.vendor,
+            "results": results,
+        }
+    )
     existing[connection.vendor] = report
     out.write_text(json.dumps(existing, ensure_ascii=False, indent=2) + "\n")
     for name, r in results.items():

@@ -26,7 +26,7 @@ def test_zhang_accepts_both_sign_and_the_apprenticeship_exists(world):
     application = approved_for(world, [master], term="half_year")
     match = live_match(application)
     services.apprentice_match_decide(match=match, actor=world.zhang, accept=True)
-    assert match.status == "accepted" and match.contract_number.startswith("CCA-")
+    assert match.status == "accepted" and match.contract_number.startswith("HT-")
     text = _text_of(match)
     for words in ("师承关系合同书", "张医生", "李明", "永济市中医医院", "半年", "传承计划", "随诊"):
         assert words in text, words
