@@ -418,6 +418,12 @@ def apprentice_application_vet(
 
     try:
         with transaction.atomic():
+            # Vetting starts only from 已提交. Without this check a second reviewer arriving after
+            # the first passed it would meet the host unit's moves out of 初审通过 (to 退回 or
+            # 不予通过) and be told "no permission" instead of "already decided".
+            locked = ApprenticeApplication.objects.select_for_update().only("status").get(pk=application.pk)
+            if locked.status != Status.SUBMITTED:
+                raise TransitionNotAllowed("已由其他人员处理")
             result = transition(application, to, actor=actor, reason=reason, then=record)
     except TransitionNotAllowed as exc:
         raise _decided_elsewhere(application, exc) from exc
