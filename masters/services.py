@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 import uuid
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
@@ -14,12 +14,12 @@ from accounts.models import Organization, User
 from accounts.permissions import authorize
 from certificates.models import Certificate
 from certificates.services import certificate_issue
-from lib.errors import ApplicationError
+from lib.errors import ApplicationError, ConflictError
 from lib.files import check_upload
 from masters.models import TIER_TRACK, Master, MasterExemption, MasterMaterial, MaterialPartner
 from masters.rules import check_master_eligibility, failing
 from workflow.models import AuditEntry
-from workflow.services import audit_record, transition
+from workflow.services import TransitionNotAllowed, audit_record, state_label, transition
 
 Status = Master.Status
 EDITABLE = (Status.DRAFT, Status.RETURNED)
@@ -169,7 +169,19 @@ def master_application_advance(*, master: Master, actor: User, to: str, reason: 
                 reason=f"证书编号 {locked.certificate_number}；认证传授技术：{names}",
             )
 
-    locked = transition(master, to, actor=actor, reason=reason.strip(), then=then)
+    try:
+        locked = transition(master, to, actor=actor, reason=reason.strip(), then=then)
+    except (PermissionDenied, TransitionNotAllowed) as exc:
+        # The caller acted on the state it loaded. If a colleague decided first, say so: the
+        # second reviewer otherwise meets the next unit's moves out of the new state and is told
+        # "no permission" instead of "already decided". (transition() has audited the refusal.)
+        current = Master.objects.only("status").get(pk=master.pk).status
+        if current != master.status:
+            raise ConflictError(
+                f"该申请已由其他人员处理，当前状态为「{state_label(Master, current)}」，您的决定未记录。"
+                "请刷新页面查看最新结果。"
+            ) from exc
+        raise
     master.refresh_from_db()
     return locked
 

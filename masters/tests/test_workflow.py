@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from accounts.services import membership_grant
-from lib.errors import ApplicationError
+from lib.errors import ApplicationError, ConflictError
 from masters import services
 from masters.models import Master
 from masters.tests.factories import TODAY, application_for, certified, guide_reviewer
@@ -127,3 +127,15 @@ def test_the_name_is_kept_with_its_pinyin_and_initials(world):
     master = application_for(world, birth_date=datetime.date(1970, 1, 1))
     assert (master.name, master.name_pinyin, master.name_initials) == ("张医生", "zhangyisheng", "zys")
     assert master.track == "traditional"
+
+
+def test_a_reviewer_who_loses_to_a_colleague_is_told_it_was_already_decided(world):
+    master = _submitted(world)
+    stale = Master.objects.get(pk=master.pk)  # the second reviewer's page, loaded before the first decided
+    services.master_application_advance(master=master, actor=world.wang, to=Master.Status.REVIEWED)
+    with pytest.raises(ConflictError, match="已由其他人员处理"):
+        services.master_application_advance(master=stale, actor=world.wang, to=Master.Status.RETURNED, reason="材料不全")
+    master.refresh_from_db()
+    assert master.status == Master.Status.REVIEWED
+    attempts = AuditEntry.objects.filter(object_id=str(master.pk), to_state="已退回")
+    assert [a.outcome for a in attempts] == [AuditEntry.Outcome.DENIED]  # refused, and on record
