@@ -155,6 +155,18 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "portal:workbench"
 LOGOUT_REDIRECT_URL = "portal:home"
 
+# The cache lives in the database too (a table made by accounts migration 0003), so every app
+# process sees the same entries and a write seen by one is seen by all. It holds derived figures
+# only (the technique database's facet counts); Redis or memcached can replace it here.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "chuancheng_cache",
+        "TIMEOUT": 300,
+        "OPTIONS": {"MAX_ENTRIES": 5000},
+    }
+}
+
 # Sessions: 30 minutes idle (the cookie is renewed on every request), 12 hours at most from
 # sign-in (accounts.middleware.SessionLifetimeMiddleware). Stored in the database, so any app
 # process can serve any request.

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
-from django.db.models import Count, QuerySet
+from django.core.cache import cache
+from django.db.models import Count, Max, QuerySet
 from django.db.models.functions import Substr
 
 from accounts.models import Region
@@ -72,10 +74,15 @@ def region_tree(queryset: QuerySet, selected: str = "") -> list[RegionNode]:
     its filters. Two queries whatever the size: the techniques grouped by their region's code,
     and the names of the regions that occur. A technique recorded at county or township level
     counts for that node and those above it."""
-    counts: dict[str, int] = {}
+    return _build_region_tree(_region_counts(queryset), selected)
+
+
+def _region_counts(queryset: QuerySet) -> dict[str, int]:
     grouped = queryset.order_by().values("region_id").annotate(n=Count("pk")).values_list("region_id", "n")
-    for code, n in grouped:
-        counts[code] = counts.get(code, 0) + n
+    return {code: n for code, n in grouped if code}
+
+
+def _build_region_tree(counts: dict[str, int], selected: str) -> list[RegionNode]:
     codes: set[str] = set()
     for code in counts:
         codes.update(code[:digits] for digits in (6, 9, 12) if digits <= len(code))
@@ -115,48 +122,104 @@ def region_tree(queryset: QuerySet, selected: str = "") -> list[RegionNode]:
     return counties
 
 
+# Facet counts are kept this long at most; any change to a technique makes them stale at once
+# (see _data_version), so the limit only bounds what a missed change could leave behind.
+FACETS_TTL = 300
+
+
 def facets(queryset: QuerySet, *, region: str = "") -> dict[str, list]:
-    """Counts per value of each axis within the current result set (one grouped query each;
-    two for the region tree). `region` is the selected region's code, whose branch opens."""
+    """Counts per value of each axis within the current result set; `region` is the selected
+    region's code, whose branch of the tree opens.
+
+    The counting is the page's dearest part at 100,000 techniques (six grouped scans, half a
+    second on SQLite), and people page through one result set or come back to it: the counts
+    are cached per result set — the SQL of `queryset`, which carries the person's scope and the
+    filters — and per state of the data, so a declaration entered or moved by anyone is counted
+    on the next view. Names are read fresh on every view, so a renamed term shows its new name."""
+    sql, params = queryset.order_by().query.sql_with_params()
+    digest = hashlib.sha256(repr((sql, params)).encode()).hexdigest()
+    key = f"technique-facets:{digest}:{_data_version()}"
+    counts = cache.get(key)
+    if counts is None:
+        counts = _count_facets(queryset)
+        cache.set(key, counts, FACETS_TTL)
+    return _label_facets(counts, region)
+
+
+def _data_version() -> str:
+    """Changes whenever a technique is added, removed or saved: every change the facets count
+    (status, grade, category, region, indications) saves the technique, which moves
+    `updated_at`. One aggregate, answered from indexes."""
+    state = Technique.objects.aggregate(n=Count("pk"), last=Max("updated_at"))
+    last = state["last"].timestamp() if state["last"] else 0
+    return f"{state['n']}-{last:.6f}"
+
+
+def _count_facets(queryset: QuerySet) -> dict:
+    """The counts alone, as plain data for the cache. Six queries whatever the size: the four
+    single-valued axes grouped together (the `technique_facets` index covers them, so the scan
+    never reads the long texts), the regions, one per many-valued axis."""
     base = queryset.order_by()
-    terms = {t.pk: t.name for t in Term.objects.filter(vocabulary__in=[Vocabulary.CATEGORY, Vocabulary.INHERITANCE])}
-    tree = region_tree(base, selected=region)
     return {
-        "category": [
-            {"value": r["category"], "label": terms.get(r["category"], "—"), "count": r["n"]}
-            for r in base.values("category").annotate(n=Count("pk")).order_by("-n")
-            if r["category"]
-        ],
-        "inheritance": [
-            {"value": r["inheritance"], "label": terms.get(r["inheritance"], "—"), "count": r["n"]}
-            for r in base.values("inheritance").annotate(n=Count("pk")).order_by("-n")
-            if r["inheritance"]
-        ],
-        "grade": [
-            {"value": r["grade"], "label": Technique.Grade(r["grade"]).label, "count": r["n"]}
-            for r in base.values("grade").annotate(n=Count("pk")).order_by("grade")
-        ],
-        "status": [
-            {"value": r["status"], "label": Technique.Status(r["status"]).label, "count": r["n"]}
-            for r in base.values("status").annotate(n=Count("pk")).order_by("status")
-        ],
+        "axes": _axis_counts(base),
+        "top": {relation: _top_terms(base, relation) for relation in ("diseases", "syndromes", "features")},
+        "regions": _region_counts(base),
+    }
+
+
+def _axis_counts(queryset: QuerySet) -> dict[str, dict]:
+    """{axis: {value: techniques}} for category, inheritance, grade and status, from one query
+    grouped by all four, which the `technique_facets` index answers without the table."""
+    axes: dict[str, dict] = {"category": {}, "inheritance": {}, "grade": {}, "status": {}}
+    grouped = queryset.order_by().values_list("category", "inheritance", "grade", "status").annotate(n=Count("pk"))
+    for row in grouped.values_list("category", "inheritance", "grade", "status", "n"):
+        for axis, value in zip(axes, row[:4], strict=True):
+            axes[axis][value] = axes[axis].get(value, 0) + row[4]
+    return axes
+
+
+def _label_facets(counts: dict, region: str) -> dict[str, list]:
+    axes, top = counts["axes"], counts["top"]
+    wanted = {pk for pk in (*axes["category"], *axes["inheritance"]) if pk}
+    wanted.update(pk for rows in top.values() for pk, _ in rows)
+    names = dict(Term.objects.filter(pk__in=sorted(wanted)).values_list("pk", "name")) if wanted else {}
+    tree = _build_region_tree(counts["regions"], region)
+
+    def by_count(axis: str) -> list[dict]:
+        ordered = sorted(((pk, n) for pk, n in axes[axis].items() if pk), key=lambda item: (-item[1], item[0]))
+        return [{"value": pk, "label": names.get(pk, "—"), "count": n} for pk, n in ordered]
+
+    def by_choice(axis: str, choices) -> list[dict]:
+        return [{"value": v, "label": choices(v).label, "count": axes[axis][v]} for v in sorted(axes[axis])]
+
+    return {
+        "category": by_count("category"),
+        "inheritance": by_count("inheritance"),
+        "grade": by_choice("grade", Technique.Grade),
+        "status": by_choice("status", Technique.Status),
         # The many-valued axes: the most frequent terms within the result set.
-        "disease": _top_terms(base, "diseases"),
-        "syndrome": _top_terms(base, "syndromes"),
-        "feature": _top_terms(base, "features"),
+        **{
+            axis: [{"value": pk, "label": names.get(pk, "—"), "count": n} for pk, n in top[relation]]
+            for axis, relation in (("disease", "diseases"), ("syndrome", "syndromes"), ("feature", "features"))
+        },
         "region_tree": tree,
         "county": [{"value": n.code, "label": n.name, "count": n.count} for n in tree],
     }
 
 
-def _top_terms(queryset: QuerySet, relation: str, limit: int = 15) -> list[dict]:
+def _top_terms(queryset: QuerySet, relation: str, limit: int = 15) -> list[tuple[int, int]]:
+    """(term id, techniques) of the most frequent terms of a many-valued axis. Counted on the link
+    table with the result set as a semi-join: joining the techniques themselves reads each
+    technique's row (long texts included) once per link, eight times slower at 100,000."""
+    through = getattr(Technique, relation).through
     rows = (
-        queryset.filter(**{f"{relation}__isnull": False})
-        .values(relation, f"{relation}__name")
+        through.objects.filter(technique__in=queryset.values("pk"))
+        .values("term_id")
         .annotate(n=Count("pk"))
-        .order_by("-n", f"{relation}__name")[:limit]
+        .order_by("-n", "term_id")
+        .values_list("term_id", "n")[:limit]
     )
-    return [{"value": r[relation], "label": r[f"{relation}__name"], "count": r["n"]} for r in rows]
+    return [list(row) for row in rows]
 
 
 # The city's milestones (003 §二 总体目标).
@@ -166,11 +229,6 @@ MILESTONES = [
     ("2027-12-31", "形成一套相对成熟的中医药优势技术评价机制"),
     ("2028-12-31", "传承保护机制基本形成并在市域内实施"),
 ]
-
-
-def _term_counts(base: QuerySet, axis: str, names: dict[int, str]) -> list[dict]:
-    rows = base.values(axis).annotate(n=Count("pk")).order_by("-n")
-    return [{"name": names.get(r[axis], "—"), "value": r["n"]} for r in rows if r[axis]]
 
 
 def status_tree(queryset: QuerySet) -> dict:
@@ -232,7 +290,8 @@ def dashboard_figures(queryset: QuerySet) -> dict:
     from django.utils import timezone
 
     base = queryset.order_by()
-    status_counts = {r["status"]: r["n"] for r in base.values("status").annotate(n=Count("pk"))}
+    axes = _axis_counts(base)
+    status_counts = axes["status"]
     total = sum(status_counts.values())
     in_database = status_counts.get("accepted", 0) + status_counts.get("published", 0)
     tree = status_tree(base)
@@ -240,7 +299,9 @@ def dashboard_figures(queryset: QuerySet) -> dict:
     by_county = {name: 0 for name in county_names.values()}
     for county in tree["children"]:
         by_county[county["name"]] = county["value"]
-    terms = {t.pk: t.name for t in Term.objects.filter(vocabulary__in=[Vocabulary.CATEGORY, Vocabulary.INHERITANCE])}
+    terms = dict(
+        Term.objects.filter(vocabulary__in=[Vocabulary.CATEGORY, Vocabulary.INHERITANCE]).values_list("pk", "name")
+    )
     today = timezone.localdate()
     milestones = [{"date": d, "goal": goal, "passed": date.fromisoformat(d) < today} for d, goal in MILESTONES]
     return {
@@ -250,7 +311,13 @@ def dashboard_figures(queryset: QuerySet) -> dict:
         "status": [{"label": Technique.Status(k).label, "value": v} for k, v in sorted(status_counts.items())],
         "county": [{"name": k, "value": v} for k, v in by_county.items()],
         "region_tree": tree,
-        "category": _term_counts(base, "category", terms),
-        "inheritance": _term_counts(base, "inheritance", terms),
+        **{
+            axis: [
+                {"name": terms.get(pk, "—"), "value": n}
+                for pk, n in sorted(axes[axis].items(), key=lambda item: -item[1])
+                if pk
+            ]
+            for axis in ("category", "inheritance")
+        },
         "milestones": milestones,
     }
