@@ -23,7 +23,6 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
-from python_calamine import CalamineWorkbook
 
 from accounts import services as accounts_services
 from accounts.models import Membership, Organization, Region, User
@@ -43,7 +42,7 @@ from lib import fieldcrypt
 from lib.errors import ApplicationError
 from lib.files import sniff
 from lib.identifiers import validate_mobile, validate_resident_id
-from lib.xlsx import MAX_MEMBERS, MAX_RATIO, MAX_UNCOMPRESSED, RATIO_MIN_BYTES, check_container
+from lib.xlsx import FORMULA, MERGED, Sheet, open_zip, read_sheet
 from masters.models import Master, Title
 from notifications.services import notify
 from techniques.importing import ImportIssue  # one shape of import error for every channel
@@ -193,22 +192,13 @@ def build_template() -> bytes:
 
 
 def _check_zip(data: bytes) -> zipfile.ZipFile:
-    """The documents' zip, checked like a workbook's container (lib/xlsx) before decompression."""
-    if not data.startswith(b"PK\x03\x04"):
-        raise ApplicationError("材料压缩包不是 .zip 格式，请用 ZIP 格式压缩后上传")
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-        members = archive.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError):
-        raise ApplicationError("材料压缩包已损坏，无法打开") from None
-    if len(members) > MAX_MEMBERS:
-        raise ApplicationError(f"材料压缩包包含 {len(members):,} 个文件，超过 {MAX_MEMBERS:,} 个上限")
-    if sum(m.file_size for m in members) > MAX_UNCOMPRESSED:
-        raise ApplicationError("材料压缩包解压后超过 200 MB 上限，疑似压缩炸弹，已拒绝")
-    for member in members:
-        if member.file_size > RATIO_MIN_BYTES and member.file_size / max(member.compress_size, 1) > MAX_RATIO:
-            raise ApplicationError(f"材料压缩包中「{member.filename}」的压缩比异常，疑似压缩炸弹，已拒绝")
-    return archive
+    """The documents' zip, with the limits of a workbook's container (lib/xlsx.open_zip)."""
+    return open_zip(
+        data,
+        label="材料压缩包",
+        not_zip="材料压缩包不是 .zip 格式，请用 ZIP 格式压缩后上传",
+        corrupt="材料压缩包已损坏，无法打开",
+    )
 
 
 def _text(value) -> str:
@@ -219,18 +209,28 @@ def _text(value) -> str:
     return str(value).strip()
 
 
-def _read_rows(data: bytes) -> list[list]:
-    check_container(data)
-    try:
-        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        if DATA_SHEET not in workbook.sheet_names:
-            raise ApplicationError(f"工作簿中没有「{DATA_SHEET}」工作表，请使用平台提供的模板")
-        rows = workbook.get_sheet_by_name(DATA_SHEET).to_python(skip_empty_area=False)
-    except ApplicationError:
-        raise
-    except Exception:
-        raise ApplicationError("文件无法作为 .xlsx 读取，请在 Excel 中打开后重新「另存为 .xlsx」") from None
-    return rows
+def _read_rows(data: bytes) -> Sheet:
+    """The data sheet through the shared guard (lib/xlsx.read_sheet), which refuses a renamed
+    .xls, a damaged file, a zip bomb or a sheet too large to read before a reader opens it."""
+    sheet = read_sheet(data, prefer=DATA_SHEET, max_rows=MAX_ROWS)
+    if sheet.name != DATA_SHEET:
+        raise ApplicationError(f"工作簿中没有「{DATA_SHEET}」工作表，请使用平台提供的模板")
+    return sheet
+
+
+def _formulas_and_merges(sheet: Sheet, index: dict[str, int]) -> list[ImportIssue]:
+    """A formula's value is whatever Excel last computed, and a merged range keeps its text in
+    its first cell only: a phone or ID number must be typed, once per row."""
+    header_of = {i: COLUMN_BY_KEY[key].header for key, i in index.items()}
+
+    def column(i: int) -> str:
+        return header_of.get(i) or f"{get_column_letter(i + 1)} 列"
+
+    issues = [
+        ImportIssue(line, column(col), formula, FORMULA) for (line, col), formula in sorted(sheet.formulas.items())
+    ]
+    issues += [ImportIssue(first, column(col), ref, MERGED.format(ref=ref)) for first, col, _r, _c, ref in sheet.merges]
+    return issues
 
 
 @dataclass
@@ -253,7 +253,8 @@ def application_import(
     authorize(actor, "apprentice_application.import", organization)
     if organization.kind != Organization.Kind.ORGANIZING:
         raise ApplicationError("只有承办单位可以统一办理师承申请", field="organization")
-    rows = _read_rows(workbook)
+    sheet = _read_rows(workbook)
+    rows = sheet.rows
     zip_file = _check_zip(archive) if archive else None
     errors: list[ImportIssue] = []
     if not rows:
@@ -265,6 +266,7 @@ def application_import(
             errors.append(ImportIssue(1, column.header, "", "缺少该列，请使用平台提供的模板，不要修改列标题"))
         else:
             index[column.key] = headers.index(column.title)
+    errors += _formulas_and_merges(sheet, index)
     if errors:
         return ImportResult(ok=False, errors=errors)
     data_rows = [r for r in rows[1:] if any(_text(v) for v in r)]

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import in_regions
-from masters.models import Title
+from masters.models import ExemptionDecision, Title
 
 # The programme's own units, which see every apprenticeship (000 §三).
 PROGRAMME_KINDS = ("organizing", "host", "guiding")
@@ -345,20 +345,12 @@ class DocumentReview(models.Model):
         return f"{self.document} · 第 {self.round} 轮 · {self.get_verdict_display()}"
 
 
-class ApplicationExemption(models.Model):
-    """A reviewer's decision on the special-expertise exemption from title limits (000 §五(二)):
-    the latest decision counts."""
+class ApplicationExemption(ExemptionDecision):
+    """A decision on an apprentice's exemption from title limits (000 §五(二))."""
 
     application = models.ForeignKey(ApprenticeApplication, models.CASCADE, related_name="exemptions")
-    granted = models.BooleanField(_("同意豁免"))
-    reason = models.TextField(_("理由"))
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("决定人"))
-    decided_at = models.DateTimeField(_("决定时间"), default=timezone.now)
 
-    class Meta:
-        verbose_name = _("特殊专长豁免")
-        verbose_name_plural = _("特殊专长豁免")
-        ordering = ["-decided_at", "-pk"]
+    class Meta(ExemptionDecision.Meta):
         indexes = [models.Index(fields=["application", "-decided_at"])]
 
     def __str__(self) -> str:

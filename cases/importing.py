@@ -14,20 +14,21 @@ pseudonym; the name, ID numbers, phone numbers and exact dates inside free text 
 from __future__ import annotations
 
 import datetime
-import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.db.models import Max
-from python_calamine import CalamineWorkbook
+from openpyxl.utils import get_column_letter
 
 from accounts.models import Membership
 from cases.models import CaseRecord, Prescription, PrescriptionItem, Visit, pseudonym_of
 from lib import fieldcrypt
 from lib.errors import ApplicationError
 from lib.herbs import HerbParseError, parse_prescription
+from lib.xlsx import FORMULA as FORMULA_CELL
+from lib.xlsx import MERGED, Sheet, read_sheet
 from techniques.models import Term, Vocabulary
 from workflow.models import AuditEntry
 from workflow.services import audit_record
@@ -165,8 +166,9 @@ def cases_import(
     herbmap.sync()
     if actor is not None and not actor.is_superuser and actor.pk != owner.pk:
         raise ApplicationError("只能导入本人的病案")
-    table = _read(data)
-    header, body = table[0], table[1:]
+    sheet = _read(data)
+    header_line = next(line for line, row in enumerate(sheet.rows, start=1) if any(_cell(c) for c in row))
+    header, body = sheet.rows[header_line - 1], sheet.rows[header_line:]
     columns = [_cell(c) for c in header]
     missing = [c for c in REQUIRED_COLUMNS if c not in columns]
     if missing:
@@ -174,7 +176,10 @@ def cases_import(
         return ImportResult(
             ok=False, errors=[ImportIssue(1, c, "", f"缺少「{c}」列（现有列：{shown}）") for c in missing]
         )
-    rows = [(line, row) for line, row in enumerate(body, start=2) if any(_cell(c) for c in row)]
+    located = _formulas_and_merges(sheet, columns)
+    if located:
+        return ImportResult(ok=False, errors=located)
+    rows = [(line, row) for line, row in enumerate(body, start=header_line + 1) if any(_cell(c) for c in row)]
     if not rows:
         return ImportResult(ok=False, errors=[ImportIssue(None, "", "", "表格中没有数据行")])
     if len(rows) > MAX_ROWS:
@@ -206,20 +211,30 @@ def cases_import(
     return ImportResult(ok=True, rows=len(rows), cases_created=created_cases, visits_created=created_visits)
 
 
-def _read(data: bytes) -> list[list]:
-    from lib.xlsx import check_container
-
-    check_container(data)
-    try:
-        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        rows = workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
-    except Exception:  # calamine raises several kinds for a damaged container
-        raise ApplicationError("文件已损坏，无法作为 .xlsx 打开；请在 Excel 中打开后重新「另存为 .xlsx」") from None
-    while rows and not any(_cell(c) for c in rows[0]):
-        rows = rows[1:]
-    if not rows:
+def _read(data: bytes) -> Sheet:
+    """The first sheet through the shared guard (lib/xlsx.read_sheet): an .xls renamed .xlsx, a
+    damaged file, a zip bomb or a sheet too large to read is refused before a reader opens it."""
+    sheet = read_sheet(data, max_rows=MAX_ROWS)
+    if not any(_cell(c) for row in sheet.rows for c in row):
         raise ApplicationError("表格是空的：第 1 行应为表头（患者姓名、性别、年龄……方剂组成）")
-    return rows
+    return sheet
+
+
+def _formulas_and_merges(sheet: Sheet, columns: list[str]) -> list[ImportIssue]:
+    """A formula's value is whatever Excel last computed, and a merged range keeps its text in
+    the first cell only: both are refused where they are, like the technique import does."""
+
+    def column(index: int) -> str:
+        return (columns[index] if index < len(columns) else "") or f"{get_column_letter(index + 1)} 列"
+
+    issues = [
+        ImportIssue(line, column(col), formula, FORMULA_CELL) for (line, col), formula in sorted(sheet.formulas.items())
+    ]
+    issues += [
+        ImportIssue(first_row, column(first_col), ref, MERGED.format(ref=ref))
+        for first_row, first_col, _last_row, _last_col, ref in sheet.merges
+    ]
+    return issues[:MAX_ERRORS]
 
 
 def _cell(value) -> str:

@@ -4,7 +4,8 @@ passwords), so an `.xls` renamed `.xlsx`, a damaged file or a zip bomb is refuse
 Chinese message; the sheet's XML is then scanned for formulas, merged cells and the extent of the
 data, so that a sheet reaching row 1,048,576 is refused before a reader allocates it densely.
 
-- `check_container(data)` — the container checks only (cases/importing.py).
+- `check_container(data)` — the container checks only; `open_zip(data, label=...)` the same
+  limits for any uploaded ZIP (the apprenticeship batch's documents).
 - `read_sheet(data, ...)` — the container checks, the scan, and the sheet's rows; every refusal
   is an `ApplicationError` whose message names the problem and what to do.
 - `cell_text(value)` — a cell as the text a person sees (numbers without ".0", dates as
@@ -42,31 +43,42 @@ CORRUPT = "文件已损坏，无法作为 .xlsx 打开；请在 Excel 中打开�
 NOT_WORKBOOK = "文件不是 Excel 工作簿（缺少 xl/workbook.xml），请在 Excel 中另存为 .xlsx"
 ENCRYPTED = "文件设置了密码，请在 Excel 中取消密码后另存为 .xlsx"
 TOO_MANY_ROWS = "数据行数为 {count:,} 行，超过单次导入上限 {limit:,} 行，请拆分为多个文件后分别导入"
+FORMULA = "该单元格是公式，请粘贴为数值（复制后「选择性粘贴 → 数值」）"
+MERGED = "合并单元格（{ref}）：请取消合并，并在每一行分别填写完整"
 TOO_WIDE = "工作表的内容一直延伸到第 {row:,} 行、第 {column} 列，数据区域过大；请删除表格下方和右侧多余的内容后重新保存"
 
 
-def _members(data: bytes) -> tuple[zipfile.ZipFile, list[zipfile.ZipInfo]]:
-    """The container's directory, checked: what check_container() promises."""
-    if not data:
-        raise ApplicationError(EMPTY)
+def open_zip(data: bytes, *, label: str = "文件", not_zip: str = NOT_XLSX, corrupt: str = CORRUPT) -> zipfile.ZipFile:
+    """An untrusted ZIP, checked from its directory alone before anything is decompressed: not a
+    ZIP at all, damaged, or a zip bomb (too many parts, too large unpacked, a part compressed too
+    well). `label` names the upload in the messages ("文件", "材料压缩包")."""
     if not data.startswith(b"PK\x03\x04"):
-        raise ApplicationError(NOT_XLSX)
+        raise ApplicationError(not_zip)
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         members = archive.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError):
-        raise ApplicationError(CORRUPT) from None
+        raise ApplicationError(corrupt) from None
     if len(members) > MAX_MEMBERS:
-        raise ApplicationError(f"文件包含 {len(members):,} 个部件，疑似压缩炸弹，已拒绝")
+        raise ApplicationError(f"{label}包含 {len(members):,} 个部件（上限 {MAX_MEMBERS:,}），疑似压缩炸弹，已拒绝")
     total = sum(m.file_size for m in members)
     if total > MAX_UNCOMPRESSED:
-        raise ApplicationError(f"文件解压后共 {total / 1024 / 1024:,.0f} MB，超过 200 MB 上限，疑似压缩炸弹，已拒绝")
+        raise ApplicationError(f"{label}解压后共 {total / 1024 / 1024:,.0f} MB，超过 200 MB 上限，疑似压缩炸弹，已拒绝")
     for member in members:
         ratio = member.file_size / max(member.compress_size, 1)
         if member.file_size > RATIO_MIN_BYTES and ratio > MAX_RATIO:
             raise ApplicationError(
-                f"文件中「{member.filename}」的压缩比为 {ratio:,.0f}:1（上限 {MAX_RATIO}:1），疑似压缩炸弹，已拒绝"
+                f"{label}中「{member.filename}」的压缩比为 {ratio:,.0f}:1（上限 {MAX_RATIO}:1），疑似压缩炸弹，已拒绝"
             )
+    return archive
+
+
+def _members(data: bytes) -> tuple[zipfile.ZipFile, list[zipfile.ZipInfo]]:
+    """The workbook's container, checked: what check_container() promises."""
+    if not data:
+        raise ApplicationError(EMPTY)
+    archive = open_zip(data)
+    members = archive.infolist()
     if "xl/workbook.xml" not in {m.filename for m in members}:
         raise ApplicationError(NOT_WORKBOOK)
     return archive, members

@@ -167,20 +167,29 @@ class Master(models.Model):
         return self.status == self.Status.CERTIFIED
 
 
-class MasterExemption(models.Model):
-    """A reviewer's decision on a special-expertise exemption from the age and title limits
-    (MST-2). The latest decision for an application is the one that counts."""
+class ExemptionDecision(models.Model):
+    """A reviewer's decision on a special-expertise exemption from the age and title limits: the
+    latest decision for an application is the one that counts. Masters (MST-2) and apprentices
+    (000 §五(二)) are decided alike; each concrete model adds what it decides on."""
 
-    master = models.ForeignKey(Master, models.CASCADE, related_name="exemptions")
     granted = models.BooleanField(_("同意豁免"))
     reason = models.TextField(_("理由"))
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("决定人"))
     decided_at = models.DateTimeField(_("决定时间"), default=timezone.now)
 
     class Meta:
+        abstract = True
         verbose_name = _("特殊专长豁免")
         verbose_name_plural = _("特殊专长豁免")
         ordering = ["-decided_at", "-pk"]
+
+
+class MasterExemption(ExemptionDecision):
+    """A decision on a master's exemption (MST-2)."""
+
+    master = models.ForeignKey(Master, models.CASCADE, related_name="exemptions")
+
+    class Meta(ExemptionDecision.Meta):
         indexes = [models.Index(fields=["master", "-decided_at"])]
 
     def __str__(self) -> str:

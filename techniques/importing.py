@@ -32,7 +32,7 @@ from accounts.permissions import authorize
 from lib import fieldcrypt
 from lib.errors import ApplicationError
 from lib.identifiers import validate_mobile, validate_resident_id
-from lib.xlsx import MAX_CELLS, TOO_MANY_ROWS, Sheet, read_sheet
+from lib.xlsx import FORMULA, MAX_CELLS, MERGED, TOO_MANY_ROWS, Sheet, read_sheet
 from lib.xlsx import cell_text as _text
 from techniques.models import SimilarityFlag, Technique, TechniqueHolder, Term
 from techniques.services import _check_offline_entry, flag_similar, technique_submit
@@ -64,8 +64,6 @@ PROGRESS_STEP = 100
 # flag_similar() compares texts; run it for possible duplicates only while that stays quick.
 FLAG_SIMILAR_LIMIT = 200
 
-FORMULA = "该单元格是公式，请粘贴为数值（复制后「选择性粘贴 → 数值」）"
-MERGED = "合并单元格（{ref}）：请取消合并，并在每一行分别填写完整"
 REQUIRED = "必填项，不能为空"
 YES_NO = "应填写「是」或「否」"
 ID_AS_NUMBER = "身份证号码被 Excel 存成了数字（{shown}），末几位可能已经丢失；请把本列设为「文本」格式后重新输入号码"

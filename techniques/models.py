@@ -174,6 +174,8 @@ class Technique(models.Model):
             models.Index(fields=["grade", "status"]),
             models.Index(fields=["entered_by", "status"]),
             models.Index(fields=["-updated_at"]),
+            # The public catalogue: published techniques, most recently updated first.
+            models.Index(fields=["status", "-updated_at"], name="technique_status_updated"),
             # The database page counts its single-valued facets, within a person's scope, from
             # this index alone: at 100,000 techniques a scan of the table, which reads every
             # row's long texts, took ten times as long (docs/performance.md).

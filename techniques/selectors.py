@@ -6,7 +6,8 @@ import hashlib
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
-from django.db.models import Count, Max, QuerySet
+from django.db import connection
+from django.db.models import Count, QuerySet
 from django.db.models.functions import Substr
 
 from accounts.models import Region
@@ -147,12 +148,16 @@ def facets(queryset: QuerySet, *, region: str = "") -> dict[str, list]:
 
 
 def _data_version() -> str:
-    """Changes whenever a technique is added, removed or saved: every change the facets count
-    (status, grade, category, region, indications) saves the technique, which moves
-    `updated_at`. One aggregate, answered from indexes."""
-    state = Technique.objects.aggregate(n=Count("pk"), last=Max("updated_at"))
-    last = state["last"].timestamp() if state["last"] else 0
-    return f"{state['n']}-{last:.6f}"
+    """Changes whenever a technique is added or saved: every change the facets count (status,
+    grade, category, region, indications) saves the technique, which moves `updated_at`, and a
+    new one has the highest id. Techniques are never deleted (no service deletes one; FACETS_TTL
+    bounds what a deletion by hand would leave). Two index look-ups, not a count, so it costs
+    the same at any size on both engines."""
+    table = connection.ops.quote_name(Technique._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT (SELECT MAX(id) FROM {table}), (SELECT MAX(updated_at) FROM {table})")
+        last_id, last_change = cursor.fetchone()
+    return f"{last_id}-{last_change}"
 
 
 def _count_facets(queryset: QuerySet) -> dict:

@@ -10,8 +10,8 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Model
 from django.dispatch import Signal
-from django.utils import translation
 from django.http import Http404
+from django.utils import translation
 
 from lib.errors import ApplicationError, ConflictError
 from workflow.context import current_ip

@@ -1,5 +1,7 @@
 """Importing a master's cases from a case-mining spreadsheet: pseudonyms, scrubbing, all or nothing."""
 
+import io
+
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
@@ -8,6 +10,7 @@ from cases.importing import SCRUBBED, cases_import, scrub
 from cases.models import CaseRecord, Prescription, PrescriptionItem, Visit
 from cases.tests.sheets import HEADER, row, sheet
 from jobs.models import Job
+from lib.errors import ApplicationError
 from workflow.models import AuditEntry
 
 ID_NUMBER = "140802198001011234"
@@ -154,3 +157,35 @@ def test_a_failed_upload_shows_errors_by_row_on_the_progress_page(world, client_
 
 def test_office_staff_may_not_import_cases(world, client_for):
     assert client_for("sun").get("/cases/import/").status_code == 403
+
+
+def test_formulas_and_merged_cells_are_refused_where_they_are_and_nothing_is_written(world):
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    ws = workbook.active
+    ws.append(HEADER)
+    ws.append(row())
+    ws.append(row(name="赵建国", sex="男"))
+    ws["C3"] = "=C2+15"  # an age computed from the row above
+    ws.append(row(name="李桂兰"))
+    ws.append(row(name="李桂兰"))
+    ws.merge_cells("K4:K5")  # one formula name for two visits
+    out = io.BytesIO()
+    workbook.save(out)
+    before = _dump_tables()
+    result = cases_import(actor=world.zhang, owner=world.zhang, data=out.getvalue())
+    assert not result.ok
+    assert [(e.row, e.column, e.value) for e in result.errors] == [(3, "年龄", "=C2+15"), (4, "方剂名称", "K4:K5")]
+    assert "公式" in result.errors[0].rule and "合并单元格" in result.errors[1].rule
+    assert _dump_tables() == before
+
+
+def test_a_sheet_over_the_row_limit_is_refused_and_nothing_is_written(world, monkeypatch):
+    from cases import importing
+
+    monkeypatch.setattr(importing, "MAX_ROWS", 3)
+    data = sheet([row(name=f"患者{n}") for n in range(5)])
+    with pytest.raises(ApplicationError, match="超过单次导入上限"):
+        cases_import(actor=world.zhang, owner=world.zhang, data=data)
+    assert not CaseRecord.objects.exists()

@@ -3,7 +3,6 @@
 import subprocess
 
 import pytest
-
 from django.template import engines
 
 from lib import pdf
