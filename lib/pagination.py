@@ -15,7 +15,10 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        return self.object_list[: self.cap + 1].count()
+        # Without the ordering: the first cap + 1 rows in any order count the same, and the
+        # database may stop at them instead of sorting (or ranking, for a search) every match.
+        rows = self.object_list.order_by() if hasattr(self.object_list, "order_by") else self.object_list
+        return rows[: self.cap + 1].count()
 
     @property
     def count_is_capped(self) -> bool:
