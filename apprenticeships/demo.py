@@ -8,7 +8,6 @@ import datetime
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from accounts import services as accounts_services
 from accounts.models import Membership, Region, User
 from apprenticeships import services
 from apprenticeships.models import ApprenticeApplication, Document, Match, Term
@@ -119,20 +118,17 @@ def load_demo_apprenticeships(orgs: dict) -> None:
     left as they are."""
     masters = _certified_masters(orgs)
     for seq, (username, name, region, unit, title, specialty, term, master_index, stage) in enumerate(APPRENTICES):
-        user = User.objects.filter(username=username).first()
-        if user is None:
-            from chuancheng.demo import DEMO_PASSWORD, demo_id_number
+        from chuancheng.demo import demo_person
 
-            user = accounts_services.user_create(
-                username=username,
-                password=DEMO_PASSWORD,
-                full_name=name,
-                region=Region.objects.get(code=region),
-                phone=f"1380359{seq + 1:04d}",
-                email=f"{username}@demo.example.cn",
-                id_number=demo_id_number(region, f"199{seq}0315", 200 + seq),
-            )
-        accounts_services.membership_grant(user=user, organization=orgs[unit], role=Membership.Role.APPRENTICE)
+        user = demo_person(
+            username=username,
+            name=name,
+            region=region,
+            phone=f"1380359{seq + 1:04d}",
+            birth=f"199{seq}0315",
+            serial=200 + seq,
+            memberships=[(orgs[unit], Membership.Role.APPRENTICE)],
+        )
         if ApprenticeApplication.objects.filter(applicant=user).exists():
             continue
         _walk(user, masters[master_index % len(masters)], orgs[unit], region, title, specialty, term, stage)

@@ -188,7 +188,7 @@ def main() -> None:
         report["search"] = search_bench.run()
         technique_cases = {
             "technique database page (city staff, 100k)": (clients["cityoffice"], "/techniques/manage/"),
-            "technique database filtered by county and category": (
+            "technique database filtered by county and status": (
                 clients["cityoffice"],
                 "/techniques/manage/?region=140881&status=accepted",
             ),

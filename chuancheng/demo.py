@@ -27,6 +27,32 @@ def demo_id_number(region_code: str, birth: str, seq: int) -> str:
     return first17 + resident_id_check_char(first17)
 
 
+def demo_person(
+    *, username: str, name: str, region: str, phone: str, birth: str, serial: int, memberships: list
+) -> User:
+    """A person of the demo, registered through the real service the first time (with an ID
+    number of the right shape for the region and birth date, YYYYMMDD) and given each
+    (organization, role) of `memberships`; grants are idempotent, so loaders call this on every
+    start of make run."""
+    from accounts import services as accounts_services
+    from accounts.models import Region
+
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        user = accounts_services.user_create(
+            username=username,
+            password=DEMO_PASSWORD,
+            full_name=name,
+            region=Region.objects.get(code=region),
+            phone=phone,
+            email=f"{username}@demo.example.cn",
+            id_number=demo_id_number(region, birth, serial),
+        )
+    for organization, role in memberships:
+        accounts_services.membership_grant(user=user, organization=organization, role=role)
+    return user
+
+
 # (username, full name, region, [(organization key, role)], birth date) — one account per role
 # that issue 2 names, plus a few colleagues so that lists and scopes have something to show.
 ACCOUNTS = [
@@ -123,19 +149,15 @@ def load_demo(*, techniques: int = 320) -> dict[str, Organization]:
     )
 
     for seq, (username, full_name, region_code, roles, birth) in enumerate(ACCOUNTS, start=1):
-        user = User.objects.filter(username=username).first()
-        if user is None:
-            user = services.user_create(
-                username=username,
-                password=DEMO_PASSWORD,
-                full_name=full_name,
-                region=_region(region_code),
-                phone=f"139{region_code[2:6]}{seq:04d}",
-                email=f"{username}@demo.example.cn",
-                id_number=demo_id_number(region_code, birth, seq * 2 + 1),
-            )
-        for key, role in roles:
-            services.membership_grant(user=user, organization=orgs[key], role=role)
+        demo_person(
+            username=username,
+            name=full_name,
+            region=region_code,
+            phone=f"139{region_code[2:6]}{seq:04d}",
+            birth=birth,
+            serial=seq * 2 + 1,
+            memberships=[(orgs[key], role) for key, role in roles],
+        )
 
     from chuancheng.demo_techniques import load_demo_techniques
 

@@ -29,9 +29,8 @@ EXPERTS = [
 
 
 def _experts(orgs: dict) -> list:
-    from accounts import services as accounts_services
     from accounts.models import Membership, User
-    from chuancheng.demo import DEMO_PASSWORD, demo_id_number
+    from chuancheng.demo import demo_person
     from evaluations import services
     from evaluations.models import ExpertProfile
     from techniques.models import Term
@@ -41,18 +40,15 @@ def _experts(orgs: dict) -> list:
     profiles = []
     for seq, (username, full_name, org_key, field, title, specialties, birth) in enumerate(people, start=40):
         organization = orgs[org_key]
-        user = User.objects.filter(username=username).first()
-        if user is None:
-            user = accounts_services.user_create(
-                username=username,
-                password=DEMO_PASSWORD,
-                full_name=full_name,
-                region=organization.region,
-                phone=f"1393590{seq:04d}",
-                email=f"{username}@demo.example.cn",
-                id_number=demo_id_number(organization.region.code, birth, seq),
-            )
-        accounts_services.membership_grant(user=user, organization=organization, role=Membership.Role.EXPERT)
+        user = demo_person(
+            username=username,
+            name=full_name,
+            region=organization.region_id,
+            phone=f"1393590{seq:04d}",
+            birth=birth,
+            serial=seq,
+            memberships=[(organization, Membership.Role.EXPERT)],
+        )
         profile = ExpertProfile.objects.filter(user=user).first()
         if profile is None:
             terms = list(Term.objects.filter(vocabulary__in=["category", "disease"], name__in=specialties))

@@ -166,23 +166,17 @@ PRODUCTS = {
 
 
 def _user(username: str, full_name: str, region_code: str, org, role, seq: int):
-    from accounts import services
-    from accounts.models import Region, User
-    from chuancheng.demo import DEMO_PASSWORD, demo_id_number
+    from chuancheng.demo import demo_person
 
-    user = User.objects.filter(username=username).first()
-    if user is None:
-        user = services.user_create(
-            username=username,
-            password=DEMO_PASSWORD,
-            full_name=full_name,
-            region=Region.objects.get(code=region_code),
-            phone=f"1393590{seq:04d}",
-            email=f"{username}@demo.example.cn",
-            id_number=demo_id_number(region_code, "19650101", 600 + seq),
-        )
-    services.membership_grant(user=user, organization=org, role=role)
-    return user
+    return demo_person(
+        username=username,
+        name=full_name,
+        region=region_code,
+        phone=f"1393590{seq:04d}",
+        birth="19650101",
+        serial=600 + seq,
+        memberships=[(org, role)],
+    )
 
 
 def _apply(user, name, org, region_code, tier, title, specialty, since, birth, capacity=5, bio=""):

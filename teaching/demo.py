@@ -21,7 +21,6 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from accounts import services as accounts_services
 from accounts.models import Membership, Region, User
 from apprenticeships.models import Apprenticeship, Term
 from masters.models import Master
@@ -150,20 +149,17 @@ def _historic(orgs, seq, username, name, region, unit, master_username, term, da
     master = _master(master_username)
     if master is None:
         return
-    user = User.objects.filter(username=username).first()
-    if user is None:
-        from chuancheng.demo import DEMO_PASSWORD, demo_id_number
+    from chuancheng.demo import demo_person
 
-        user = accounts_services.user_create(
-            username=username,
-            password=DEMO_PASSWORD,
-            full_name=name,
-            region=Region.objects.get(code=region),
-            phone=f"1370359{seq + 1:04d}",
-            email=f"{username}@demo.example.cn",
-            id_number=demo_id_number(region, f"199{seq + 2}0612", 300 + seq),
-        )
-        accounts_services.membership_grant(user=user, organization=orgs[unit], role=Membership.Role.APPRENTICE)
+    user = demo_person(
+        username=username,
+        name=name,
+        region=region,
+        phone=f"1370359{seq + 1:04d}",
+        birth=f"199{seq + 2}0612",
+        serial=300 + seq,
+        memberships=[(orgs[unit], Membership.Role.APPRENTICE)],
+    )
     if Apprenticeship.objects.filter(apprentice=user).exists():
         return
     starts_on = timezone.localdate() - datetime.timedelta(days=days)
