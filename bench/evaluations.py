@@ -88,6 +88,29 @@ def _experts(rng: random.Random) -> list[ExpertProfile]:
     return list(ExpertProfile.objects.filter(user__username__startswith="bench_expert"))
 
 
+def _stamp_stages(evaluations: list) -> None:
+    """The stage timestamps a real evaluation at each status has (scoring started, concluded,
+    finalized), so that lists ordered by them and the dashboard's stage durations see real
+    spreads rather than one large tie of NULLs."""
+    Evaluation.objects.bulk_update(_with_stage_times(evaluations), STAGE_FIELDS, batch_size=BATCH)
+
+
+STAGE_FIELDS = ["scoring_started_at", "concluded_at", "finalized_at"]
+
+
+def _with_stage_times(evaluations: list) -> list:
+    for ev in evaluations:
+        # stage_entered_at is drawn from 31 days; seconds from the id make each moment distinct.
+        entered = ev.stage_entered_at - timedelta(seconds=ev.pk % 86_400)
+        if ev.status == "scoring":
+            ev.scoring_started_at = entered
+        elif ev.status in ("concluded", "finalized"):
+            ev.scoring_started_at = ev.opened_at + timedelta(days=3, minutes=ev.pk % 1440)
+            ev.concluded_at = entered if ev.status == "concluded" else entered - timedelta(days=4, minutes=ev.pk % 720)
+            ev.finalized_at = entered if ev.status == "finalized" else None
+    return evaluations
+
+
 def _techniques(n: int) -> list[int]:
     ids = list(
         Technique.objects.filter(status__in=["accepted", "published"])
@@ -153,11 +176,13 @@ def generate(n: int) -> None:
     for start in range(0, len(technique_ids), BATCH):
         with transaction.atomic():
             chunk = technique_ids[start : start + BATCH]
+            regions = dict(Technique.objects.filter(pk__in=chunk).values_list("pk", "region_id"))
             evaluations = Evaluation.objects.bulk_create(
                 [
                     Evaluation(
                         batch=batch,
                         technique_id=tid,
+                        region_id=regions[tid],
                         organization=office,
                         rubric=rubric,
                         grade_scale=scale,
@@ -175,6 +200,7 @@ def generate(n: int) -> None:
             )
             if connection.vendor == "sqlite" and evaluations[0].pk is None:
                 evaluations = list(Evaluation.objects.filter(technique_id__in=chunk))
+            _stamp_stages(evaluations)
             assignments = []
             for ev in evaluations:
                 submitted = ev.status in ("finalized", "concluded") or (ev.status == "scoring" and rng.random() < 0.6)

@@ -191,7 +191,7 @@ def graded(visible: QuerySet, params) -> QuerySet:
     region = (params.get("region") or "").strip()
     if region:
         area = Region.objects.filter(code=region).first()
-        results = results.filter(technique__region__prefix__startswith=area.prefix) if area else results.none()
+        results = results.filter(region__prefix__startswith=area.prefix) if area else results.none()
     if (params.get("category") or "").isdigit():
         results = results.filter(technique__category_id=int(params["category"]))
     return results.order_by("-finalized_at", "-pk")

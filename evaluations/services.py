@@ -340,6 +340,7 @@ def evaluation_open(
             batch=batch,
             technique=technique,
             organization=organization,
+            region_id=technique.region_id,
             rubric=rubric,
             grade_scale=grade_scale,
             tcm_count=tcm_count,

@@ -119,3 +119,16 @@ def test_the_opening_page_names_the_rule_broken(world, client_for):
     assert response.status_code == 200
     assert "专家组人数须在 3 至 15 人之间" in response.content.decode()
     assert not Evaluation.objects.exists()
+
+
+def test_an_evaluation_carries_its_techniques_region_and_is_scoped_by_it(world, client_for):
+    from accounts.permissions import scope
+
+    technique = accepted_technique(world, "盐湖推拿疗法")  # 中城街道, 盐湖区
+    opened = _open(world, [technique])
+    assert opened[0].region == technique.region == world.township_centre.region
+    # 孙科员 of 盐湖区 sees it and the dashboard counts it; 周科员 of 永济市 sees neither.
+    assert list(scope(world.sun, "evaluation.view", Evaluation.objects.all())) == opened
+    assert not scope(world.zhou, "evaluation.view", Evaluation.objects.all()).exists()
+    assert client_for("sun").get("/evaluations/dashboard/").context["figures"]["total"] == 1
+    assert client_for("zhou").get("/evaluations/dashboard/").context["figures"]["total"] == 0
