@@ -124,7 +124,9 @@ def _build_region_tree(counts: dict[str, int], selected: str) -> list[RegionNode
 
 
 # Facet counts are kept this long at most; any change to a technique makes them stale at once
-# (see _data_version), so the limit only bounds what a missed change could leave behind.
+# (see _data_version), so the limit only bounds what a missed change could leave behind: a
+# technique deleted by hand, or two concurrent writes where the one that commits later was
+# stamped earlier (a view between the commits caches counts under the later stamp without it).
 FACETS_TTL = 300
 
 
