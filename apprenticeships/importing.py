@@ -209,7 +209,7 @@ def _text(value) -> str:
     return str(value).strip()
 
 
-def _read_rows(data: bytes) -> Sheet:
+def _read_sheet(data: bytes) -> Sheet:
     """The data sheet through the shared guard (lib/xlsx.read_sheet), which refuses a renamed
     .xls, a damaged file, a zip bomb or a sheet too large to read before a reader opens it."""
     sheet = read_sheet(data, prefer=DATA_SHEET, max_rows=MAX_ROWS)
@@ -253,7 +253,7 @@ def application_import(
     authorize(actor, "apprentice_application.import", organization)
     if organization.kind != Organization.Kind.ORGANIZING:
         raise ApplicationError("只有承办单位可以统一办理师承申请", field="organization")
-    sheet = _read_rows(workbook)
+    sheet = _read_sheet(workbook)
     rows = sheet.rows
     zip_file = _check_zip(archive) if archive else None
     errors: list[ImportIssue] = []

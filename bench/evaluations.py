@@ -92,13 +92,6 @@ def _stamp_stages(evaluations: list) -> None:
     """The stage timestamps a real evaluation at each status has (scoring started, concluded,
     finalized), so that lists ordered by them and the dashboard's stage durations see real
     spreads rather than one large tie of NULLs."""
-    Evaluation.objects.bulk_update(_with_stage_times(evaluations), STAGE_FIELDS, batch_size=BATCH)
-
-
-STAGE_FIELDS = ["scoring_started_at", "concluded_at", "finalized_at"]
-
-
-def _with_stage_times(evaluations: list) -> list:
     for ev in evaluations:
         # stage_entered_at is drawn from 31 days; seconds from the id make each moment distinct.
         entered = ev.stage_entered_at - timedelta(seconds=ev.pk % 86_400)
@@ -108,7 +101,9 @@ def _with_stage_times(evaluations: list) -> list:
             ev.scoring_started_at = ev.opened_at + timedelta(days=3, minutes=ev.pk % 1440)
             ev.concluded_at = entered if ev.status == "concluded" else entered - timedelta(days=4, minutes=ev.pk % 720)
             ev.finalized_at = entered if ev.status == "finalized" else None
-    return evaluations
+    Evaluation.objects.bulk_update(
+        evaluations, ["scoring_started_at", "concluded_at", "finalized_at"], batch_size=BATCH
+    )
 
 
 def _techniques(n: int) -> list[int]:
