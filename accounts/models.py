@@ -5,11 +5,13 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from lib import fieldcrypt
 from lib.identifiers import CreditCodeValidator, MobileValidator, mask_resident_id
+from workflow.maps import Notice
 
 
 class Region(models.Model):
@@ -100,6 +102,15 @@ class User(AbstractUser):
         False: {True: "person.enable"},
     }
     STATE_LABELS = {True: _("启用"), False: _("停用")}
+    # Workflow core (workflow/services.py): both moves need a reason; neither is anyone's to-do.
+    MOVE_SERVICE = "accounts.services.user_move"
+    REASON_REQUIRED = frozenset({True, False})
+    ENDING_STATES = frozenset({False})
+    SIDE_MOVES = frozenset({(True, False), (False, True)})
+    WAITING_SINCE = "date_joined"
+
+    def get_absolute_url(self) -> str:
+        return reverse("accounts:person-detail", args=[self.pk])
 
     def __str__(self) -> str:
         return self.display_name
@@ -172,6 +183,25 @@ class Organization(models.Model):
         Status.ACTIVE: {Status.REVOKED: "workstation.approve"},
         Status.REJECTED: {Status.PENDING: "workstation.resubmit"},
     }
+    MOVE_SERVICE = "accounts.services.organization_move"
+    REASON_REQUIRED = frozenset({Status.REJECTED, Status.REVOKED})
+    ENDING_STATES = frozenset({Status.REJECTED, Status.REVOKED})
+    SIDE_MOVES = frozenset({(Status.ACTIVE, Status.REVOKED)})
+    WAITING_SINCE = "created_at"
+    NOTIFY = {
+        Status.PENDING: Notice(_("项目工作站待批准：{obj}"), to=("act:workstation.approve",)),
+        Status.ACTIVE: Notice(_("项目工作站已批准设立：{obj}"), to=("unit_admins",)),
+        Status.REJECTED: Notice(_("项目工作站未获批准：{obj}"), to=("unit_admins",)),
+        Status.REVOKED: Notice(_("项目工作站已撤销：{obj}"), to=("unit_admins",)),
+    }
+
+    def get_absolute_url(self) -> str:
+        return reverse("accounts:organization-detail", args=[self.pk])
+
+    def unit_admins(self):
+        return User.objects.filter(
+            is_active=True, memberships__organization=self, memberships__role=Membership.Role.UNIT_ADMIN
+        ).distinct()
 
     name = models.CharField(_("单位名称"), max_length=128)
     kind = models.CharField(_("单位类型"), max_length=16, choices=Kind.choices, db_index=True)
@@ -288,6 +318,9 @@ class ApiToken(models.Model):
         REVOKED = "revoked", _("已撤销")
 
     TRANSITIONS = {Status.ACTIVE: {Status.REVOKED: "token.revoke"}}
+    MOVE_SERVICE = "accounts.services.api_token_move"
+    ENDING_STATES = frozenset({Status.REVOKED})
+    SIDE_MOVES = frozenset({(Status.ACTIVE, Status.REVOKED)})
 
     user = models.ForeignKey(User, models.CASCADE, related_name="api_tokens")
     name = models.CharField(_("用途"), max_length=64)
@@ -316,3 +349,6 @@ class ApiToken(models.Model):
 
     def audit_organization(self) -> None:
         return None
+
+    def get_absolute_url(self) -> str:
+        return reverse("accounts:token-list")

@@ -201,3 +201,57 @@ def authorize(user, act_name: str, obj: Model | None = None) -> None:
     if obj is not None and not reaches(user, obj):
         raise Http404
     raise PermissionDenied(_("没有权限：%(act)s") % {"act": ACTS[act_name].label})
+
+
+# A notice goes to everyone who may act on the record; a programme unit has a handful of reviewers
+# and a region a handful of office staff, so more than this means a mis-drawn map, not an audience.
+PEOPLE_LIMIT = 200
+
+
+def people_who_can(act_name: str, obj: Model) -> list:
+    """Everyone whose role lets them do the act on this record now (superusers aside): who a
+    notice of the workflow core goes to. Owners are named by the NOTIFY map itself.
+
+    One query for the candidate memberships and one that asks, for all of them at once, whose
+    scope reaches the record (a filtered count per candidate group)."""
+    from django.db.models import Count
+
+    act = ACTS[act_name]
+    if not act.roles or act.superuser_only:
+        return []
+    memberships = Membership.objects.filter(role__in=act.roles, user__is_active=True)
+    if act.org_kinds:
+        memberships = memberships.filter(organization__kind__in=act.org_kinds)
+    if act.region_levels:
+        memberships = memberships.filter(organization__region__level__in=act.region_levels)
+    region = getattr(obj, "region", None)
+    if isinstance(region, Region):
+        # Regional roles reach only records in their region or below: keep the region's ancestors.
+        prefixes = [region.prefix[:n] for n in range(1, len(region.prefix) + 1)]
+        memberships = memberships.filter(
+            ~Q(role__in=REGIONAL_ROLES) | Q(organization__region__prefix__in=prefixes)
+        )
+    groups: dict[tuple, set[int]] = {}
+    for m in memberships.select_related("organization__region")[: PEOPLE_LIMIT * 5]:
+        key = ("region", m.organization.region_id) if m.role in REGIONAL_ROLES else ("org", m.organization_id)
+        groups.setdefault(key, set()).add(m.user_id)
+    if not groups:
+        return []
+    model = type(obj)
+    regions = {r.pk: r for r in Region.objects.filter(pk__in=[k[1] for k in groups if k[0] == "region"])}
+    keys = list(groups)
+    counts = model._default_manager.filter(pk=obj.pk).aggregate(
+        **{
+            f"g{i}": Count(
+                "pk",
+                filter=model.scope_q(regions=[regions[key[1]]], organization_ids=[])
+                if key[0] == "region"
+                else model.scope_q(regions=[], organization_ids=[key[1]]),
+            )
+            for i, key in enumerate(keys)
+        }
+    )
+    user_ids = sorted({uid for i, key in enumerate(keys) if counts[f"g{i}"] for uid in groups[key]})
+    from accounts.models import User
+
+    return list(User.objects.filter(pk__in=user_ids[:PEOPLE_LIMIT], is_active=True).order_by("pk"))

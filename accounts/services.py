@@ -9,12 +9,14 @@ from django.contrib.auth import password_validation
 from django.contrib.sessions.backends.db import SessionStore
 from django.db import transaction
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from accounts.models import ApiToken, LoginSession, Membership, Organization, Region, User
 from lib.errors import ApplicationError
 from lib.identifiers import validate_resident_id
 from workflow.models import AuditEntry
-from workflow.services import audit_record, state_label, transition
+from workflow import services as workflow
+from workflow.services import audit_record, state_label
 
 
 def _role_label(role: str) -> str:
@@ -30,19 +32,30 @@ def _end_sessions(user: User) -> int:
     return len(keys)
 
 
-def user_disable(*, user: User, actor: User, reason: str) -> User:
+@workflow.atomic()
+def user_disable(*, user: User, actor: User, reason: str, expect: bool | None = None) -> User:
     """Disable an account and end every session it has, at once (issue 2 §7)."""
     if not reason.strip():
-        raise ApplicationError("停用账号必须填写原因", field="reason")
+        raise ApplicationError(_("停用账号必须填写原因"), field="reason")
     if user.pk == actor.pk:
-        raise ApplicationError("不能停用自己的账号", field="reason")
-    return transition(user, False, actor=actor, reason=reason, then=_end_sessions)
+        raise ApplicationError(_("不能停用自己的账号"), field="reason")
+    locked = workflow.transition(workflow.lock(user), False, actor=actor, reason=reason, expect=expect)
+    _end_sessions(locked)
+    return locked
 
 
-def user_enable(*, user: User, actor: User, reason: str) -> User:
+@workflow.atomic()
+def user_enable(*, user: User, actor: User, reason: str, expect: bool | None = None) -> User:
     if not reason.strip():
-        raise ApplicationError("启用账号必须填写原因", field="reason")
-    return transition(user, True, actor=actor, reason=reason)
+        raise ApplicationError(_("启用账号必须填写原因"), field="reason")
+    return workflow.transition(workflow.lock(user), True, actor=actor, reason=reason, expect=expect)
+
+
+def user_move(user: User, *, to: bool, actor: User, reason: str, expect=None) -> User:
+    """MOVE_SERVICE of User: the workflow buttons' way in."""
+    if to:
+        return user_enable(user=user, actor=actor, reason=reason, expect=expect)
+    return user_disable(user=user, actor=actor, reason=reason, expect=expect)
 
 
 @transaction.atomic
@@ -107,13 +120,21 @@ def organization_create(*, actor: User | None = None, **fields) -> Organization:
     return organization
 
 
+@workflow.atomic()
+def organization_move(
+    organization: Organization, *, to: str, actor: User, reason: str = "", expect: str | None = None
+) -> Organization:
+    """Every move of an organization (a workstation's approval, its resubmission): MOVE_SERVICE."""
+    if organization.kind != Organization.Kind.WORKSTATION:
+        raise ApplicationError(_("只有项目工作站需要主办单位批准"))
+    if to in Organization.REASON_REQUIRED and not reason.strip():
+        raise ApplicationError(_("不批准时必须填写原因"), field="reason")
+    return workflow.transition(workflow.lock(organization), to, actor=actor, reason=reason, expect=expect)
+
+
 def workstation_decide(*, workstation: Organization, actor: User, approve: bool, reason: str) -> Organization:
-    if workstation.kind != Organization.Kind.WORKSTATION:
-        raise ApplicationError("只有项目工作站需要主办单位批准")
-    if not approve and not reason.strip():
-        raise ApplicationError("不批准时必须填写原因", field="reason")
     to = Organization.Status.ACTIVE if approve else Organization.Status.REJECTED
-    return transition(workstation, to, actor=actor, reason=reason)
+    return organization_move(workstation, to=to, actor=actor, reason=reason)
 
 
 def _token_hash(raw: str) -> str:
@@ -134,12 +155,18 @@ def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
     return token, raw
 
 
-def api_token_revoke(*, token: ApiToken, actor: User) -> ApiToken:
-    def stamp(locked: ApiToken) -> None:
-        locked.revoked_at = timezone.now()
-        locked.save(update_fields=["revoked_at"])
+def api_token_move(token: ApiToken, *, to: str, actor: User, reason: str = "", expect: str | None = None) -> ApiToken:
+    return api_token_revoke(token=token, actor=actor, expect=expect)
 
-    return transition(token, ApiToken.Status.REVOKED, actor=actor, reason="撤销 API 令牌", then=stamp)
+
+@workflow.atomic()
+def api_token_revoke(*, token: ApiToken, actor: User, expect: str | None = None) -> ApiToken:
+    locked = workflow.transition(
+        workflow.lock(token), ApiToken.Status.REVOKED, actor=actor, reason="撤销 API 令牌", expect=expect
+    )
+    locked.revoked_at = timezone.now()
+    locked.save(update_fields=["revoked_at"])
+    return locked
 
 
 def api_token_authenticate(raw: str) -> User | None:

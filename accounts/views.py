@@ -10,8 +10,7 @@ from accounts import services
 from accounts.forms import OrganizationFilterForm, ReasonForm, TokenForm
 from accounts.models import ApiToken, Membership, Organization, User
 from accounts.permissions import authorize, can, scope
-from lib.errors import ApplicationError
-from workflow.services import allowed_transitions
+from chuancheng.errors import errors_to
 
 
 def _form_errors(form) -> str:
@@ -57,7 +56,6 @@ def organization_detail(request, pk: int):
         "organization": organization,
         "memberships": memberships,
         "workstations": workstations,
-        "moves": allowed_transitions(organization, request.user),
         "reason_form": ReasonForm(),
     }
     return render(request, "accounts/organization_detail.html", context)
@@ -72,14 +70,10 @@ def workstation_decide(request, pk: int):
         messages.error(request, _form_errors(form))
         return redirect("accounts:organization-detail", pk=workstation.pk)
     approve = request.POST.get("to") == Organization.Status.ACTIVE
-    try:
-        services.workstation_decide(
-            workstation=workstation, actor=request.user, approve=approve, reason=form.cleaned_data["reason"]
-        )
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("已批准设立项目工作站") if approve else _("已记录不批准的决定"))
+    services.workstation_decide(
+        workstation=workstation, actor=request.user, approve=approve, reason=form.cleaned_data["reason"]
+    )
+    messages.success(request, _("已批准设立项目工作站") if approve else _("已记录不批准的决定"))
     return redirect("accounts:organization-detail", pk=workstation.pk)
 
 
@@ -95,7 +89,7 @@ def person_detail(request, pk: int):
         "person": person,
         "id_number": person.id_number if show_full_id else person.id_number_masked,
         "memberships": person.memberships.select_related("organization__region"),
-        "moves": allowed_transitions(person, request.user) if person.pk != request.user.pk else [],
+        "is_self": person.pk == request.user.pk,
         "reason_form": ReasonForm(),
     }
     return render(request, "accounts/person_detail.html", context)
@@ -110,15 +104,12 @@ def person_set_active(request, pk: int):
         messages.error(request, _form_errors(form))
         return redirect("accounts:person-detail", pk=person.pk)
     reason = form.cleaned_data["reason"]
-    try:
-        if request.POST.get("to") == "True":
-            services.user_enable(user=person, actor=request.user, reason=reason)
-            messages.success(request, _("账号已启用"))
-        else:
-            services.user_disable(user=person, actor=request.user, reason=reason)
-            messages.success(request, _("账号已停用，该账号的所有登录会话已结束"))
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
+    if request.POST.get("to") == "True":
+        services.user_enable(user=person, actor=request.user, reason=reason)
+        messages.success(request, _("账号已启用"))
+    else:
+        services.user_disable(user=person, actor=request.user, reason=reason)
+        messages.success(request, _("账号已停用，该账号的所有登录会话已结束"))
     return redirect("accounts:person-detail", pk=person.pk)
 
 
@@ -127,11 +118,8 @@ def token_list(request):
     new_token = None
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with errors_to(form):
             _token, new_token = services.api_token_create(user=request.user, name=form.cleaned_data["name"])
-        except ApplicationError as exc:
-            form.add_error(exc.field, exc.message)
-        else:
             form = TokenForm()
     tokens = ApiToken.objects.filter(user=request.user)
     return render(request, "accounts/token_list.html", {"form": form, "tokens": tokens, "new_token": new_token})
@@ -141,12 +129,8 @@ def token_list(request):
 @require_POST
 def token_revoke(request, pk: int):
     token = get_object_or_404(ApiToken, pk=pk)
-    try:
-        services.api_token_revoke(token=token, actor=request.user)
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("令牌「%(name)s」已撤销") % {"name": token.name})
+    services.api_token_revoke(token=token, actor=request.user)
+    messages.success(request, _("令牌「%(name)s」已撤销") % {"name": token.name})
     return redirect("accounts:token-list")
 
 

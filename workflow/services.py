@@ -1,10 +1,30 @@
-"""transition() — the only way any record changes state — and the audit writer."""
+"""The workflow core: every state change of every record is a step inside a service.
+
+A service opens `workflow.atomic()`, locks the row with `workflow.lock(obj)`, calls
+`workflow.transition(locked, to, actor=…, reason=…, expect=…)` and then does the rest of its work
+in plain code. The model's `TRANSITIONS` table ({from: {to: act}}) is the single source of truth:
+
+- `transition()` checks scope (404), the state the person saw (`AlreadyDecided`), the table
+  (`TransitionNotAllowed`) and the act (403), saves the state field and writes the audit row;
+- `moves(obj, user)` gives the buttons a page shows (one include: templates/workflow/_moves.html);
+- `waiting_for(user)` gives the workbench's to-do list;
+- the model's `NOTIFY` map ({to_state: Notice(…)}) says who hears of each arrival: when the
+  outermost `workflow.atomic()` block finishes its work, `transitioned` is sent once per change and
+  the receiver in notifications writes the notices in the same transaction (a rolled-back step
+  announces nothing) and mails them after commit.
+
+A refused move is history too: its audit row is written when the outermost block has rolled back.
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field as dataclass_field
 
+from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -12,15 +32,20 @@ from django.db.models import Model
 from django.dispatch import Signal
 from django.http import Http404
 from django.utils import translation
+from django.utils.translation import gettext as _
 
+from accounts.permissions import ACTS, authorize, can, reaches, scope
 from lib.errors import ApplicationError, ConflictError
 from workflow.context import current_ip
+from workflow.maps import Notice
 from workflow.models import AuditEntry
 
 logger = logging.getLogger(__name__)
 
-# Sent after the transaction that changed the state has committed: notifications and to-do
-# lists hang off this, so they never announce a change that was rolled back.
+# Sent once per state change when the service's outermost workflow.atomic() block has done all
+# its work, still inside its transaction: receivers write in that transaction, so a change that
+# is rolled back announces nothing, and they see what the service wrote after the move (a
+# certificate's number, a score's total).
 transitioned = Signal()  # sender=model, obj, from_state, to_state, actor, reason
 
 
@@ -28,24 +53,174 @@ class TransitionNotAllowed(ConflictError):
     pass
 
 
-def _label(model: type[Model], state) -> str:
-    # Audit rows and domain messages are recorded in Chinese whatever the reader's language:
-    # the log is a legal record and must read the same for everyone.
-    with translation.override("zh-hans"):
-        return _label_in_current_language(model, state)
+class AlreadyDecided(TransitionNotAllowed):
+    """The row moved on between the person's page and their decision: someone else decided."""
+
+    def __init__(self, model: type[Model], current):
+        super().__init__(
+            _("该事项已由其他人员处理，当前状态为「%(state)s」，您的操作未执行。请刷新页面查看最新结果。")
+            % {"state": state_label(model, current)}
+        )
+
+
+# --- steps ------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Step:
+    """What one outermost workflow.atomic() block has collected."""
+
+    changes: list[dict] = dataclass_field(default_factory=list)
+    denials: list[dict] = dataclass_field(default_factory=list)
+
+
+_step: ContextVar[_Step | None] = ContextVar("workflow_step", default=None)
+
+
+@contextmanager
+def atomic() -> Iterator[None]:
+    """transaction.atomic() for services that change state; usable as a decorator too.
+
+    The outermost block announces the changes made inside it when its work is done (before
+    commit), and writes the audit rows of refused moves after it has rolled back."""
+    outer = _step.get()
+    if outer is not None:
+        mark = len(outer.changes)
+        try:
+            with transaction.atomic():
+                yield
+        except BaseException:
+            del outer.changes[mark:]  # this savepoint's changes were rolled back
+            raise
+        return
+    step = _Step()
+    token = _step.set(step)
+    try:
+        with transaction.atomic():
+            yield
+            _announce(step)
+    except BaseException:
+        _step.reset(token)
+        token = None
+        _write_denials(step)
+        raise
+    finally:
+        if token is not None:
+            _step.reset(token)
+    _write_denials(step)
+
+
+def _announce(step: _Step) -> None:
+    # A receiver may itself move a record (rarely); its changes are announced in turn.
+    while step.changes:
+        change = step.changes.pop(0)
+        transitioned.send(sender=type(change["obj"]), **change)
+
+
+def _write_denials(step: _Step) -> None:
+    for denial in step.denials:
+        audit_record(**denial)
+    step.denials.clear()
+
+
+def lock(obj: Model) -> Model:
+    """The row, read again and locked for the rest of the transaction: two people acting at once
+    cannot both pass a check. The state the caller's copy showed is what they saw (expect=)."""
+    if _step.get() is None:
+        raise RuntimeError("workflow.lock() runs inside workflow.atomic()")
+    model = type(obj)
+    locked = model._default_manager.select_for_update().get(pk=obj.pk)
+    state_field = _state_field(model)
+    locked._workflow_seen = getattr(obj, state_field)
+    locked._workflow_origin = obj
+    return locked
+
+
+def _state_field(model: type[Model], field: str | None = None) -> str:
+    return field or getattr(model, "TRANSITION_FIELD", "status")
+
+
+def transition(locked: Model, to, *, actor, reason: str = "", expect=None, field: str | None = None) -> Model:
+    """Move the locked row to state `to`, inside the service's workflow.atomic() block.
+
+    Order of checks: scope (404 — the record does not exist for this person), the state the
+    person saw (`expect`, by default the state of the copy that was locked: AlreadyDecided), the
+    table (TransitionNotAllowed), the act (403). Saves only the state field (and updated_at),
+    writes the audit row and queues the announcement. The caller's original copy follows."""
+    step = _step.get()
+    if step is None or not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("workflow.transition() runs inside workflow.atomic()")
+    if not hasattr(locked, "_workflow_seen"):
+        raise RuntimeError("workflow.transition() takes the row returned by workflow.lock()")
+    model = type(locked)
+    field = _state_field(model, field)
+    current = getattr(locked, field)
+    seen = locked._workflow_seen if expect is None else expect
+    try:
+        act = model.TRANSITIONS.get(current, {}).get(to)
+        if not reaches(actor, locked):
+            raise Http404
+        if current != seen:
+            raise AlreadyDecided(model, current)
+        if act is None:
+            raise TransitionNotAllowed(
+                _("当前状态为「%(current)s」，不能变更为「%(to)s」")
+                % {"current": state_label(model, current), "to": state_label(model, to)}
+            )
+        authorize(actor, act, locked)
+    except (ApplicationError, PermissionDenied, Http404) as exc:
+        message = getattr(exc, "message", None) or str(exc) or _("不在权限范围内")
+        step.denials.append(
+            {
+                "action": AuditEntry.Action.TRANSITION,
+                "actor": actor,
+                "obj": locked,
+                "from_state": state_label(model, seen),
+                "to_state": state_label(model, to),
+                "reason": f"{reason}（未执行：{message}）",
+                "outcome": AuditEntry.Outcome.DENIED,
+            }
+        )
+        raise
+    setattr(locked, field, to)
+    update_fields = [field]
+    if any(f.name == "updated_at" for f in model._meta.fields):
+        update_fields.append("updated_at")
+    locked.save(update_fields=update_fields)
+    audit_record(
+        action=AuditEntry.Action.TRANSITION,
+        actor=actor,
+        obj=locked,
+        from_state=state_label(model, current),
+        to_state=state_label(model, to),
+        reason=reason,
+    )
+    locked._workflow_seen = to
+    origin = getattr(locked, "_workflow_origin", None)
+    if origin is not None and origin is not locked:
+        setattr(origin, field, to)
+        if "updated_at" in update_fields:
+            origin.updated_at = locked.updated_at
+    step.changes.append({"obj": locked, "from_state": current, "to_state": to, "actor": actor, "reason": reason})
+    return locked
+
+
+# --- labels and the audit writer ----------------------------------------------------------------
 
 
 def state_label(model: type[Model], state) -> str:
-    return _label(model, state)
+    # Audit rows and domain messages are recorded in Chinese whatever the reader's language:
+    # the log is a legal record and must read the same for everyone.
+    with translation.override("zh-hans"):
+        return state_label_in_current_language(model, state)
 
 
-def _label_in_current_language(model: type[Model], state) -> str:
+def state_label_in_current_language(model: type[Model], state) -> str:
     labels = getattr(model, "STATE_LABELS", None)
     if labels and state in labels:
         return str(labels[state])
-    field = getattr(model, "TRANSITION_FIELD", "status")
     try:
-        choices = dict(model._meta.get_field(field).flatchoices)
+        choices = dict(model._meta.get_field(_state_field(model)).flatchoices)
     except Exception:  # a model whose state is not a choices field
         choices = {}
     return str(choices.get(state, state))
@@ -82,78 +257,132 @@ def audit_record(
     )
 
 
-def allowed_transitions(obj: Model, user) -> list[tuple[object, str]]:
-    """The moves this person may make now, with their labels: what a page renders as buttons."""
-    from accounts.permissions import can
+# --- what a page and the workbench derive from the tables --------------------------------------
 
+
+@dataclass(frozen=True)
+class Move:
+    """One button: a move this person may make now."""
+
+    to: object
+    label: str  # the state it leads to
+    act: str
+    act_label: str
+    from_state: object
+    reason_required: bool
+    # A move that needs more than a reason (scores, verdicts, a file) is made on its own page.
+    page_url: str = ""
+    # Buttons for moves that end or undo something are drawn as such.
+    tone: str = "primary"
+
+    @property
+    def confirm(self) -> str:
+        return _("确定%(act)s？状态将变为「%(to)s」。") % {"act": self.act_label, "to": self.label}
+
+
+def moves(obj: Model, user) -> list[Move]:
+    """The moves `user` may make on `obj` now, in the table's order: what a page renders as buttons."""
     model = type(obj)
-    field = getattr(model, "TRANSITION_FIELD", "status")
-    moves = model.TRANSITIONS.get(getattr(obj, field), {})
-    return [(to, _label(model, to)) for to, act in moves.items() if can(user, act, obj)]
-
-
-def transition(
-    obj: Model,
-    to,
-    *,
-    actor,
-    reason: str = "",
-    field: str | None = None,
-    then: Callable[[Model], None] | None = None,
-) -> Model:
-    """Move `obj` to state `to`.
-
-    Checks the model's TRANSITIONS table ({from: {to: act}}), that `actor` may do that act to this
-    object (authorize(): 404 out of scope, 403 without the role), locks the row so that two people
-    acting at once cannot both succeed, saves only the state field, writes the audit row and
-    announces the change after commit. `then`, if given, runs inside the same transaction on the
-    locked row, for work that must stand or fall with the change. A refused move is audited too.
-    """
-    from accounts.permissions import authorize
-
-    model = type(obj)
-    field = field or getattr(model, "TRANSITION_FIELD", "status")
-    try:
-        with transaction.atomic():
-            locked = model._default_manager.select_for_update().get(pk=obj.pk)
-            current = getattr(locked, field)
-            act = model.TRANSITIONS.get(current, {}).get(to)
-            if act is None:
-                raise TransitionNotAllowed(
-                    f"当前状态为「{_label(model, current)}」，不能变更为「{_label(model, to)}」"
-                )
-            authorize(actor, act, locked)
-            setattr(locked, field, to)
-            update_fields = [field]
-            if any(f.name == "updated_at" for f in model._meta.fields):
-                update_fields.append("updated_at")
-            locked.save(update_fields=update_fields)
-            audit_record(
-                action=AuditEntry.Action.TRANSITION,
-                actor=actor,
-                obj=locked,
-                from_state=_label(model, current),
-                to_state=_label(model, to),
-                reason=reason,
+    current = getattr(obj, _state_field(model))
+    table = model.TRANSITIONS.get(current, {})
+    if not table or not user.is_authenticated:
+        return []
+    required = getattr(model, "REASON_REQUIRED", ())
+    pages = obj.move_pages() if hasattr(obj, "move_pages") else {}
+    ends = getattr(model, "ENDING_STATES", ())
+    allowed: dict[str, bool] = {}
+    result = []
+    for to, act in table.items():
+        if act not in allowed:
+            allowed[act] = can(user, act, obj)
+        if not allowed[act]:
+            continue
+        result.append(
+            Move(
+                to=to,
+                label=state_label_in_current_language(model, to),
+                act=act,
+                act_label=str(ACTS[act].label),
+                from_state=current,
+                reason_required=to in required,
+                page_url=pages.get(to, ""),
+                tone="danger" if to in ends else "primary",
             )
-            if then is not None:
-                then(locked)
-            transaction.on_commit(
-                lambda: transitioned.send(
-                    sender=model, obj=locked, from_state=current, to_state=to, actor=actor, reason=reason
-                )
-            )
-    except (ApplicationError, PermissionDenied, Http404) as exc:
-        # The change rolled back; the refused attempt itself is still history.
-        audit_record(
-            action=AuditEntry.Action.TRANSITION,
-            actor=actor,
-            obj=obj,
-            from_state=_label(model, getattr(obj, field)),
-            to_state=_label(model, to),
-            reason=f"{reason}（未执行：{getattr(exc, 'message', None) or exc or '不在权限范围内'}）",
-            outcome=AuditEntry.Outcome.DENIED,
         )
-        raise
-    setattr(obj, field, to)
-    return locked
+    return result
+
+
+def allowed_transitions(obj: Model, user) -> list[tuple[object, str]]:
+    """(to, label) pairs of moves(): for callers that only need the targets."""
+    return [(m.to, m.label) for m in moves(obj, user)]
+
+
+def workflow_models() -> list[type[Model]]:
+    return [m for m in apps.get_models() if getattr(m, "TRANSITIONS", None)]
+
+
+@dataclass(frozen=True)
+class Waiting:
+    kind: str  # the record's kind (verbose name)
+    act_label: str
+    obj: Model
+    url: str
+    since: object
+
+    @property
+    def title(self) -> str:
+        return f"{self.act_label}：{self.obj}"
+
+
+WAITING_LIMIT = 50
+
+
+def waiting_for(user) -> list[Waiting]:
+    """What waits for this person, from the tables: every record in a state one of whose moves
+    this person may make (within their scope), except the moves a model marks as side moves
+    (withdraw, cancel) that are offered as buttons but are nobody's task. A bounded number of
+    queries per (model, state, act), each limited to WAITING_LIMIT rows."""
+    if not user.is_authenticated or not user.is_active:
+        return []
+    items: list[Waiting] = []
+    for model in workflow_models():
+        if not hasattr(model, "get_absolute_url"):
+            continue
+        field = _state_field(model)
+        side = getattr(model, "SIDE_MOVES", frozenset())
+        acts_by_state: dict[object, list[str]] = {}
+        for from_state, table in model.TRANSITIONS.items():
+            for to, act in table.items():
+                if (from_state, to) in side or act in acts_by_state.get(from_state, []):
+                    continue
+                acts_by_state.setdefault(from_state, []).append(act)
+        since_field = getattr(model, "WAITING_SINCE", "updated_at")
+        seen: set[int] = set()
+        for from_state, acts in acts_by_state.items():
+            for act in acts:
+                if user.is_superuser or not (can(user, act) or ACTS[act].owner):
+                    # Superusers may do everything and so would be waited for by everything.
+                    continue
+                queryset = scope(user, act, model._default_manager.filter(**{field: from_state}))
+                for obj in queryset.order_by(since_field, "pk")[:WAITING_LIMIT]:
+                    if obj.pk in seen:
+                        continue
+                    seen.add(obj.pk)
+                    items.append(
+                        Waiting(
+                            kind=str(model._meta.verbose_name),
+                            act_label=str(ACTS[act].label),
+                            obj=obj,
+                            url=obj.get_absolute_url(),
+                            since=getattr(obj, since_field),
+                        )
+                    )
+    return items
+
+
+# --- who hears of a change -------------------------------------------------------------------------
+
+
+def notices_for(model: type[Model], to_state) -> list[Notice]:
+    entry = getattr(model, "NOTIFY", {}).get(to_state, ())
+    return [entry] if isinstance(entry, Notice) else list(entry)

@@ -1,8 +1,14 @@
 import csv
 
+from django.apps import apps
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import StreamingHttpResponse
-from django.shortcuts import render
+from django.http import Http404, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _g
+from django.views.decorators.http import require_POST
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -10,7 +16,8 @@ from accounts.permissions import authorize, scope
 from lib.pagination import CappedPaginator
 from workflow.forms import AuditFilterForm
 from workflow.models import AuditEntry
-from workflow.services import audit_record
+from lib.errors import ApplicationError
+from workflow.services import audit_record, state_label_in_current_language
 
 CSV_COLUMNS = [
     _("时间"),
@@ -80,3 +87,34 @@ def audit_export(request):
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response["Content-Disposition"] = f'attachment; filename="audit-{stamp}.csv"'
     return response
+
+
+@login_required
+@require_POST
+def move(request, label: str, pk: int):
+    """The one endpoint behind every button of templates/workflow/_moves.html: the model's
+    MOVE_SERVICE makes the move (it checks scope, the state seen, the table and the act)."""
+    try:
+        model = apps.get_model(label)
+    except (LookupError, ValueError):
+        raise Http404 from None
+    service_path = getattr(model, "MOVE_SERVICE", None)
+    if not service_path or not getattr(model, "TRANSITIONS", None):
+        raise Http404
+    obj = get_object_or_404(model._default_manager, pk=pk)
+    targets = {str(to): to for table in model.TRANSITIONS.values() for to in table}
+    sources = {str(state): state for state in model.TRANSITIONS}
+    to = targets.get(request.POST.get("to", ""))
+    if to is None:
+        raise ApplicationError(_g("请选择要办理的事项"), field="to")
+    expect = sources.get(request.POST.get("expect", ""))
+    import_string(service_path)(
+        obj, to=to, actor=request.user, reason=request.POST.get("reason", "").strip(), expect=expect
+    )
+    messages.success(
+        request, _g("已办理：%(state)s") % {"state": state_label_in_current_language(model, to)}
+    )
+    nxt = request.POST.get("next", "")
+    if nxt and url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}):
+        return redirect(nxt)
+    return redirect(obj.get_absolute_url())

@@ -77,6 +77,8 @@ def expectations(world):
         "accounts:person-set-active": ({"pk": world.zhang.pk}, {}, signed_in(405)),
         "workflow:audit-list": ({}, {}, AUDIT),
         "workflow:audit-export": ({}, {}, AUDIT),
+        # Every workflow button posts here; its POSTs are walked in workflow/tests/test_moves.py.
+        "workflow:move": ({"label": "accounts.organization", "pk": world.workstation.pk}, {}, signed_in(405)),
         "api:api-root": ({}, {}, everyone(404)),
         "api:openapi-json": ({}, {}, everyone(200)),
         "api:openapi-view": ({}, {}, everyone(200)),

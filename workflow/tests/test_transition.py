@@ -9,7 +9,8 @@ from django.http import Http404
 from accounts.models import Organization
 from accounts.services import workstation_decide
 from workflow.models import AuditEntry, AuditLogIsAppendOnly
-from workflow.services import TransitionNotAllowed, allowed_transitions, transition
+from workflow import services as workflow
+from workflow.services import AlreadyDecided, TransitionNotAllowed, allowed_transitions, transition
 
 Status = Organization.Status
 
@@ -26,8 +27,8 @@ def test_the_host_unit_approves_a_workstation_and_it_is_audited(world):
 
 def test_it_refuses_a_move_the_table_does_not_allow_and_audits_the_refusal(world):
     workstation_decide(workstation=world.workstation, actor=world.zhao, approve=True, reason="同意")
-    with pytest.raises(TransitionNotAllowed) as excinfo:
-        transition(world.workstation, Status.REJECTED, actor=world.zhao, reason="改主意")
+    with pytest.raises(TransitionNotAllowed) as excinfo, workflow.atomic():
+        transition(workflow.lock(world.workstation), Status.REJECTED, actor=world.zhao, reason="改主意")
     assert "当前状态为「有效」" in excinfo.value.message
     world.workstation.refresh_from_db()
     assert world.workstation.status == Status.ACTIVE
@@ -59,34 +60,70 @@ def test_the_buttons_come_from_the_same_table(world):
 
 
 def test_a_failure_after_the_change_rolls_the_change_back(world):
-    def explode(locked):
-        raise RuntimeError("the filing with the guiding unit failed")
+    from notifications.models import Notification
 
-    with pytest.raises(RuntimeError):
-        transition(world.workstation, Status.ACTIVE, actor=world.zhao, reason="同意", then=explode)
+    with pytest.raises(RuntimeError), workflow.atomic():
+        transition(workflow.lock(world.workstation), Status.ACTIVE, actor=world.zhao, reason="同意")
+        raise RuntimeError("the filing with the guiding unit failed")
     world.workstation.refresh_from_db()
     assert world.workstation.status == Status.PENDING
     assert not AuditEntry.objects.filter(action="transition", outcome="success").exists()
+    assert not Notification.objects.filter(title__contains="已批准设立").exists()  # nothing announced
 
 
-def test_the_change_is_announced_only_after_commit(world, django_capture_on_commit_callbacks):
+def test_the_change_is_announced_once_when_the_step_has_done_its_work(world):
     from workflow.services import transitioned
 
     heard = []
 
     def listener(sender, obj, from_state, to_state, **kwargs):
-        heard.append((from_state, to_state))
+        heard.append((from_state, to_state, obj.status))
 
     transitioned.connect(listener)
     try:
-        with django_capture_on_commit_callbacks(execute=False) as callbacks:
-            workstation_decide(workstation=world.workstation, actor=world.zhao, approve=True, reason="")
-        assert heard == []
-        for callback in callbacks:
-            callback()
-        assert heard == [(Status.PENDING, Status.ACTIVE)]
+        with workflow.atomic():
+            transition(workflow.lock(world.workstation), Status.ACTIVE, actor=world.zhao, reason="")
+            assert heard == []  # not while the service is still at work
+        assert heard == [(Status.PENDING, Status.ACTIVE, Status.ACTIVE)]
     finally:
         transitioned.disconnect(listener)
+
+
+def test_a_move_outside_a_step_is_a_programming_error(world):
+    with pytest.raises(RuntimeError, match="workflow.atomic"):
+        transition(world.workstation, Status.ACTIVE, actor=world.zhao)
+    with pytest.raises(RuntimeError, match="workflow.lock"), workflow.atomic():
+        transition(world.workstation, Status.ACTIVE, actor=world.zhao)
+
+
+def test_a_decision_on_a_stale_page_is_already_decided_and_audited(world):
+    stale = Organization.objects.get(pk=world.workstation.pk)  # the colleague's page, loaded earlier
+    workstation_decide(workstation=world.workstation, actor=world.zhao, approve=True, reason="同意")
+    with pytest.raises(AlreadyDecided) as excinfo:
+        workstation_decide(workstation=stale, actor=world.zhao, approve=False, reason="材料不全")
+    assert "已由其他人员处理" in excinfo.value.message and "「有效」" in excinfo.value.message
+    assert excinfo.value.status_code == 409
+    denied = AuditEntry.objects.get(action="transition", outcome="denied")
+    assert denied.to_state == "未批准" and "材料不全" in denied.reason
+
+
+def test_an_explicit_expect_wins_over_the_copy_passed_in(world):
+    from accounts.services import organization_move
+
+    with pytest.raises(AlreadyDecided):
+        organization_move(world.workstation, to=Status.ACTIVE, actor=world.zhao, expect=Status.REJECTED)
+    world.workstation.refresh_from_db()
+    assert world.workstation.status == Status.PENDING
+
+
+def test_a_refusal_inside_an_outer_step_is_still_on_record(world):
+    # The outer step catches the refusal and goes on: the refusal's audit row survives.
+    with workflow.atomic():
+        try:
+            workstation_decide(workstation=world.workstation, actor=world.zhou, approve=True, reason="越权")
+        except PermissionDenied:  # 周科员 reaches 永济's workstation but may not approve it
+            pass
+    assert AuditEntry.objects.filter(action="transition", outcome="denied", actor=world.zhou).count() == 1
 
 
 def test_audit_rows_cannot_be_changed_or_deleted_through_the_orm(world):
