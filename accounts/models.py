@@ -104,6 +104,7 @@ class User(AbstractUser):
     STATE_LABELS = {True: _("启用"), False: _("停用")}
     # Workflow core (workflow/services.py): both moves need a reason; neither is anyone's to-do.
     MOVE_SERVICE = "accounts.services.user_move"
+    MOVE_LABELS = {True: _("启用账号"), False: _("停用账号")}
     REASON_REQUIRED = frozenset({True, False})
     ENDING_STATES = frozenset({False})
     SIDE_MOVES = frozenset({(True, False), (False, True)})
@@ -184,6 +185,7 @@ class Organization(models.Model):
         Status.REJECTED: {Status.PENDING: "workstation.resubmit"},
     }
     MOVE_SERVICE = "accounts.services.organization_move"
+    MOVE_LABELS = {Status.ACTIVE: _("批准设立"), Status.REJECTED: _("不批准"), Status.REVOKED: _("撤销"), Status.PENDING: _("重新提交")}
     REASON_REQUIRED = frozenset({Status.REJECTED, Status.REVOKED})
     ENDING_STATES = frozenset({Status.REJECTED, Status.REVOKED})
     SIDE_MOVES = frozenset({(Status.ACTIVE, Status.REVOKED)})
@@ -319,6 +321,7 @@ class ApiToken(models.Model):
 
     TRANSITIONS = {Status.ACTIVE: {Status.REVOKED: "token.revoke"}}
     MOVE_SERVICE = "accounts.services.api_token_move"
+    MOVE_LABELS = {Status.REVOKED: _("撤销")}
     ENDING_STATES = frozenset({Status.REVOKED})
     SIDE_MOVES = frozenset({(Status.ACTIVE, Status.REVOKED)})
 

@@ -275,6 +275,10 @@ class Move:
     # Buttons for moves that end or undo something are drawn as such.
     tone: str = "primary"
 
+    # What the button says: the model's MOVE_LABELS verb for this target ("批准设立", "退回修改"),
+    # else "变更为「state」".
+    button: str = ""
+
     @property
     def confirm(self) -> str:
         return _("确定%(act)s？状态将变为「%(to)s」。") % {"act": self.act_label, "to": self.label}
@@ -290,6 +294,7 @@ def moves(obj: Model, user) -> list[Move]:
     required = getattr(model, "REASON_REQUIRED", ())
     pages = obj.move_pages() if hasattr(obj, "move_pages") else {}
     ends = getattr(model, "ENDING_STATES", ())
+    verbs = getattr(model, "MOVE_LABELS", {})
     allowed: dict[str, bool] = {}
     result = []
     for to, act in table.items():
@@ -297,10 +302,12 @@ def moves(obj: Model, user) -> list[Move]:
             allowed[act] = can(user, act, obj)
         if not allowed[act]:
             continue
+        label = state_label_in_current_language(model, to)
         result.append(
             Move(
                 to=to,
-                label=state_label_in_current_language(model, to),
+                label=label,
+                button=str(verbs[to]) if to in verbs else _("变更为「%(state)s」") % {"state": label},
                 act=act,
                 act_label=str(ACTS[act].label),
                 from_state=current,
@@ -325,13 +332,14 @@ def workflow_models() -> list[type[Model]]:
 class Waiting:
     kind: str  # the record's kind (verbose name)
     act_label: str
+    state: str  # the state it waits in
     obj: Model
     url: str
     since: object
 
     @property
     def title(self) -> str:
-        return f"{self.act_label}：{self.obj}"
+        return _("%(act)s：%(obj)s") % {"act": self.act_label, "obj": self.obj}
 
 
 WAITING_LIMIT = 50
@@ -372,6 +380,7 @@ def waiting_for(user) -> list[Waiting]:
                         Waiting(
                             kind=str(model._meta.verbose_name),
                             act_label=str(ACTS[act].label),
+                            state=state_label_in_current_language(model, from_state),
                             obj=obj,
                             url=obj.get_absolute_url(),
                             since=getattr(obj, since_field),

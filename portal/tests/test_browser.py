@@ -87,7 +87,7 @@ def test_the_host_unit_approves_a_pending_workstation_from_its_workbench(page: P
 
     sign_in(page, "zhao", PASSWORD)
     expect(page).to_have_url(re.compile(r"/workbench/$"))
-    todo = page.get_by_role("link", name="审批项目工作站设立：项目永济工作站")
+    todo = page.get_by_role("link", name="批准项目工作站：项目永济工作站")
     expect(todo).to_be_visible()
     todo.click()
 

@@ -93,7 +93,7 @@ def test_the_workbench_and_error_pages_follow_the_language(world, client_for):
     client = client_for("zhao")
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     page = client.get("/workbench/").content.decode()
-    assert "To do" in page and "Approve project workstation: 项目永济工作站" in page and "待办事项" not in page
+    assert "To do" in page and "Approve project workstations: 项目永济工作站" in page and "待办事项" not in page
     response = client.get("/no-such-page/")
     assert response.status_code == 404 and "Page not found" in response.content.decode()
     response = client_for("zhao").get("/no-such-page/")
