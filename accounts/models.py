@@ -110,11 +110,11 @@ class User(AbstractUser):
     SIDE_MOVES = frozenset({(True, False), (False, True)})
     WAITING_SINCE = "date_joined"
 
-    def get_absolute_url(self) -> str:
-        return reverse("accounts:person-detail", args=[self.pk])
-
     def __str__(self) -> str:
         return self.display_name
+
+    def get_absolute_url(self) -> str:
+        return reverse("accounts:person-detail", args=[self.pk])
 
     @property
     def display_name(self) -> str:
@@ -185,7 +185,12 @@ class Organization(models.Model):
         Status.REJECTED: {Status.PENDING: "workstation.resubmit"},
     }
     MOVE_SERVICE = "accounts.services.organization_move"
-    MOVE_LABELS = {Status.ACTIVE: _("批准设立"), Status.REJECTED: _("不批准"), Status.REVOKED: _("撤销"), Status.PENDING: _("重新提交")}
+    MOVE_LABELS = {
+        Status.ACTIVE: _("批准设立"),
+        Status.REJECTED: _("不批准"),
+        Status.REVOKED: _("撤销"),
+        Status.PENDING: _("重新提交"),
+    }
     REASON_REQUIRED = frozenset({Status.REJECTED, Status.REVOKED})
     ENDING_STATES = frozenset({Status.REJECTED, Status.REVOKED})
     SIDE_MOVES = frozenset({(Status.ACTIVE, Status.REVOKED)})
@@ -197,21 +202,11 @@ class Organization(models.Model):
         Status.REVOKED: Notice(_("项目工作站已撤销：{obj}"), to=("unit_admins",)),
     }
 
-    def get_absolute_url(self) -> str:
-        return reverse("accounts:organization-detail", args=[self.pk])
-
-    def unit_admins(self):
-        return User.objects.filter(
-            is_active=True, memberships__organization=self, memberships__role=Membership.Role.UNIT_ADMIN
-        ).distinct()
-
     name = models.CharField(_("单位名称"), max_length=128)
     kind = models.CharField(_("单位类型"), max_length=16, choices=Kind.choices, db_index=True)
     department = models.CharField(_("政府部门类别"), max_length=24, choices=Department.choices, blank=True)
     region = models.ForeignKey(Region, models.PROTECT, related_name="organizations", verbose_name=_("所在地区"))
-    credit_code = models.CharField(
-        _("统一社会信用代码"), max_length=18, blank=True, validators=[CreditCodeValidator()]
-    )
+    credit_code = models.CharField(_("统一社会信用代码"), max_length=18, blank=True, validators=[CreditCodeValidator()])
     host = models.ForeignKey(
         "self",
         models.PROTECT,
@@ -248,6 +243,15 @@ class Organization(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("accounts:organization-detail", args=[self.pk])
+
+    def unit_admins(self):
+        """Who hears of the workstation's approval: its unit admins."""
+        return User.objects.filter(
+            is_active=True, memberships__organization=self, memberships__role=Membership.Role.UNIT_ADMIN
+        ).distinct()
 
     @property
     def kind_label(self) -> str:
@@ -342,6 +346,9 @@ class ApiToken(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
 
+    def get_absolute_url(self) -> str:
+        return reverse("accounts:token-list")
+
     @classmethod
     def scope_q(cls, *, regions, organization_ids) -> Q:
         return Q(pk__in=[])  # nobody else's business, but a superuser's
@@ -352,6 +359,3 @@ class ApiToken(models.Model):
 
     def audit_organization(self) -> None:
         return None
-
-    def get_absolute_url(self) -> str:
-        return reverse("accounts:token-list")

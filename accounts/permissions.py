@@ -114,9 +114,7 @@ ACTS: dict[str, Act] = {
     # reviewers and admins of the doctor's unit their unit's.
     "case.view": Act(gettext_lazy("查看病案"), roles=STAFF_ROLES, owner=True),
     "case.import": Act(gettext_lazy("导入病案"), roles=frozenset({Role.MASTER, Role.APPRENTICE})),
-    "case.analyze": Act(
-        gettext_lazy("处方挖掘分析"), roles=STAFF_ROLES | {Role.MASTER, Role.APPRENTICE}, owner=True
-    ),
+    "case.analyze": Act(gettext_lazy("处方挖掘分析"), roles=STAFF_ROLES | {Role.MASTER, Role.APPRENTICE}, owner=True),
 }
 
 
@@ -228,9 +226,7 @@ def people_who_can(act_name: str, obj: Model) -> list:
     if isinstance(region, Region):
         # Regional roles reach only records in their region or below: keep the region's ancestors.
         prefixes = [region.prefix[:n] for n in range(1, len(region.prefix) + 1)]
-        memberships = memberships.filter(
-            ~Q(role__in=REGIONAL_ROLES) | Q(organization__region__prefix__in=prefixes)
-        )
+        memberships = memberships.filter(~Q(role__in=REGIONAL_ROLES) | Q(organization__region__prefix__in=prefixes))
     groups: dict[tuple, set[int]] = {}
     for m in memberships.select_related("organization__region")[: PEOPLE_LIMIT * 5]:
         key = ("region", m.organization.region_id) if m.role in REGIONAL_ROLES else ("org", m.organization_id)

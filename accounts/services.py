@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 from accounts.models import ApiToken, LoginSession, Membership, Organization, Region, User
 from lib.errors import ApplicationError
 from lib.identifiers import validate_resident_id
-from workflow.models import AuditEntry
 from workflow import services as workflow
+from workflow.models import AuditEntry
 from workflow.services import audit_record, state_label
 
 

@@ -34,7 +34,9 @@ def organization_list(request):
             organizations = organizations.filter(kind=form.cleaned_data["kind"])
         if form.cleaned_data["region"]:
             organizations = organizations.filter(region__prefix__startswith=form.cleaned_data["region"].prefix)
-    page = Paginator(organizations.select_related("region").order_by("kind", "name"), 50).get_page(request.GET.get("page"))
+    page = Paginator(organizations.select_related("region").order_by("kind", "name"), 50).get_page(
+        request.GET.get("page")
+    )
     # Member counts for this page only: grouping every organization in scope costs far more.
     counts = dict(
         Membership.objects.filter(organization__in=[o.pk for o in page])
@@ -83,7 +85,9 @@ def person_detail(request, pk: int):
     authorize(request.user, "person.view", person)
     show_full_id = can(request.user, "person.view_id_number", person)
     services.personal_data_viewed(
-        viewer=request.user, person=person, fields="姓名、手机、身份证号码" + ("（完整）" if show_full_id else "（脱敏）")
+        viewer=request.user,
+        person=person,
+        fields="姓名、手机、身份证号码" + ("（完整）" if show_full_id else "（脱敏）"),
     )
     context = {
         "person": person,

@@ -11,21 +11,19 @@ PostgreSQL: postgres://postgres@127.0.0.1:5432/chuancheng_bench).
 import json
 import os
 import platform
-import statistics
 import sys
 import time
 from datetime import timedelta
 
 from bench import setup  # noqa: E402,F401  (configures and starts Django)
+from bench.timing import measure  # noqa: E402
 
 HERE = setup.HERE
 
 from django.conf import settings  # noqa: E402
-from django.core.cache import cache  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, reset_queries  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from accounts.models import Membership, Organization, Region, User  # noqa: E402
@@ -100,31 +98,6 @@ def generate() -> None:
     if batch:
         AuditEntry.objects.bulk_create(batch)
     print(f"generated in {time.perf_counter() - started:.0f} s", flush=True)
-
-
-def measure(client: Client, url: str, repeat: int = 20, cold: bool = False) -> dict:
-    """p50/p95 of `repeat` views. `cold` empties Django's cache before each view (untimed): the
-    figure of a first view, or of any view after someone changed the data."""
-    client.get(url)  # warm the database's own caches
-    timings, queries = [], 0
-    for _ in range(repeat):
-        if cold:
-            cache.clear()
-        with CaptureQueriesContext(connection) as ctx:
-            started = time.perf_counter()
-            response = client.get(url)
-            if getattr(response, "streaming", False):
-                b"".join(response.streaming_content)
-            timings.append((time.perf_counter() - started) * 1000)
-        assert response.status_code == 200, (url, response.status_code)
-        queries = len(ctx.captured_queries)
-    timings.sort()
-    return {
-        "url": url,
-        "p50_ms": round(statistics.median(timings), 1),
-        "p95_ms": round(timings[int(len(timings) * 0.95) - 1], 1),
-        "queries": queries,
-    }
 
 
 SECTIONS = ("foundation", "techniques", "apprenticeships", "evaluations", "cases", "mining")

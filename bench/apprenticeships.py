@@ -228,7 +228,7 @@ def _activities(total: int, rng: random.Random, today: datetime.date) -> None:
 
 
 def run(scale: float = 1.0) -> dict:
-    from bench.__main__ import measure
+    from bench.timing import measure
 
     call_command("migrate", verbosity=0)
     generate(scale)

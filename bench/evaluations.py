@@ -243,7 +243,7 @@ def _aggregate_all() -> dict:
 
 
 def run(scale: float = 1.0) -> dict:
-    from bench.__main__ import measure
+    from bench.timing import measure
 
     call_command("migrate", verbosity=0)
     have = Evaluation.objects.count()

@@ -15,7 +15,8 @@ def navigation(request):
         "can_declare": declare,
         "can_view_techniques": declare or can(user, "technique.view"),
         "can_manage_vocabulary": can(user, "vocabulary.manage"),
-        "can_review_apprentices": can(user, "apprentice_application.vet") or can(user, "apprentice_application.approve"),
+        "can_review_apprentices": can(user, "apprentice_application.vet")
+        or can(user, "apprentice_application.approve"),
         "can_import_apprentices": can(user, "apprentice_application.import"),
         "can_confirm_hours": can(user, "teaching.activity_decide"),
         "can_view_evaluations": can(user, "evaluation.view") or can(user, "assignment.score"),

@@ -7,8 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, time
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime, time
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -34,7 +33,7 @@ def provider(func: Callable[[object], list[Todo]]) -> Callable[[object], list[To
 def _moment(value) -> datetime:
     # Models date their to-dos by a date or a datetime (or not yet): one order for all.
     if value is None:
-        return datetime.min.replace(tzinfo=dt_timezone.utc)
+        return datetime.min.replace(tzinfo=UTC)
     if not isinstance(value, datetime):
         value = datetime.combine(value, time.min)
     return value if timezone.is_aware(value) else timezone.make_aware(value)

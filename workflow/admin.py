@@ -7,7 +7,17 @@ from workflow.models import AuditEntry
 class AuditEntryAdmin(admin.ModelAdmin):
     """Read-only for everyone, superusers included: audit rows are history."""
 
-    list_display = ["created_at", "actor_label", "organization", "action", "object_repr", "from_state", "to_state", "outcome", "ip"]
+    list_display = [
+        "created_at",
+        "actor_label",
+        "organization",
+        "action",
+        "object_repr",
+        "from_state",
+        "to_state",
+        "outcome",
+        "ip",
+    ]
     list_filter = ["action", "outcome"]
     search_fields = ["actor_label", "object_repr", "reason"]
     list_select_related = ["organization"]

@@ -93,7 +93,9 @@ class AuditEntry(models.Model):
         # created_at index and stop after one page instead of joining a million rows.
         q = Q(pk__in=[])
         for region in regions:
-            q |= Q(organization_id__in=Organization.objects.filter(region__prefix__startswith=region.prefix).values("id"))
+            q |= Q(
+                organization_id__in=Organization.objects.filter(region__prefix__startswith=region.prefix).values("id")
+            )
         if organization_ids:
             q |= Q(organization_id__in=organization_ids)
         return q

@@ -5,18 +5,18 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _g
-from django.views.decorators.http import require_POST
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
 
 from accounts.permissions import authorize, scope
+from lib.errors import ApplicationError
 from lib.pagination import CappedPaginator
 from workflow.forms import AuditFilterForm
 from workflow.models import AuditEntry
-from lib.errors import ApplicationError
 from workflow.services import audit_record, state_label_in_current_language
 
 CSV_COLUMNS = [
@@ -111,9 +111,7 @@ def move(request, label: str, pk: int):
     import_string(service_path)(
         obj, to=to, actor=request.user, reason=request.POST.get("reason", "").strip(), expect=expect
     )
-    messages.success(
-        request, _g("已办理：%(state)s") % {"state": state_label_in_current_language(model, to)}
-    )
+    messages.success(request, _g("已办理：%(state)s") % {"state": state_label_in_current_language(model, to)})
     nxt = request.POST.get("next", "")
     if nxt and url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}):
         return redirect(nxt)

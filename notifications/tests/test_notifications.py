@@ -29,7 +29,9 @@ def test_the_email_goes_once_with_a_link_to_the_step(world, settings):
     settings.SITE_URL = "https://chuancheng.example.cn"
     world.liming.email = "liming@example.cn"
     world.liming.save(update_fields=["email"])
-    notice = notify(recipients=[world.liming], title="师承合同待签署", body="请签署合同。", url="/apprenticeships/1/")[0]
+    notice = notify(recipients=[world.liming], title="师承合同待签署", body="请签署合同。", url="/apprenticeships/1/")[
+        0
+    ]
     assert send_notification_emails.call([notice.pk]) == 1
     assert send_notification_emails.call([notice.pk]) == 0
     assert len(mail.outbox) == 1

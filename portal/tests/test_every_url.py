@@ -45,7 +45,12 @@ def technique_objects(world):
 
     draft = declaration_for(world.guo)
     published = declaration_for(world.guo, world.township_centre.region, submit=True, name="盐湖刮痧")
-    for actor, to in ((world.lin, "received"), (world.sun, "verified"), (world.yang, "accepted"), (world.yang, "published")):
+    for actor, to in (
+        (world.lin, "received"),
+        (world.sun, "verified"),
+        (world.yang, "accepted"),
+        (world.yang, "published"),
+    ):
         technique_advance(technique=published, actor=actor, to=to)
     from techniques.views_spreadsheet import IMPORT_JOB_KIND
 
@@ -173,7 +178,9 @@ def test_every_url_has_an_expectation(world):
     named = {name for name, _ in _walk(get_resolver().url_patterns) if not name.startswith("admin:")}
     table = all_expectations(world)
     missing = named - set(table)
-    assert not missing, f"URLs without an expectation in {__file__} or <app>/tests/url_expectations.py: {sorted(missing)}"
+    assert not missing, (
+        f"URLs without an expectation in {__file__} or <app>/tests/url_expectations.py: {sorted(missing)}"
+    )
     assert not set(table) - named, "expectations for URLs that no longer exist"
 
 

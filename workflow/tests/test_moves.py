@@ -89,7 +89,9 @@ def test_a_forged_target_is_refused_and_changes_nothing(world, client_for, forge
 
 def test_a_move_the_table_does_not_allow_from_here_is_refused(world, client_for):
     # REVOKED is a real target (from ACTIVE) but not from PENDING.
-    response = client_for("zhao").post(move_url(world.workstation), {"to": "revoked", "expect": "pending", "reason": "撤销"})
+    response = client_for("zhao").post(
+        move_url(world.workstation), {"to": "revoked", "expect": "pending", "reason": "撤销"}
+    )
     assert response.status_code == 409
     world.workstation.refresh_from_db()
     assert world.workstation.status == Status.PENDING
@@ -124,7 +126,9 @@ def test_each_arrival_tells_the_people_its_map_names_exactly_once(world, client_
 
     membership_grant(user=world.liming, organization=world.workstation, role="unit_admin")
     before = Notification.objects.count()
-    client_for("zhao").post(move_url(world.workstation), {"to": "rejected", "expect": "pending", "reason": "缺少场地证明"})
+    client_for("zhao").post(
+        move_url(world.workstation), {"to": "rejected", "expect": "pending", "reason": "缺少场地证明"}
+    )
     told = list(Notification.objects.order_by("pk")[before:])
     assert [(n.recipient, n.title, n.body) for n in told] == [
         (world.liming, "项目工作站未获批准：项目永济工作站", "缺少场地证明")

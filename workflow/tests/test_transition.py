@@ -8,8 +8,8 @@ from django.http import Http404
 
 from accounts.models import Organization
 from accounts.services import workstation_decide
-from workflow.models import AuditEntry, AuditLogIsAppendOnly
 from workflow import services as workflow
+from workflow.models import AuditEntry, AuditLogIsAppendOnly
 from workflow.services import AlreadyDecided, TransitionNotAllowed, allowed_transitions, transition
 
 Status = Organization.Status
