@@ -10,6 +10,7 @@ import datetime
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
@@ -212,8 +213,8 @@ def case_create(request, payload: CaseIn):
     if payload.county:
         county = Region.objects.filter(code=payload.county).first()
         if county is None:
-            raise ApplicationError(f"区划代码「{payload.county}」不存在", field="county")
-    case, _ = services.case_create(
+            raise ApplicationError(_("区划代码「%(code)s」不存在") % {"code": payload.county}, field="county")
+    case, _visit = services.case_create(
         actor=request.user,
         patient=payload.patient,
         sex=payload.sex,
@@ -338,6 +339,8 @@ class ProtocolOut(Schema):
 class AdvanceIn(Schema):
     to: str
     reason: str = ""
+    # The state the client last saw: when the protocol has moved on since, nothing is done (409).
+    expect: str | None = None
 
 
 @router.get("protocols", response=list[ProtocolOut], auth=None, operation_id="protocol_public_list")
@@ -382,4 +385,6 @@ def protocol_update(request, pk: int, payload: ProtocolIn):
 @router.post("protocols/{pk}/advance", response=ProtocolOut, operation_id="protocol_advance")
 def protocol_advance(request, pk: int, payload: AdvanceIn):
     protocol = get_object_or_404(Protocol, pk=pk)
-    return services.protocol_advance(protocol=protocol, actor=request.user, to=payload.to, reason=payload.reason)
+    return services.protocol_move(
+        protocol, to=payload.to, actor=request.user, reason=payload.reason, expect=payload.expect
+    )

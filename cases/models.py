@@ -10,10 +10,12 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import in_regions
+from workflow.maps import Notice
 
 
 def organization_scope_q(*, regions, organization_ids) -> Q:
@@ -267,6 +269,21 @@ class Protocol(models.Model):
         Status.PUBLISHED: {Status.DRAFT: "protocol.edit", Status.WITHDRAWN: "protocol.publish"},
         Status.WITHDRAWN: {Status.DRAFT: "protocol.edit"},
     }
+    MOVE_SERVICE = "cases.services.protocol_move"
+    MOVE_LABELS = {Status.PUBLISHED: _("发布"), Status.DRAFT: _("修订（生成新草稿）"), Status.WITHDRAWN: _("撤回")}
+    ENDING_STATES = frozenset({Status.WITHDRAWN})
+    # A draft waits for its master to publish it; revising and withdrawing are nobody's to-do.
+    SIDE_MOVES = frozenset(
+        {(Status.PUBLISHED, Status.DRAFT), (Status.PUBLISHED, Status.WITHDRAWN), (Status.WITHDRAWN, Status.DRAFT)}
+    )
+    # The master is told when someone else (an administrator) moves the protocol; the staff who
+    # read the unit's protocols (protocol.view) hear when a version goes public or stops being so.
+    # A revision concerns only the master: the public keeps reading the last version.
+    NOTIFY = {
+        Status.PUBLISHED: Notice(_("诊疗方案「{obj}」第 {obj.version} 版已发布"), to=("owner", "act:protocol.view")),
+        Status.WITHDRAWN: Notice(_("诊疗方案「{obj}」已撤回"), to=("owner", "act:protocol.view")),
+        Status.DRAFT: Notice(_("诊疗方案「{obj}」已转为草稿修订"), to=("owner",)),
+    }
     # The text a version freezes, in the order the page shows it.
     CONTENT_FIELDS = (
         "title",
@@ -312,6 +329,9 @@ class Protocol(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("cases:protocol-detail", args=[self.pk])
 
     @property
     def is_public(self) -> bool:

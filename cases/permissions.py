@@ -1,9 +1,10 @@
 """Acts of the cases app beyond those in accounts.permissions (case.view, case.import,
-case.analyze), registered into accounts.permissions.ACTS."""
+case.analyze), registered into accounts.permissions.ACTS, and the rules of its pages that are not
+moves of a workflow."""
 
 from django.utils.translation import gettext_lazy
 
-from accounts.permissions import ACTS, STAFF_ROLES, Act, Role
+from accounts.permissions import ACTS, STAFF_ROLES, Act, Role, can
 
 ACTS.update(
     {
@@ -19,3 +20,17 @@ ACTS.update(
         "protocol.publish": Act(gettext_lazy("发布诊疗方案"), owner=True),
     }
 )
+
+
+def protocol_text_editable(protocol) -> bool:
+    """Whether a protocol's text may be changed at all: only as a draft. A published version is
+    frozen; the master revises it (a move back to draft) and edits the new draft."""
+    from cases.models import Protocol
+
+    return protocol.status == Protocol.Status.DRAFT
+
+
+def may_edit_protocol(user, protocol) -> bool:
+    """The one rule behind the protocol page's 「修改」 link and the edit service: a draft, edited by
+    whoever may edit it (its master)."""
+    return protocol_text_editable(protocol) and can(user, "protocol.edit", protocol)

@@ -8,6 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Min, QuerySet
+from django.utils.translation import gettext as _
 
 from cases.models import Analysis, CaseRecord, PrescriptionItem, Protocol
 from lib.mining import combination_coverage
@@ -62,10 +63,10 @@ def fidelity_for(*, master, apprentice) -> Fidelity:
     checks that the viewer may see the apprenticeship."""
     analysis = master_core_analysis(master.user)
     if analysis is None:
-        return Fidelity(None, [], message="传承人尚无处方挖掘分析：请先分析传承人的病案，得到核心组合")
+        return Fidelity(None, [], message=_("传承人尚无处方挖掘分析：请先分析传承人的病案，得到核心组合"))
     combinations = [c["herbs"] for c in analysis.results.get("combinations", []) if len(c["herbs"]) > 1]
     if not combinations:
-        return Fidelity(analysis, [], message="传承人的分析中没有两味药以上的核心组合")
+        return Fidelity(analysis, [], message=_("传承人的分析中没有两味药以上的核心组合"))
     cases = (
         CaseRecord.objects.filter(owner=apprentice, apprenticeship__master=master)
         .annotate(first_date=Min("visits__date"))
@@ -73,7 +74,7 @@ def fidelity_for(*, master, apprentice) -> Fidelity:
     )
     cases = list(cases)
     if not cases:
-        return Fidelity(analysis, combinations, message="师承人尚无跟师期间的病案")
+        return Fidelity(analysis, combinations, message=_("师承人尚无跟师期间的病案"))
     herbs_of: dict[int, dict[int, set[str]]] = defaultdict(lambda: defaultdict(set))
     rows = PrescriptionItem.objects.filter(prescription__visit__case__in=[c.pk for c in cases]).values_list(
         "prescription__visit__case_id", "prescription_id", "herb"

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import Max, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.permissions import authorize, scope
 from cases.models import (
@@ -25,6 +27,7 @@ from cases.models import (
     ProtocolVersion,
     Visit,
 )
+from cases.permissions import protocol_text_editable
 from lib.errors import ApplicationError, ConflictError
 from lib.herbs import property_profile
 from lib.mining import (
@@ -39,8 +42,9 @@ from lib.mining import (
     validate_max_len,
     validate_threshold,
 )
+from workflow import services as workflow
 from workflow.models import AuditEntry
-from workflow.services import audit_record, transition
+from workflow.services import audit_record
 
 # The network chart stays readable with the most frequent herbs only.
 NETWORK_NODES = 40
@@ -89,7 +93,7 @@ def mine(
 ) -> dict:
     """Everything the analysis page shows, as JSON-ready data."""
     if not transactions:
-        raise MiningError("所选范围内没有处方：请放宽筛选条件（医师、病种、证候或日期）")
+        raise MiningError(_("所选范围内没有处方：请放宽筛选条件（医师、病种、证候或日期）"))
     n = len(transactions)
     frequency = herb_frequency(transactions)
     itemsets = frequent_itemsets(transactions, min_support, max_len=max_len)
@@ -149,7 +153,7 @@ def analysis_run(
     max_len = validate_max_len(max_len)
     clusters = validate_clusters(clusters)
     if selection.date_from and selection.date_to and selection.date_from > selection.date_to:
-        raise MiningError("起始日期不能晚于截止日期", field="date_to")
+        raise MiningError(_("起始日期不能晚于截止日期"), field="date_to")
     visible = scope(actor, "case.view", CaseRecord.objects.all())
     transactions = transactions_of(selection_prescriptions(visible, selection))
     results = mine(
@@ -281,22 +285,22 @@ class VisitInput:
 
 # Field → (label, longest length) of the visit's free text, as the page names them.
 VISIT_TEXTS = {
-    "chief_complaint": ("主诉", 2000),
-    "symptoms": ("四诊信息", 4000),
-    "tongue": ("舌象", 200),
-    "pulse": ("脉象", 200),
-    "tcm_disease": ("中医疾病", 100),
-    "syndrome": ("证候", 100),
-    "western_diagnosis": ("西医疾病", 200),
-    "treatment_principle": ("治则治法", 300),
-    "acupoints": ("针灸穴位", 300),
-    "outcome": ("转归", 2000),
+    "chief_complaint": (gettext_lazy("主诉"), 2000),
+    "symptoms": (gettext_lazy("四诊信息"), 4000),
+    "tongue": (gettext_lazy("舌象"), 200),
+    "pulse": (gettext_lazy("脉象"), 200),
+    "tcm_disease": (gettext_lazy("中医疾病"), 100),
+    "syndrome": (gettext_lazy("证候"), 100),
+    "western_diagnosis": (gettext_lazy("西医疾病"), 200),
+    "treatment_principle": (gettext_lazy("治则治法"), 300),
+    "acupoints": (gettext_lazy("针灸穴位"), 300),
+    "outcome": (gettext_lazy("转归"), 2000),
 }
 PRESCRIPTION_TEXTS = {
-    "formula_name": ("方剂名称", 100),
-    "composition": ("方剂组成", 4000),
-    "decoction": ("煎服法", 200),
-    "administration": ("用法用量", 200),
+    "formula_name": (gettext_lazy("方剂名称"), 100),
+    "composition": (gettext_lazy("方剂组成"), 4000),
+    "decoction": (gettext_lazy("煎服法"), 200),
+    "administration": (gettext_lazy("用法用量"), 200),
 }
 MAX_PRESCRIPTIONS = 5
 
@@ -311,29 +315,36 @@ def _checked_visit(visit: VisitInput, *, names: tuple[str, ...]) -> tuple[dict, 
     for name, (label, limit) in VISIT_TEXTS.items():
         text = scrub((getattr(visit, name) or "").strip(), names=names)
         if len(text) > limit:
-            raise ApplicationError(f"{label}不能超过 {limit} 个字", field=name)
+            raise ApplicationError(_("%(label)s不能超过 %(limit)s 个字") % {"label": label, "limit": limit}, field=name)
         fields[name] = text
     if visit.efficacy and visit.efficacy not in Visit.Efficacy.values:
-        raise ApplicationError("疗效应为 痊愈、显效、有效、无效 之一（或未评定）", field="efficacy")
+        raise ApplicationError(_("疗效应为 痊愈、显效、有效、无效 之一（或未评定）"), field="efficacy")
     if visit.date and visit.date > timezone.localdate():
-        raise ApplicationError("就诊日期不能晚于今天", field="date")
+        raise ApplicationError(_("就诊日期不能晚于今天"), field="date")
     prescriptions = [p for p in visit.prescriptions if (p.composition or "").strip()]
     if not prescriptions:
-        raise ApplicationError("至少填写一张处方的方剂组成，如 黄芪30g;当归10g", field="composition")
+        raise ApplicationError(_("至少填写一张处方的方剂组成，如 黄芪30g;当归10g"), field="composition")
     if len(prescriptions) > MAX_PRESCRIPTIONS:
-        raise ApplicationError(f"一次诊疗最多 {MAX_PRESCRIPTIONS} 张处方", field="composition")
+        raise ApplicationError(_("一次诊疗最多 %(n)s 张处方") % {"n": MAX_PRESCRIPTIONS}, field="composition")
     parsed = []
     for number, p in enumerate(prescriptions, start=1):
         texts = {}
         for name, (label, limit) in PRESCRIPTION_TEXTS.items():
             text = scrub((getattr(p, name) or "").strip(), names=names)
             if len(text) > limit:
-                raise ApplicationError(f"处方 {number} 的{label}不能超过 {limit} 个字", field=name)
+                raise ApplicationError(
+                    _("处方 %(number)s 的%(label)s不能超过 %(limit)s 个字")
+                    % {"number": number, "label": label, "limit": limit},
+                    field=name,
+                )
             texts[name] = text
         try:
             doses = parse_prescription(texts["composition"])
         except HerbParseError as error:
-            raise ApplicationError(f"处方 {number} 的方剂组成有误：{error.message}", field="composition") from None
+            raise ApplicationError(
+                _("处方 %(number)s 的方剂组成有误：%(error)s") % {"number": number, "error": error.message},
+                field="composition",
+            ) from None
         parsed.append((texts, doses))
     return fields, parsed
 
@@ -345,7 +356,9 @@ def _terms(disease: str, syndrome: str) -> tuple[int | None, int | None]:
     names = [(Vocabulary.DISEASE, disease), (Vocabulary.SYNDROME, syndrome)]
     q = [(v, n) for v, n in names if n]
     if q:
-        for term in Term.objects.filter(is_active=True, vocabulary__in=[v for v, _ in q], name__in=[n for _, n in q]):
+        for term in Term.objects.filter(
+            is_active=True, vocabulary__in=[v for v, _name in q], name__in=[n for _v, n in q]
+        ):
             if (term.vocabulary, term.name) in q:
                 found[term.vocabulary] = term.pk
     return found[Vocabulary.DISEASE], found[Vocabulary.SYNDROME]
@@ -394,17 +407,17 @@ def case_create(
     authorize(actor, "case.create")
     patient = (patient or "").strip()
     if not patient:
-        raise ApplicationError("请填写患者姓名或门诊号：只用于生成化名，不会保存", field="patient")
+        raise ApplicationError(_("请填写患者姓名或门诊号：只用于生成化名，不会保存"), field="patient")
     if len(patient) > 64:
-        raise ApplicationError("患者姓名或门诊号不能超过 64 个字", field="patient")
+        raise ApplicationError(_("患者姓名或门诊号不能超过 64 个字"), field="patient")
     if sex not in CaseRecord.Sex.values:
-        raise ApplicationError("性别应为 男、女 或 未注明", field="sex")
+        raise ApplicationError(_("性别应为 男、女 或 未注明"), field="sex")
     if age is not None and not (isinstance(age, int) and 0 <= age <= 120):
-        raise ApplicationError("年龄应为 0 到 120 之间的整数岁数", field="age")
+        raise ApplicationError(_("年龄应为 0 到 120 之间的整数岁数"), field="age")
     if kind not in CaseRecord.Kind.values:
-        raise ApplicationError("病案类型应为 回顾性 或 前瞻性", field="kind")
+        raise ApplicationError(_("病案类型应为 回顾性 或 前瞻性"), field="kind")
     if county is not None and county.level != "county":
-        raise ApplicationError("患者所在地只记到县（市、区）一级", field="county")
+        raise ApplicationError(_("患者所在地只记到县（市、区）一级"), field="county")
     organization = doctor_organization(actor)
     herbmap.sync()
     fields, parsed = _checked_visit(visit, names=(patient,))
@@ -457,20 +470,23 @@ def herb_mapping_save(*, actor, spelling: str, standard_name: str, processing: s
     standard_name = clean_name(standard_name or "")
     processing = clean_name(processing or "")
     if not spelling or len(spelling) > 64:
-        raise ApplicationError("原始药名不能为空，且不超过 64 个字", field="spelling")
+        raise ApplicationError(_("原始药名不能为空，且不超过 64 个字"), field="spelling")
     if not standard_name:
-        raise ApplicationError("请填写规范药名（药材表中的名称，如 茯苓）", field="standard_name")
+        raise ApplicationError(_("请填写规范药名（药材表中的名称，如 茯苓）"), field="standard_name")
     if len(processing) > 16 or (processing and not re.fullmatch(r"[\u4e00-\u9fff]+", processing)):
-        raise ApplicationError("炮制应为不超过 16 个汉字的炮制方法，如 炒、酒炙、盐水炒", field="processing")
+        raise ApplicationError(_("炮制应为不超过 16 个汉字的炮制方法，如 炒、酒炙、盐水炒"), field="processing")
     target = reference_herb(standard_name)
     if not target.known:
         raise ApplicationError(
-            f"「{standard_name}」不在药材表中：规范药名应为药材表中的名称或其别名", field="standard_name"
+            _("「%(name)s」不在药材表中：规范药名应为药材表中的名称或其别名") % {"name": standard_name},
+            field="standard_name",
         )
     already = reference_herb(spelling)
     if already.known:
         raise ApplicationError(
-            f"「{spelling}」已能识别为「{already.processing}{already.standard_name}」，无需审定", field="spelling"
+            _("「%(spelling)s」已能识别为「%(herb)s」，无需审定")
+            % {"spelling": spelling, "herb": f"{already.processing}{already.standard_name}"},
+            field="spelling",
         )
     standard = target.standard_name
     processing = processing or target.processing
@@ -509,14 +525,14 @@ def renormalize_unknown_items() -> int:
 # --- diagnosis-and-treatment protocols (MST-4) ----------------------------------------------------
 
 PROTOCOL_TEXTS = {
-    "title": ("方案名称", 100, True),
-    "disease": ("中医疾病", 100, False),
-    "syndrome": ("证候", 100, False),
-    "diagnosis": ("诊断与辨证要点", 4000, True),
-    "principle": ("治则治法", 300, True),
-    "prescription": ("基本方药", 4000, True),
-    "modifications": ("随证加减", 4000, False),
-    "cautions": ("注意事项", 4000, False),
+    "title": (gettext_lazy("方案名称"), 100, True),
+    "disease": (gettext_lazy("中医疾病"), 100, False),
+    "syndrome": (gettext_lazy("证候"), 100, False),
+    "diagnosis": (gettext_lazy("诊断与辨证要点"), 4000, True),
+    "principle": (gettext_lazy("治则治法"), 300, True),
+    "prescription": (gettext_lazy("基本方药"), 4000, True),
+    "modifications": (gettext_lazy("随证加减"), 4000, False),
+    "cautions": (gettext_lazy("注意事项"), 4000, False),
 }
 
 
@@ -525,9 +541,9 @@ def _protocol_fields(values: dict) -> dict:
     for name, (label, limit, required) in PROTOCOL_TEXTS.items():
         text = (values.get(name) or "").strip()
         if required and not text:
-            raise ApplicationError(f"{label}为必填项", field=name)
+            raise ApplicationError(_("%(label)s为必填项") % {"label": label}, field=name)
         if len(text) > limit:
-            raise ApplicationError(f"{label}不能超过 {limit} 个字", field=name)
+            raise ApplicationError(_("%(label)s不能超过 %(limit)s 个字") % {"label": label, "limit": limit}, field=name)
         fields[name] = text
     return fields
 
@@ -566,8 +582,8 @@ def protocol_update(*, protocol: Protocol, actor, analysis: Analysis | None = No
     """Edit a draft (a published protocol is revised first: it goes back to draft)."""
     authorize(actor, "protocol.edit", protocol)
     protocol = Protocol.objects.select_for_update().get(pk=protocol.pk)
-    if protocol.status != Protocol.Status.DRAFT:
-        raise ConflictError("只能修改草稿：已发布的方案请先点「修订」生成新草稿")
+    if not protocol_text_editable(protocol):
+        raise ConflictError(_("只能修改草稿：已发布的方案请先点「修订」生成新草稿"))
     fields = _protocol_fields(values)
     if analysis is not None:
         authorize(actor, "case.analyze", analysis)
@@ -579,31 +595,35 @@ def protocol_update(*, protocol: Protocol, actor, analysis: Analysis | None = No
     return protocol
 
 
-def protocol_advance(*, protocol: Protocol, actor, to: str, reason: str = "") -> Protocol:
-    """Publish (freezing the text as the next version), revise or withdraw, through the table."""
-    from notifications.services import notify
+def _freeze_version(locked: Protocol, actor) -> None:
+    """The text as published becomes the next numbered version, with the evidence it cites."""
+    number = locked.version + 1
+    ProtocolVersion.objects.create(
+        protocol=locked,
+        number=number,
+        content={name: getattr(locked, name) for name in Protocol.CONTENT_FIELDS},
+        analysis_id=locked.analysis_id,
+        published_by=actor,
+    )
+    locked.version = number
+    locked.published_at = timezone.now()
+    locked.save(update_fields=["version", "published_at"])
 
-    def publish(locked: Protocol) -> None:
-        number = locked.version + 1
-        ProtocolVersion.objects.create(
-            protocol=locked,
-            number=number,
-            content={name: getattr(locked, name) for name in Protocol.CONTENT_FIELDS},
-            analysis_id=locked.analysis_id,
-            published_by=actor,
-        )
-        locked.version = number
-        locked.published_at = timezone.now()
-        locked.save(update_fields=["version", "published_at"])
 
+@workflow.atomic()
+def protocol_move(protocol: Protocol, *, to: str, actor, reason: str = "", expect: str | None = None) -> Protocol:
+    """Every move of a protocol (its MOVE_SERVICE): publishing freezes the text as the next
+    version; revising (back to draft) and withdrawing change the state only."""
     if to not in Protocol.Status.values:
-        raise ApplicationError("未知的目标状态", field="to")
-    transition(protocol, to, actor=actor, reason=reason, then=publish if to == Protocol.Status.PUBLISHED else None)
-    protocol.refresh_from_db()
+        raise ApplicationError(_("未知的目标状态"), field="to")
+    locked = workflow.lock(protocol)
+    workflow.transition(locked, to, actor=actor, reason=reason, expect=expect)
     if to == Protocol.Status.PUBLISHED:
-        notify(
-            recipients=[protocol.owner],
-            title=f"诊疗方案「{protocol.title}」第 {protocol.version} 版已发布",
-            url=f"/cases/protocols/{protocol.pk}/",
-        )
-    return protocol
+        _freeze_version(locked, actor)
+        protocol.version, protocol.published_at = locked.version, locked.published_at
+    return locked
+
+
+def protocol_advance(*, protocol: Protocol, actor, to: str, reason: str = "", expect: str | None = None) -> Protocol:
+    """Publish, revise or withdraw (the API's and the old page's way in): protocol_move."""
+    return protocol_move(protocol, to=to, actor=actor, reason=reason, expect=expect)

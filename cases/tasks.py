@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from django_tasks import task
 
 from accounts.models import User
@@ -20,7 +21,7 @@ def import_cases(*, job_id: int, owner_id: int, kind: str) -> dict:
     """Runs cases_import() on the job's uploaded file, then deletes the file: the raw sheet holds
     patient names and must not outlive the import (issue 6 §2)."""
     job = Job.objects.select_related("owner").get(pk=job_id)
-    job_progress(job, done=0, total=100, message="正在读取文件")
+    job_progress(job, done=0, total=100, message=_("正在读取文件"))
 
     def report(done: int, total: int, stage: str) -> None:
         start, end = STAGE_SHARE.get(stage, (0, 100))
@@ -37,7 +38,7 @@ def import_cases(*, job_id: int, owner_id: int, kind: str) -> dict:
         job_finish(job, succeeded=False, message=exc.message, result={"ok": False, "summary": exc.message})
         return {"ok": False}
     except Exception:
-        job_finish(job, succeeded=False, message="导入时发生系统错误，未写入任何数据；请联系系统管理员")
+        job_finish(job, succeeded=False, message=_("导入时发生系统错误，未写入任何数据；请联系系统管理员"))
         raise
     finally:
         _discard_upload(job)

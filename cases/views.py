@@ -11,6 +11,7 @@ from django.db.models import Count, Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
@@ -26,12 +27,13 @@ from cases.forms import (
     VisitForm,
 )
 from cases.models import Analysis, CaseRecord, Prescription, Protocol, Visit
+from cases.permissions import may_edit_protocol
 from cases.tasks import IMPORT_JOB_KIND, import_cases
+from chuancheng.errors import errors_to
 from jobs.models import Job
 from jobs.services import job_create
-from lib.errors import ApplicationError
 from workflow.models import AuditEntry
-from workflow.services import allowed_transitions, audit_record
+from workflow.services import audit_record
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -97,16 +99,22 @@ def _visit_input(visit_form: VisitForm, prescriptions) -> services.VisitInput:
     )
 
 
-def _service_error(error: ApplicationError, forms: list, prescriptions) -> None:
-    """Shows a service's refusal beside the field it names."""
-    if error.field in PrescriptionFormSet.form.base_fields and prescriptions.forms:
-        prescriptions.forms[0].add_error(None, error.message)
-        return
-    for form in forms:
-        if error.field in form.fields:
-            form.add_error(error.field, error.message)
+class _EntryForms:
+    """The entry page's forms as one for errors_to: a service's refusal is shown beside the field
+    it names on the patient's or the visit's form, on the first prescription when it names a
+    prescription's field (the message numbers the prescription), else at the top of the page."""
+
+    def __init__(self, forms: list, prescriptions):
+        self.forms = forms
+        self.prescriptions = prescriptions.forms[:1]
+        self.fields = {name for form in [*forms, *self.prescriptions] for name in form.fields}
+
+    def add_error(self, field: str | None, message: str) -> None:
+        if field in PrescriptionFormSet.form.base_fields and self.prescriptions:
+            self.prescriptions[0].add_error(None, message)
             return
-    forms[0].add_error(None, error.message)
+        form = next((f for f in self.forms if field in f.fields), self.forms[0])
+        form.add_error(field if field in form.fields else None, message)
 
 
 @login_required
@@ -117,7 +125,7 @@ def case_create(request):
     prescriptions = PrescriptionFormSet(request.POST or None, prefix="rx")
     if request.method == "POST" and all([patient.is_valid(), visit.is_valid(), prescriptions.is_valid()]):
         data = patient.cleaned_data
-        try:
+        with errors_to(_EntryForms([patient, visit], prescriptions)):
             case, written = services.case_create(
                 actor=request.user,
                 patient=data["patient"],
@@ -127,10 +135,9 @@ def case_create(request):
                 kind=data["kind"],
                 visit=_visit_input(visit, prescriptions),
             )
-        except ApplicationError as error:
-            _service_error(error, [patient, visit], prescriptions)
-        else:
-            messages.success(request, f"已保存 {case.pseudonym} 的第 {written.number} 诊")
+            messages.success(
+                request, _("已保存 %(patient)s 的第 %(n)s 诊") % {"patient": case.pseudonym, "n": written.number}
+            )
             return redirect("cases:case-detail", pk=case.pk)
     context = {"patient": patient, "visit": visit, "prescriptions": prescriptions, "case": None}
     return render(request, "cases/case_form.html", context)
@@ -143,12 +150,9 @@ def visit_add(request, pk: int):
     visit = VisitForm(request.POST or None, prefix="visit")
     prescriptions = PrescriptionFormSet(request.POST or None, prefix="rx")
     if request.method == "POST" and visit.is_valid() and prescriptions.is_valid():
-        try:
+        with errors_to(_EntryForms([visit], prescriptions)):
             written = services.visit_add(case=case, actor=request.user, visit=_visit_input(visit, prescriptions))
-        except ApplicationError as error:
-            _service_error(error, [visit], prescriptions)
-        else:
-            messages.success(request, f"已添加第 {written.number} 诊")
+            messages.success(request, _("已添加第 %(n)s 诊") % {"n": written.number})
             return redirect("cases:case-detail", pk=case.pk)
     context = {"patient": None, "visit": visit, "prescriptions": prescriptions, "case": case}
     return render(request, "cases/case_form.html", context)
@@ -159,12 +163,11 @@ def herb_queue(request):
     authorize(request.user, "herb.curate")
     form = HerbMappingForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with errors_to(form):
             mapping, updated = services.herb_mapping_save(actor=request.user, **form.cleaned_data)
-        except ApplicationError as error:
-            form.add_error(error.field if error.field in form.fields else None, error.message)
-        else:
-            messages.success(request, f"已审定：{mapping}；已更新 {updated} 条药味")
+            messages.success(
+                request, _("已审定：%(mapping)s；已更新 %(n)s 条药味") % {"mapping": mapping, "n": updated}
+            )
             return redirect("cases:herb-queue")
     queue = selectors.herb_queue(_visible(request.user))
     page = Paginator(queue, 50).get_page(request.GET.get("page"))
@@ -205,7 +208,7 @@ def analysis_create(request):
             date_from=data["date_from"],
             date_to=data["date_to"],
         )
-        try:
+        with errors_to(form):
             analysis = services.analysis_run(
                 actor=request.user,
                 selection=selection,
@@ -214,9 +217,6 @@ def analysis_create(request):
                 max_len=data["max_len"],
                 clusters=data["clusters"] or 6,
             )
-        except ApplicationError as error:
-            form.add_error(error.field if error.field in form.fields else None, error.message)
-        else:
             return redirect("cases:analysis-detail", pk=analysis.pk)
     recent = scope(request.user, "case.analyze", Analysis.objects.all()).select_related("subject")[:20]
     return render(request, "cases/analysis_form.html", {"form": form, "recent": recent})
@@ -244,11 +244,9 @@ def analysis_detail(request, pk: int):
 @require_POST
 def analysis_rerun(request, pk: int):
     analysis = _analysis(request, pk)
-    try:
-        again = services.analysis_rerun(analysis=analysis, actor=request.user)
-    except ApplicationError as error:
-        messages.error(request, error.message)
-        return redirect("cases:analysis-detail", pk=analysis.pk)
+    # A refusal (no prescriptions left in the selection) is shown on the analysis page, which the
+    # rerun button posts from (the error exit returns to it).
+    again = services.analysis_rerun(analysis=analysis, actor=request.user)
     return redirect("cases:analysis-detail", pk=again.pk)
 
 
@@ -296,11 +294,8 @@ def protocol_create(request, pk: int):
     authorize(request.user, "protocol.create")
     form = ProtocolForm(request.POST or None, initial=services.protocol_draft_values(analysis))
     if request.method == "POST" and form.is_valid():
-        try:
+        with errors_to(form):
             protocol = services.protocol_create(actor=request.user, analysis=analysis, **form.cleaned_data)
-        except ApplicationError as error:
-            form.add_error(error.field if error.field in form.fields else None, error.message)
-        else:
             return redirect("cases:protocol-detail", pk=protocol.pk)
     return render(request, "cases/protocol_form.html", {"form": form, "analysis": analysis, "protocol": None})
 
@@ -321,10 +316,7 @@ def protocol_detail(request, pk: int):
         "evidence": shown.analysis if shown else protocol.analysis,
         "versions": versions,
         "manager": manager,
-        "moves": allowed_transitions(protocol, request.user) if manager else [],
-        "can_edit": manager
-        and protocol.status == Protocol.Status.DRAFT
-        and can(request.user, "protocol.edit", protocol),
+        "can_edit": manager and may_edit_protocol(request.user, protocol),
         "can_see_evidence": request.user.is_authenticated and can(request.user, "case.analyze", protocol.analysis),
     }
     return render(request, "cases/protocol_detail.html", context)
@@ -336,12 +328,9 @@ def protocol_edit(request, pk: int):
     authorize(request.user, "protocol.edit", protocol)
     form = ProtocolForm(request.POST or None, instance=protocol)
     if request.method == "POST" and form.is_valid():
-        try:
+        with errors_to(form):
             services.protocol_update(protocol=protocol, actor=request.user, **form.cleaned_data)
-        except ApplicationError as error:
-            form.add_error(error.field if error.field in form.fields else None, error.message)
-        else:
-            messages.success(request, "已保存草稿")
+            messages.success(request, _("已保存草稿"))
             return redirect("cases:protocol-detail", pk=protocol.pk)
     return render(
         request, "cases/protocol_form.html", {"form": form, "analysis": protocol.analysis, "protocol": protocol}
@@ -351,14 +340,15 @@ def protocol_edit(request, pk: int):
 @login_required
 @require_POST
 def protocol_advance(request, pk: int):
+    """The protocol's moves before the workflow buttons (POST /audit/move/…): kept for links and
+    scripts that post here. The service checks scope (404), the state seen, the table and the act."""
     protocol = get_object_or_404(Protocol, pk=pk)
-    authorize(request.user, "protocol.view", protocol)
-    try:
-        protocol = services.protocol_advance(
-            protocol=protocol, actor=request.user, to=request.POST.get("to", ""), reason=request.POST.get("reason", "")
-        )
-    except ApplicationError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, f"方案状态：{protocol.get_status_display()}")
-    return redirect("cases:protocol-detail", pk=pk)
+    protocol = services.protocol_move(
+        protocol,
+        to=request.POST.get("to", ""),
+        actor=request.user,
+        reason=request.POST.get("reason", "").strip(),
+        expect=request.POST.get("expect") or None,
+    )
+    messages.success(request, _("方案状态：%(state)s") % {"state": protocol.get_status_display()})
+    return redirect(protocol)

@@ -100,6 +100,17 @@ def test_a_rerun_saves_a_new_analysis_with_the_same_selection(world, zhang_cases
     assert again.results["itemsets"] == first.results["itemsets"]
 
 
+def test_a_rerun_that_finds_nothing_says_so_on_the_analysis_page(world, zhang_cases, client_for):
+    from cases.models import CaseRecord
+
+    first = analysis_run(actor=world.zhang, selection=Selection(disease="胃痛"))
+    CaseRecord.objects.all().delete()
+    url = f"/cases/analyses/{first.pk}/"
+    response = client_for("zhang").post(f"{url}rerun/", {"next": url}, follow=True)
+    assert response.redirect_chain == [(url, 302)] and "所选范围内没有处方" in response.content.decode()
+    assert Analysis.objects.count() == 1
+
+
 def test_zhang_runs_an_analysis_in_the_browser_and_exports_it(world, zhang_cases, client_for):
     c = client_for("zhang")
     response = c.post(

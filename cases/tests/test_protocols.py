@@ -44,7 +44,10 @@ def test_zhang_drafts_edits_and_publishes_a_protocol(world, analysis, client_for
     version = ProtocolVersion.objects.get(protocol=protocol)
     assert version.content["cautions"] == "孕妇慎用" and version.analysis == analysis
     assert AuditEntry.objects.filter(action=AuditEntry.Action.TRANSITION, object_id=str(protocol.pk)).exists()
-    assert Notification.objects.filter(recipient=world.zhang, title__contains="已发布").exists()
+    # 张医生 published it himself: the notice goes to the staff who oversee his unit's protocols
+    # (the workflow core tells nobody of their own move).
+    told = Notification.objects.filter(title="诊疗方案「不寐心肾不交证诊疗方案」第 1 版已发布")
+    assert sorted(told.values_list("recipient__username", flat=True)) == ["sun", "yang"]
 
 
 def test_the_public_reads_the_published_version_with_its_evidence(world, analysis, client):
