@@ -14,6 +14,7 @@ from accounts.models import Organization, Region
 from accounts.permissions import authorize, scope
 from apprenticeships import selectors, services
 from apprenticeships.models import ApprenticeApplication, Apprenticeship, Match
+from apprenticeships.permissions import may_view_match
 from apprenticeships.rules import check_application
 from lib.errors import ApplicationError
 from masters.models import Master
@@ -344,8 +345,11 @@ def apprentice_match_propose(request, pk: int, payload: ProposeIn):
 
 @router.get("apprentice-matches/{pk}", response=MatchOut, operation_id="apprentice_match_get")
 def apprentice_match_get(request, pk: int):
-    match = get_object_or_404(Match.objects.select_related("master").prefetch_related("signatures__signer"), pk=pk)
-    authorize(request.user, "apprentice_match.view", match)
+    match = get_object_or_404(
+        Match.objects.select_related("master", "application").prefetch_related("signatures__signer"), pk=pk
+    )
+    if not may_view_match(request.user, match):
+        authorize(request.user, "apprentice_match.view", match)
     return match
 
 

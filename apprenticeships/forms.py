@@ -158,3 +158,17 @@ class SignForm(forms.Form):
         if not data.get("agree") and not data.get("scan"):
             raise forms.ValidationError(_("请勾选同意合同条款后签署，或上传签字扫描件"))
         return data
+
+
+class StatusFilterForm(forms.Form):
+    """The status drop-down of a list's filters; an unknown value filters nothing."""
+
+    status = forms.ChoiceField(label=_("状态"), required=False)
+
+    def __init__(self, *args, choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [("", _("全部状态")), *choices]
+        self.fields["status"].widget.attrs.update({"class": "form-select", "aria-label": _("状态")})
+
+    def chosen(self) -> str:
+        return self.cleaned_data.get("status", "") if self.is_valid() else ""

@@ -10,11 +10,13 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Exists, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import in_regions
 from masters.models import ExemptionDecision, Title
+from workflow.maps import Notice
 
 # The programme's own units, which see every apprenticeship (000 §三).
 PROGRAMME_KINDS = ("organizing", "host", "guiding")
@@ -41,6 +43,22 @@ class Apprenticeship(models.Model):
             Status.GRADUATED: "apprenticeship.graduate",
             Status.TERMINATED: "apprenticeship.terminate",
         },
+    }
+    MOVE_SERVICE = "apprenticeships.services.apprenticeship_move"
+    MOVE_LABELS = {Status.GRADUATED: _("颁发师承证书"), Status.TERMINATED: _("终止师承关系")}
+    REASON_REQUIRED = frozenset({Status.TERMINATED})
+    ENDING_STATES = frozenset({Status.TERMINATED})
+    # Graduation waits on the graduation record's own workflow (teaching: materials, the master's
+    # assessment), whose steps are the to-dos; ending early is nobody's task.
+    SIDE_MOVES = frozenset({(Status.ACTIVE, Status.GRADUATED), (Status.ACTIVE, Status.TERMINATED)})
+    # An apprenticeship is created active when both parties have signed: Match.NOTIFY[SIGNED] tells them.
+    NOTIFY = {
+        # The apprentice hears of graduation from the certificate itself (certificates.services.
+        # certificate_issue): one notice for one certificate.
+        Status.GRADUATED: Notice(_("师承关系已结业：{obj}"), to=("master.user",)),
+        Status.TERMINATED: Notice(
+            _("师承关系已终止：{obj}"), to=("apprentice", "master.user"), body=_("终止原因：{reason}")
+        ),
     }
 
     master = models.ForeignKey(
@@ -76,6 +94,9 @@ class Apprenticeship(models.Model):
         name = self.apprentice.full_name or self.apprentice.username
         return f"{self.master.name} → {name}（{self.get_term_display()}）"
 
+    def get_absolute_url(self) -> str:
+        return reverse("apprenticeships:apprenticeship-detail", args=[self.pk])
+
     # --- scope (accounts.permissions) ---
     @classmethod
     def scope_q(cls, *, regions, organization_ids) -> Q:
@@ -95,6 +116,10 @@ class Apprenticeship(models.Model):
 
     def audit_organization(self):
         return self.organization
+
+    def move_pages(self) -> dict:
+        # Graduation issues the certificate, on the graduation page where the assessment is read.
+        return {self.Status.GRADUATED: reverse("teaching:graduation", args=[self.pk])}
 
     @property
     def is_active(self) -> bool:
@@ -158,6 +183,50 @@ class ApprenticeApplication(models.Model):
         # Both parties signing the contract closes the application (apprentice_contract_sign).
         Status.APPROVED: {Status.CONTRACTED: "apprentice_contract.sign"},
     }
+    MOVE_SERVICE = "apprenticeships.services.apprentice_application_move"
+    MOVE_LABELS = {
+        Status.SUBMITTED: _("提交申请"),
+        Status.WITHDRAWN: _("撤回申请"),
+        Status.VETTED: _("初审通过"),
+        Status.APPROVED: _("审核通过"),
+        Status.RETURNED: _("退回修改"),
+        Status.REJECTED: _("不予通过"),
+        Status.CONTRACTED: _("签订合同"),
+    }
+    REASON_REQUIRED = frozenset({Status.RETURNED, Status.REJECTED})
+    ENDING_STATES = frozenset({Status.REJECTED, Status.WITHDRAWN})
+    SIDE_MOVES = frozenset(
+        {
+            # A draft is its author's work in progress, not a task anyone set them; withdrawing is
+            # never a task.
+            (Status.DRAFT, Status.SUBMITTED),
+            (Status.DRAFT, Status.WITHDRAWN),
+            (Status.RETURNED, Status.WITHDRAWN),
+            # The contract is signed on the match, where each party's signature is their to-do.
+            (Status.APPROVED, Status.CONTRACTED),
+        }
+    )
+    WAITING_SINCE = "submitted_at"
+    NOTIFY = {
+        Status.SUBMITTED: Notice(
+            _("师承申请待初审：{obj.name}"),
+            to=("act:apprentice_application.vet",),
+            body=_("{reason}，第 {obj.round} 轮审核。请逐项核验材料的真实性、有效性。"),
+        ),
+        Status.RETURNED: Notice(_("您的师承申请已退回修改"), to=("applicant",)),
+        Status.VETTED: [
+            Notice(
+                _("师承申请待审核确定：{obj.name}"),
+                to=("act:apprentice_application.approve",),
+                body=_("承办单位已初审通过。"),
+            ),
+            Notice(_("您的师承申请初审通过"), to=("applicant",)),
+        ],
+        Status.REJECTED: Notice(_("您的师承申请未通过"), to=("applicant",)),
+        Status.APPROVED: Notice(_("您的师承申请已审核通过，您已取得师承人资格"), to=("applicant",)),
+        # WITHDRAWN: only the applicant withdraws, from states nobody else is handling.
+        # CONTRACTED: told with the match's arrival in SIGNED, which is the same moment.
+    }
 
     applicant = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="apprentice_applications", verbose_name=_("申请人")
@@ -216,6 +285,9 @@ class ApprenticeApplication(models.Model):
     def __str__(self) -> str:
         return f"{self.name} 的师承申请"
 
+    def get_absolute_url(self) -> str:
+        return reverse("apprenticeships:application-detail", args=[self.pk])
+
     @classmethod
     def scope_q(cls, *, regions, organization_ids) -> Q:
         from accounts.models import Organization
@@ -237,6 +309,17 @@ class ApprenticeApplication(models.Model):
 
     def audit_organization(self):
         return self.organization
+
+    def move_pages(self) -> dict:
+        here = self.get_absolute_url()
+        if self.status == self.Status.SUBMITTED:
+            # Vetting is a verdict on each document: the form on the application's page.
+            return dict.fromkeys((self.Status.VETTED, self.Status.RETURNED, self.Status.REJECTED), here + "#vet-form")
+        if self.status == self.Status.APPROVED:
+            # The contract is signed by both parties on the match's page.
+            live = self.matches.filter(status__in=(Match.Status.PROPOSED, Match.Status.ACCEPTED)).first()
+            return {self.Status.CONTRACTED: live.get_absolute_url() if live else here + "#matches"}
+        return {}
 
     @property
     def is_open(self) -> bool:
@@ -376,6 +459,57 @@ class Match(models.Model):
         },
         Status.ACCEPTED: {Status.SIGNED: "apprentice_contract.sign", Status.CANCELLED: "apprentice_match.propose"},
     }
+    MOVE_SERVICE = "apprenticeships.services.apprentice_match_move"
+    MOVE_LABELS = {
+        Status.ACCEPTED: _("接受为师承人"),
+        Status.DECLINED: _("谢绝"),
+        Status.SIGNED: _("签署合同"),
+        Status.CANCELLED: _("取消推荐"),
+    }
+    REASON_REQUIRED = frozenset({Status.DECLINED, Status.CANCELLED})
+    ENDING_STATES = frozenset({Status.DECLINED, Status.CANCELLED})
+    SIDE_MOVES = frozenset(
+        {
+            (Status.PROPOSED, Status.CANCELLED),
+            (Status.ACCEPTED, Status.CANCELLED),
+            # The move happens with the second signature; each party's own signature is the to-do
+            # (apprenticeships.todos.contracts_to_sign), which ends when that party has signed.
+            (Status.ACCEPTED, Status.SIGNED),
+        }
+    )
+    WAITING_SINCE = "proposed_at"
+    # A match is created proposed (apprenticeships.services._propose tells the master and the
+    # applicant): no move arrives there.
+    NOTIFY = {
+        Status.ACCEPTED: Notice(
+            _("师承关系合同书待签署：{obj.master.name} — {obj.application.name}"),
+            to=("application.applicant", "master.user"),
+            body=_("传承人已接受。请双方在平台内签署合同，或上传签字扫描件。"),
+        ),
+        Status.DECLINED: [
+            Notice(
+                _("传承人{obj.master.name}谢绝了本次推荐"),
+                to=("application.applicant",),
+                body=_("原因：{reason}。将为您推荐其他传承人。"),
+            ),
+            Notice(
+                _("请为师承人重新推荐传承人：{obj.application.name}"),
+                to=("act:apprentice_match.propose",),
+                body=_("{obj.master.name}谢绝：{reason}"),
+            ),
+        ],
+        # The apprenticeship exists from this moment; the host unit agrees its teaching plan with
+        # the master.
+        Status.SIGNED: Notice(
+            _("师徒关系已建立：{obj.master.name} — {obj.application.name}"),
+            to=("application.applicant", "master.user", "act:apprenticeship.graduate"),
+            body=_("{reason}。请传承人与主办单位共同制定传承计划。"),
+        ),
+        Status.CANCELLED: Notice(
+            _("师徒匹配已取消：{obj.master.name} — {obj.application.name}"),
+            to=("application.applicant", "master.user"),
+        ),
+    }
 
     application = models.ForeignKey(ApprenticeApplication, models.PROTECT, related_name="matches")
     master = models.ForeignKey("masters.Master", models.PROTECT, related_name="apprentice_matches")
@@ -408,6 +542,9 @@ class Match(models.Model):
     def __str__(self) -> str:
         return f"{self.application.name} → {self.master.name}"
 
+    def get_absolute_url(self) -> str:
+        return reverse("apprenticeships:match-detail", args=[self.pk])
+
     @classmethod
     def scope_q(cls, *, regions, organization_ids) -> Q:
         from accounts.models import Organization
@@ -421,10 +558,18 @@ class Match(models.Model):
 
     @classmethod
     def owner_q(cls, user) -> Q:
-        return Q(application__applicant_id=user.pk) | Q(master__user_id=user.pk)
+        """The parties, for what each does as a party: both read the match and sign the contract,
+        but a proposal is the proposed master's alone to accept or decline. The applicant follows
+        it from the application (apprenticeships.permissions.may_view_match), so the buttons
+        (moves), the workbench (waiting_for) and transition() agree that it waits for the master."""
+        return Q(master__user_id=user.pk) | (Q(application__applicant_id=user.pk) & ~Q(status=cls.Status.PROPOSED))
 
     def audit_organization(self):
         return self.application.organization
+
+    def move_pages(self) -> dict:
+        # A signature is an agreement ticked or a signed scan, on the match's page.
+        return {self.Status.SIGNED: self.get_absolute_url() + "#sign-form"}
 
 
 class Party(models.TextChoices):

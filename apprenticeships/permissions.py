@@ -6,7 +6,10 @@ Each app that adds a workflow keeps its acts beside its models; `can()` / `autho
 
 from django.utils.translation import gettext_lazy
 
-from accounts.permissions import ACTS, STAFF_ROLES, Act, Kind, Role
+from accounts.permissions import ACTS, STAFF_ROLES, Act, Kind, Role, can
+from apprenticeships.models import ApprenticeApplication, Match, Party
+
+Status = ApprenticeApplication.Status
 
 REVIEWERS = frozenset({Role.UNIT_ADMIN, Role.REVIEWER})
 
@@ -56,3 +59,70 @@ ACTS.update(
         "apprentice_contract.sign": Act(gettext_lazy("签署师承关系合同书"), owner=True),
     }
 )
+
+
+# --- rules of the pages that are not moves: one predicate each, used by service, view and template ---
+
+
+# An application is edited in the states it is submitted from (the table's draft and returned):
+# its form and documents are what the submission sends.
+EDITABLE = frozenset(s for s, table in ApprenticeApplication.TRANSITIONS.items() if Status.SUBMITTED in table)
+
+
+def is_applicant(user, application) -> bool:
+    """The applicant themself. A master to whom the application was proposed "owns" it too, for
+    reading only: the owner acts let both through and the services ask this."""
+    return user.is_superuser or (user.is_authenticated and application.applicant_id == user.pk)
+
+
+def may_edit_application(user, application) -> bool:
+    """Change the form or replace documents: the applicant, while the application can be submitted."""
+    return (
+        application.status in EDITABLE
+        and is_applicant(user, application)
+        and can(user, "apprentice_application.submit", application)
+    )
+
+
+def may_decide_exemption(user, application) -> bool:
+    """The organizing unit decides a special-expertise exemption before vetting ends (000 §五(二))."""
+    return application.status in (*EDITABLE, Status.SUBMITTED) and can(
+        user, "apprentice_application.exempt", application
+    )
+
+
+def may_vet(user, application) -> bool:
+    """The vetting form (a verdict per document) is shown to whoever may pass it on now."""
+    act = ApprenticeApplication.TRANSITIONS.get(application.status, {}).get(Status.VETTED)
+    return act is not None and can(user, act, application)
+
+
+def may_propose_match(user, application) -> bool:
+    """Proposing a master creates a match; the application waits for one once approved."""
+    return application.status == Status.APPROVED and can(user, "apprentice_match.propose", application)
+
+
+def may_view_match(user, match) -> bool:
+    """Who may open a match: the act's people, and the applicant, whose own proposal it is even
+    while it is the master's alone to decide (Match.owner_q)."""
+    return is_applicant(user, match.application) or can(user, "apprentice_match.view", match)
+
+
+def contract_party(match, user) -> str | None:
+    """Which party of the contract this person is, if any."""
+    if match.application.applicant_id == user.pk:
+        return Party.APPRENTICE
+    if match.master.user_id == user.pk:
+        return Party.MASTER
+    return None
+
+
+def may_sign_contract(user, match) -> bool:
+    """A party who has not signed yet, while the contract is open for signature."""
+    party = contract_party(match, user)
+    return (
+        party is not None
+        and match.status == Match.Status.ACCEPTED
+        and not match.signatures.filter(party=party).exists()
+        and can(user, "apprentice_contract.sign", match)
+    )

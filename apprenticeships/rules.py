@@ -11,6 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from apprenticeships.models import Credential, Document, IssuerLevel
 from masters.models import TIER_TRACK, Tier, Title, Track
 from masters.rules import EXEMPTION_CLAUSE, TITLE_RANK
@@ -32,42 +35,44 @@ RULES: tuple[Rule, ...] = (
         "APP-2.1",
         Tier.GUOYI_DASHI,
         Title.ASSOCIATE_CHIEF,
-        "000 §五(二)2(1) 申报国医大师师承人，须具有副主任医师及以上医药专业高级职称的卫生健康工作者",
+        gettext_lazy("000 §五(二)2(1) 申报国医大师师承人，须具有副主任医师及以上医药专业高级职称的卫生健康工作者"),
         exemptible=True,
     ),
     Rule(
         "APP-2.2",
         Tier.MINGLAO_ZHONGYI,
         Title.ATTENDING,
-        "000 §五(二)2(2) 申报名老中医师承人，须具有主治医师等医药专业中级职称的卫生健康工作者",
+        gettext_lazy("000 §五(二)2(2) 申报名老中医师承人，须具有主治医师等医药专业中级职称的卫生健康工作者"),
         exemptible=True,
     ),
     Rule(
         "APP-2.3",
         Tier.ZHIMING_TRADITIONAL,
         Title.ASSISTANT,
-        "000 §五(二)2(3) 申报知名专家师承人，须具有住院医师或助理医师等医药专业初级职称的卫生健康工作者",
+        gettext_lazy("000 §五(二)2(3) 申报知名专家师承人，须具有住院医师或助理医师等医药专业初级职称的卫生健康工作者"),
         exemptible=False,
     ),
     Rule(
         "APP-2.5",
         Tier.ACADEMICIAN,
         Title.ASSOCIATE_CHIEF,
-        "000 §五(二)3(1) 申报院士和突出贡献专家师承人，须具有副主任医师及以上医药专业高级职称的医疗卫生工作者",
+        gettext_lazy(
+            "000 §五(二)3(1) 申报院士和突出贡献专家师承人，须具有副主任医师及以上医药专业高级职称的医疗卫生工作者"
+        ),
         exemptible=True,
     ),
     Rule(
         "APP-2.6",
         Tier.SENIOR_EXPERT,
         Title.ATTENDING,
-        "000 §五(二)3(2) 申报资深专家师承人，须具有主治医师等医药专业中级职称的医疗卫生工作者",
+        gettext_lazy("000 §五(二)3(2) 申报资深专家师承人，须具有主治医师等医药专业中级职称的医疗卫生工作者"),
         exemptible=True,
     ),
     Rule(
         "APP-2.7",
         Tier.ZHIMING_MODERN,
         Title.RESIDENT,
-        "000 §五(二)3(3) 申报知名专家师承人，须具有住院医师等医药专业初级职称的医疗卫生工作者",
+        gettext_lazy("000 §五(二)3(3) 申报知名专家师承人，须具有住院医师等医药专业初级职称的医疗卫生工作者"),
         exemptible=False,
     ),
 )
@@ -76,16 +81,20 @@ RULE_BY_TIER = {rule.tier: rule for rule in RULES}
 # 000 §五(二)2(4): the folk-practitioner routes, for traditional-medicine masters only.
 FOLK_RECOMMENDATION = (
     "APP-2.4a",
-    "000 §五(二)2(4) 民间中医申请成为师承人的，经相关单位推荐，经承办单位初审、主办单位审核后，可申请成为师承人",
+    gettext_lazy(
+        "000 §五(二)2(4) 民间中医申请成为师承人的，经相关单位推荐，经承办单位初审、主办单位审核后，可申请成为师承人"
+    ),
 )
 FOLK_CREDENTIAL = (
     "APP-2.4b",
-    "000 §五(二)2(4) 取得县级及以上卫生健康行政主管部门认可证书（如：医术确有专长证书、师承证书、"
-    "中医药适宜技术培训证书等）的，可申请成为师承人",
+    gettext_lazy(
+        "000 §五(二)2(4) 取得县级及以上卫生健康行政主管部门认可证书（如：医术确有专长证书、师承证书、"
+        "中医药适宜技术培训证书等）的，可申请成为师承人"
+    ),
 )
 FOLK_NOT_FOR_MODERN = (
     "APP-2.4",
-    "000 §五(二)2(4) 民间中医的推荐与认可证书途径属于传统医学技术师承人申报条件，不适用于现代医学传承人",
+    gettext_lazy("000 §五(二)2(4) 民间中医的推荐与认可证书途径属于传统医学技术师承人申报条件，不适用于现代医学传承人"),
 )
 COUNTY_OR_HIGHER = frozenset({IssuerLevel.NATIONAL, IssuerLevel.PROVINCIAL, IssuerLevel.CITY, IssuerLevel.COUNTY})
 CREDENTIALS = frozenset(Credential.values)
@@ -113,6 +122,10 @@ class Decision:
     passed: bool
     detail: str
 
+    def __post_init__(self):
+        # The clauses are lazy translations: a decision reads in the language it was made in.
+        object.__setattr__(self, "clause_text", str(self.clause_text))
+
 
 def decide(facts: Facts, tier: str) -> Decision:
     """Whether an applicant with `facts` may apply to a master of `tier`, and the rule that says so."""
@@ -121,10 +134,10 @@ def decide(facts: Facts, tier: str) -> Decision:
         if TIER_TRACK[tier] != Track.TRADITIONAL:
             rule = RULE_BY_TIER[tier]
             passed, detail = _title(facts, rule)
-            note = "民间中医途径仅适用于传统医学传承人；按职称条件核验：" + detail
+            note = _("民间中医途径仅适用于传统医学传承人；按职称条件核验：") + detail
             return _maybe_exempt(Decision(rule.id, rule.clause, passed, note), facts, rule.exemptible)
         if facts.recommended:
-            return Decision(*FOLK_RECOMMENDATION, True, "已由相关单位推荐并上传推荐函")
+            return Decision(*FOLK_RECOMMENDATION, True, _("已由相关单位推荐并上传推荐函"))
         if (
             facts.credential in CREDENTIALS
             and facts.credential_issuer_level in COUNTY_OR_HIGHER
@@ -133,8 +146,11 @@ def decide(facts: Facts, tier: str) -> Decision:
             return Decision(
                 *FOLK_CREDENTIAL,
                 True,
-                f"持有{IssuerLevel(facts.credential_issuer_level).label}"
-                f"卫生健康行政主管部门认可的{Credential(facts.credential).label}",
+                _("持有%(level)s卫生健康行政主管部门认可的%(credential)s")
+                % {
+                    "level": IssuerLevel(facts.credential_issuer_level).label,
+                    "credential": Credential(facts.credential).label,
+                },
             )
         detail = _folk_shortfall(facts)
         # 民间中医 also carry the exemption clause of 000 §五(二)2(4).
@@ -146,17 +162,22 @@ def decide(facts: Facts, tier: str) -> Decision:
 
 def _title(facts: Facts, rule: Rule) -> tuple[bool, str]:
     passed = TITLE_RANK[Title(facts.title)] >= TITLE_RANK[Title(rule.minimum_title)]
-    return passed, f"现职称：{Title(facts.title).label}；要求不低于{Title(rule.minimum_title).label}"
+    return passed, _("现职称：%(title)s；要求不低于%(minimum)s") % {
+        "title": Title(facts.title).label,
+        "minimum": Title(rule.minimum_title).label,
+    }
 
 
 def _folk_shortfall(facts: Facts) -> str:
     if facts.credential and facts.credential_issuer_level and facts.credential_issuer_level not in COUNTY_OR_HIGHER:
-        return f"认可证书由{IssuerLevel(facts.credential_issuer_level).label}机关颁发，须为县级及以上"
+        return _("认可证书由%(level)s机关颁发，须为县级及以上") % {
+            "level": IssuerLevel(facts.credential_issuer_level).label
+        }
     if facts.credential and not facts.credential_uploaded:
-        return "已填写认可证书，但未上传证书扫描件"
+        return _("已填写认可证书，但未上传证书扫描件")
     if facts.credential and not facts.credential_issuer_level:
-        return "未填写认可证书的发证机关级别"
-    return "民间中医须有相关单位推荐（填写推荐单位并上传推荐函），或持有县级及以上认可证书"
+        return _("未填写认可证书的发证机关级别")
+    return _("民间中医须有相关单位推荐（填写推荐单位并上传推荐函），或持有县级及以上认可证书")
 
 
 def _maybe_exempt(decision: Decision, facts: Facts, exemptible: bool) -> Decision:
@@ -166,7 +187,8 @@ def _maybe_exempt(decision: Decision, facts: Facts, exemptible: bool) -> Decisio
         decision.rule_id,
         decision.clause_text,
         True,
-        f"{decision.detail}；已按特殊专长豁免（{EXEMPTION_CLAUSE}）：{facts.exemption_note}",
+        _("%(detail)s；已按特殊专长豁免（%(clause)s）：%(note)s")
+        % {"detail": decision.detail, "clause": EXEMPTION_CLAUSE, "note": facts.exemption_note},
     )
 
 
@@ -194,7 +216,11 @@ def facts_for(application) -> Facts:
     exemption = application.exemptions.select_related("decided_by").first() if application.pk else None
     note = ""
     if exemption is not None:
-        note = f"{exemption.decided_by.display_name} 于 {exemption.decided_at:%Y-%m-%d} 决定，理由：{exemption.reason}"
+        note = _("%(person)s 于 %(date)s 决定，理由：%(reason)s") % {
+            "person": exemption.decided_by.display_name,
+            "date": f"{exemption.decided_at:%Y-%m-%d}",
+            "reason": exemption.reason,
+        }
     return Facts(
         title=application.title,
         is_folk_practitioner=application.is_folk_practitioner,

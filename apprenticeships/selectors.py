@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Region
 from apprenticeships.models import ApprenticeApplication, Apprenticeship, Match
@@ -14,11 +16,20 @@ from masters.models import Master
 
 Status = ApprenticeApplication.Status
 
-# The queue of each stage: (status, act, tab label).
+# The queue of each stage: (status, act, tab label). The first two are the acts of the table's
+# moves out of that state; an approved application waits for a match to be proposed.
 STAGES = [
-    (Status.SUBMITTED, "apprentice_application.vet", "待初审（承办单位）"),
-    (Status.VETTED, "apprentice_application.approve", "待审核确定（主办单位）"),
-    (Status.APPROVED, "apprentice_match.propose", "待匹配传承人"),
+    (
+        Status.SUBMITTED,
+        ApprenticeApplication.TRANSITIONS[Status.SUBMITTED][Status.VETTED],
+        gettext_lazy("待初审（承办单位）"),
+    ),
+    (
+        Status.VETTED,
+        ApprenticeApplication.TRANSITIONS[Status.VETTED][Status.APPROVED],
+        gettext_lazy("待审核确定（主办单位）"),
+    ),
+    (Status.APPROVED, "apprentice_match.propose", gettext_lazy("待匹配传承人")),
 ]
 
 
@@ -106,18 +117,18 @@ def match_suggestions(application: ApprenticeApplication, *, limit: int = 10) ->
         score, reasons = 0, []
         if master.pk in intended:
             score += 100 - intended[master.pk]
-            reasons.append(f"申请人第 {intended[master.pk]} 意向")
+            reasons.append(_("申请人第 %(n)s 意向") % {"n": intended[master.pk]})
         shared = [w for w in words if w in master.specialty]
         if shared:
             score += 10 * len(shared)
-            reasons.append("专业相符：" + "、".join(shared[:3]))
+            reasons.append(_("专业相符：%(words)s") % {"words": "、".join(shared[:3])})
         if master.region.prefix[:6] == region[:6]:
             score += 5
-            reasons.append("同一县（市、区）")
+            reasons.append(_("同一县（市、区）"))
         elif master.region.prefix[:4] == region[:4]:
             score += 3
-            reasons.append("同一地市")
-        reasons.append(f"尚余名额 {master.remaining}")
+            reasons.append(_("同一地市"))
+        reasons.append(_("尚余名额 %(n)s") % {"n": master.remaining})
         suggestions.append(Suggestion(master, score, tuple(reasons)))
     suggestions.sort(key=lambda s: (-s.score, s.master.name_pinyin, s.master.pk))
     return suggestions[:limit]

@@ -1,8 +1,9 @@
 """Writes for the apprentice application (APP-1), its two-stage review (APP-3), matching and the
-contract (APP-4), ending in the `Apprenticeship` itself.
+contract (APP-4), ending in the `Apprenticeship` itself — and that apprenticeship's early end.
 
-Every state change goes through workflow.transition(); every step notifies whoever must act next
-or whose record changed.
+Every state change is a step inside the service's workflow.atomic() block: lock, transition, then
+the work that stands or falls with it. Who hears of each change is the models' NOTIFY maps; the
+few notify() calls left here announce things that are not state changes (each says which).
 """
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ import datetime
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.urls import reverse
+from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from accounts.models import Membership, Organization, User
 from accounts.permissions import authorize
@@ -31,17 +34,24 @@ from apprenticeships.models import (
     Match,
     Party,
 )
+from apprenticeships.permissions import (
+    EDITABLE,
+    contract_party,
+    is_applicant,
+    may_decide_exemption,
+    may_propose_match,
+)
 from apprenticeships.rules import check_application, facts_for, required_documents
 from lib.errors import ApplicationError, ConflictError
 from masters.models import Master
 from notifications.services import notify
+from workflow import services as workflow
 from workflow.context import current_ip
 from workflow.models import AuditEntry
-from workflow.services import TransitionNotAllowed, audit_record, state_label, transition
+from workflow.services import audit_record, state_label
 
 Status = ApprenticeApplication.Status
 Verdict = ApplicationDocument.Verdict
-EDITABLE = (Status.DRAFT, Status.RETURNED)
 MAX_INTENDED = 3
 DOCUMENT_TYPES = {"application/pdf", "image/jpeg", "image/png"}
 MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
@@ -63,24 +73,14 @@ EDITABLE_FIELDS = (
 )
 
 
-# --- people to tell --------------------------------------------------------------------------------
-
-
 def _programme_people(kind: str, roles=(Membership.Role.REVIEWER, Membership.Role.UNIT_ADMIN)) -> list[User]:
-    # Bounded: a programme unit has a handful of reviewers, never thousands.
+    """Kept for the batch import's summary notice (apprenticeships/importing.py), which is being
+    rebuilt; state changes name their audience in NOTIFY maps (people_who_can)."""
     return list(
         User.objects.filter(
             is_active=True, memberships__organization__kind=kind, memberships__role__in=roles
         ).distinct()[:50]
     )
-
-
-def _application_url(application: ApprenticeApplication) -> str:
-    return reverse("apprenticeships:application-detail", args=[application.pk])
-
-
-def _match_url(match: Match) -> str:
-    return reverse("apprenticeships:match-detail", args=[match.pk])
 
 
 # --- the application -------------------------------------------------------------------------------
@@ -89,14 +89,16 @@ def _match_url(match: Match) -> str:
 def _certified_masters(masters) -> list[Master]:
     masters = list(masters or [])
     if not masters:
-        raise ApplicationError("请至少选择一位意向传承人", field="masters")
+        raise ApplicationError(_("请至少选择一位意向传承人"), field="masters")
     if len(masters) > MAX_INTENDED:
-        raise ApplicationError(f"意向传承人最多选择 {MAX_INTENDED} 位", field="masters")
+        raise ApplicationError(_("意向传承人最多选择 %(n)s 位") % {"n": MAX_INTENDED}, field="masters")
     if len({m.pk for m in masters}) != len(masters):
-        raise ApplicationError("同一位传承人不能重复选择", field="masters")
+        raise ApplicationError(_("同一位传承人不能重复选择"), field="masters")
     for master in masters:
         if master.status != Master.Status.CERTIFIED:
-            raise ApplicationError(f"「{master.name}」不是已认证的传承人，不能作为意向传承人", field="masters")
+            raise ApplicationError(
+                _("「%(name)s」不是已认证的传承人，不能作为意向传承人") % {"name": master.name}, field="masters"
+            )
     return masters
 
 
@@ -110,7 +112,8 @@ def _already_open(applicant: User, masters: list[Master], *, excluding: int | No
     if taken:
         names = "、".join(t.master.name for t in taken)
         raise ApplicationError(
-            f"您向「{names}」的师承申请尚在办理中，不能重复申请；请在原申请中查看进度", field="masters"
+            _("您向「%(names)s」的师承申请尚在办理中，不能重复申请；请在原申请中查看进度") % {"names": names},
+            field="masters",
         )
 
 
@@ -128,7 +131,7 @@ def _set_intents(application: ApprenticeApplication, masters: list[Master]) -> N
                 ]
             )
     except IntegrityError:
-        raise ApplicationError("您向所选传承人的师承申请尚在办理中，不能重复申请", field="masters") from None
+        raise ApplicationError(_("您向所选传承人的师承申请尚在办理中，不能重复申请"), field="masters") from None
 
 
 def _clean(application: ApprenticeApplication) -> None:
@@ -139,7 +142,7 @@ def _clean(application: ApprenticeApplication) -> None:
     if not application.exemption_requested:
         application.exemption_claim = ""
     elif not application.exemption_claim.strip():
-        raise ApplicationError("申请特殊专长豁免时，须说明在行业中的特殊专长或贡献", field="exemption_claim")
+        raise ApplicationError(_("申请特殊专长豁免时，须说明在行业中的特殊专长或贡献"), field="exemption_claim")
     try:
         application.full_clean(exclude=["applicant", "entered_by_organization"])
     except ValidationError as exc:
@@ -152,7 +155,7 @@ def _clean(application: ApprenticeApplication) -> None:
 def apprentice_application_create(*, actor: User, masters, **fields) -> ApprenticeApplication:
     """A draft application by `actor` for themselves (000 §四(一))."""
     if not actor.is_authenticated or not actor.is_active:
-        raise ApplicationError("请先登录")
+        raise ApplicationError(_("请先登录"))
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValueError(f"unknown fields {unknown}")
@@ -169,21 +172,27 @@ def apprentice_application_create(*, actor: User, masters, **fields) -> Apprenti
     return application
 
 
-def _lock_own(application: ApprenticeApplication, actor: User, act: str) -> ApprenticeApplication:
-    application = ApprenticeApplication.objects.select_for_update().get(pk=application.pk)
-    authorize(actor, act, application)
-    if application.applicant_id != actor.pk and not actor.is_superuser:
-        raise PermissionDenied("只有申请人本人可以修改或提交申请")
-    return application
+def _require_applicant(actor: User, application: ApprenticeApplication) -> None:
+    if not is_applicant(actor, application):
+        raise PermissionDenied(_("只有申请人本人可以修改或提交申请"))
+
+
+def _lock_editable(application: ApprenticeApplication, actor: User, refusal: str) -> ApprenticeApplication:
+    """The application locked for a change of its form or documents (not a move): the applicant's,
+    in a state it can be submitted from (apprenticeships.permissions.may_edit_application)."""
+    locked = ApprenticeApplication.objects.select_for_update().get(pk=application.pk)
+    authorize(actor, "apprentice_application.submit", locked)
+    _require_applicant(actor, locked)
+    if locked.status not in EDITABLE:
+        raise ApplicationError(refusal % {"state": locked.get_status_display()})
+    return locked
 
 
 @transaction.atomic
 def apprentice_application_update(
     *, application: ApprenticeApplication, actor: User, masters=None, **fields
 ) -> ApprenticeApplication:
-    application = _lock_own(application, actor, "apprentice_application.submit")
-    if application.status not in EDITABLE:
-        raise ApplicationError(f"申请处于「{application.get_status_display()}」状态，不能修改")
+    application = _lock_editable(application, actor, _("申请处于「%(state)s」状态，不能修改"))
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValueError(f"unknown fields {unknown}")
@@ -204,11 +213,9 @@ def apprentice_document_add(
     """Attach a document, typed by its content; a new file of a kind replaces the earlier one."""
     from lib.files import check_upload
 
-    application = _lock_own(application, actor, "apprentice_application.submit")
-    if application.status not in EDITABLE:
-        raise ApplicationError(f"申请处于「{application.get_status_display()}」状态，不能更换材料")
+    application = _lock_editable(application, actor, _("申请处于「%(state)s」状态，不能更换材料"))
     if kind not in Document.values:
-        raise ApplicationError("请选择材料类别", field="kind")
+        raise ApplicationError(_("请选择材料类别"), field="kind")
     label = Document(kind).label
     try:
         mime = check_upload(upload, allowed=DOCUMENT_TYPES, field_label=label, max_bytes=MAX_DOCUMENT_BYTES)
@@ -251,78 +258,80 @@ def submission_problems(application: ApprenticeApplication) -> list[str]:
     facts = facts_for(application)
     for kind in required_documents(facts):
         if kind not in have:
-            problems.append(f"缺少材料「{Document(kind).label}」（000 §四(一) 须提交的相关材料）")
+            problems.append(_("缺少材料「%(kind)s」（000 §四(一) 须提交的相关材料）") % {"kind": Document(kind).label})
     for document in documents:
         if document.verdict in (Verdict.RETURNED, Verdict.REJECTED):
-            problems.append(f"材料「{document.get_kind_display()}」已被退回，请上传修改后的文件")
+            problems.append(_("材料「%(kind)s」已被退回，请上传修改后的文件") % {"kind": document.get_kind_display()})
     masters = [i.master for i in application.intents.select_related("master")]
     if not masters:
-        problems.append("请至少选择一位意向传承人")
+        problems.append(_("请至少选择一位意向传承人"))
     for master, decision in check_application(application, masters):
         if not decision.passed:
             problems.append(
-                f"向{master.get_tier_display()}「{master.name}」申请不符合 {decision.rule_id}"
-                f"「{decision.clause_text}」（{decision.detail}）"
+                _("向%(tier)s「%(name)s」申请不符合 %(rule)s「%(clause)s」（%(detail)s）")
+                % {
+                    "tier": master.get_tier_display(),
+                    "name": master.name,
+                    "rule": decision.rule_id,
+                    "clause": decision.clause_text,
+                    "detail": decision.detail,
+                }
             )
     return problems
 
 
-def apprentice_application_submit(*, application: ApprenticeApplication, actor: User) -> ApprenticeApplication:
+@workflow.atomic()
+def apprentice_application_submit(
+    *, application: ApprenticeApplication, actor: User, expect: str | None = None
+) -> ApprenticeApplication:
     """Submit (or resubmit after a return) for the organizing unit's vetting; each submission opens
     a new review round."""
-    with transaction.atomic():
-        locked = _lock_own(application, actor, "apprentice_application.submit")
-        problems = submission_problems(locked)
-        if problems:
-            more = "如有特殊专长或贡献，可申请豁免职称限制。" if locked.exemption_requested is False else ""
-            raise ApplicationError("不能提交：" + "；".join(problems) + "。" + more)
-        resubmit = locked.status == Status.RETURNED
-
-        def stamp(row: ApprenticeApplication) -> None:
-            row.round += 1
-            row.submitted_at = timezone.now()
-            row.save(update_fields=["round", "submitted_at"])
-            # Documents not yet decided in an earlier round are this round's to decide.
-            row.documents.filter(superseded=False).exclude(verdict=Verdict.ACCEPTED).update(verdict=Verdict.PENDING)
-            notify(
-                recipients=_programme_people(Organization.Kind.ORGANIZING, (Membership.Role.REVIEWER,)),
-                title=f"师承申请待初审：{row.name}" + ("（修改后重新提交）" if resubmit else ""),
-                body=f"第 {row.round} 轮审核。请逐项核验材料的真实性、有效性。",
-                url=_application_url(row),
-            )
-
-        result = transition(
-            locked, Status.SUBMITTED, actor=actor, reason="重新提交师承申请" if resubmit else "提交师承申请", then=stamp
-        )
+    locked = workflow.lock(application)
+    resubmit = locked.status == Status.RETURNED
+    workflow.transition(
+        locked, Status.SUBMITTED, actor=actor, reason="重新提交师承申请" if resubmit else "提交师承申请", expect=expect
+    )
+    problems = submission_problems(locked)
+    if problems:
+        more = _("如有特殊专长或贡献，可申请豁免职称限制。") if not locked.exemption_requested else ""
+        raise ApplicationError(_("不能提交：") + "；".join(problems) + "。" + more)
+    locked.round += 1
+    locked.submitted_at = timezone.now()
+    locked.save(update_fields=["round", "submitted_at"])
+    # Documents not yet decided in an earlier round are this round's to decide.
+    locked.documents.filter(superseded=False).exclude(verdict=Verdict.ACCEPTED).update(verdict=Verdict.PENDING)
     application.refresh_from_db()
-    return result
+    return locked
 
 
 def _close_intents(application: ApprenticeApplication) -> None:
     application.intents.update(is_open=False)
 
 
+@workflow.atomic()
 def apprentice_application_withdraw(
-    *, application: ApprenticeApplication, actor: User, reason: str = ""
+    *, application: ApprenticeApplication, actor: User, reason: str = "", expect: str | None = None
 ) -> ApprenticeApplication:
-    with transaction.atomic():
-        locked = _lock_own(application, actor, "apprentice_application.submit")
-        result = transition(locked, Status.WITHDRAWN, actor=actor, reason=reason or "申请人撤回", then=_close_intents)
-    application.refresh_from_db()
-    return result
+    locked = workflow.lock(application)
+    workflow.transition(locked, Status.WITHDRAWN, actor=actor, reason=reason.strip() or "申请人撤回", expect=expect)
+    _close_intents(locked)
+    return locked
 
 
 @transaction.atomic
 def apprentice_exemption_decide(
     *, application: ApprenticeApplication, actor: User, granted: bool, reason: str
 ) -> ApplicationExemption:
-    """The organizing unit's reviewer decides a special-expertise exemption (000 §五(二))."""
+    """The organizing unit's reviewer decides a special-expertise exemption (000 §五(二)). A
+    decision recorded beside the application, not a move of it."""
     application = ApprenticeApplication.objects.select_for_update().get(pk=application.pk)
     authorize(actor, "apprentice_application.exempt", application)
     if not reason.strip():
-        raise ApplicationError("豁免决定必须填写理由", field="reason")
-    if application.status not in (*EDITABLE, Status.SUBMITTED):
-        raise ApplicationError(f"申请处于「{application.get_status_display()}」状态，不能再决定豁免")
+        raise ApplicationError(_("豁免决定必须填写理由"), field="reason")
+    if not may_decide_exemption(actor, application):
+        raise ApplicationError(
+            _("申请处于「%(state)s」状态，不能再决定豁免") % {"state": application.get_status_display()}
+        )
     exemption = ApplicationExemption.objects.create(
         application=application, granted=granted, reason=reason.strip(), decided_by=actor
     )
@@ -333,11 +342,12 @@ def apprentice_exemption_decide(
         to_state="同意特殊专长豁免" if granted else "不同意特殊专长豁免",
         reason=reason.strip(),
     )
+    # Not a state change (the application stays where it is): no NOTIFY map announces it.
     notify(
         recipients=[application.applicant],
-        title=f"特殊专长豁免决定：{'同意' if granted else '不同意'}",
+        title=_("特殊专长豁免决定：%(decision)s") % {"decision": _("同意") if granted else _("不同意")},
         body=reason.strip(),
-        url=_application_url(application),
+        url=application.get_absolute_url(),
     )
     return exemption
 
@@ -345,19 +355,12 @@ def apprentice_exemption_decide(
 # --- the two-stage review (APP-3) ------------------------------------------------------------------
 
 
-def _decided_elsewhere(application: ApprenticeApplication, exc: TransitionNotAllowed) -> ConflictError:
-    application.refresh_from_db(fields=["status"])
-    return ConflictError(
-        f"该申请已由其他人员处理，当前状态为「{state_label(ApprenticeApplication, application.status)}」，"
-        "您的决定未记录。请刷新页面查看最新结果。"
-    )
-
-
 def _member_org(actor: User, kind: str) -> Organization | None:
     membership = Membership.objects.filter(user=actor, organization__kind=kind).select_related("organization").first()
     return membership.organization if membership else None
 
 
+@workflow.atomic()
 def apprentice_application_vet(
     *,
     application: ApprenticeApplication,
@@ -372,16 +375,17 @@ def apprentice_application_vet(
     missing = [d for pk, d in documents.items() if pk not in verdicts]
     if missing:
         raise ApplicationError(
-            "请对每一项材料给出审核结论：" + "、".join(d.get_kind_display() for d in missing), field="verdicts"
+            _("请对每一项材料给出审核结论：") + "、".join(d.get_kind_display() for d in missing), field="verdicts"
         )
     for pk, (verdict, reason) in verdicts.items():
         if pk not in documents:
-            raise ApplicationError("材料已被替换或不属于该申请，请刷新页面", field="verdicts")
+            raise ApplicationError(_("材料已被替换或不属于该申请，请刷新页面"), field="verdicts")
+        kind = documents[pk].get_kind_display()
         if verdict not in (Verdict.ACCEPTED, Verdict.RETURNED, Verdict.REJECTED):
-            raise ApplicationError(f"材料「{documents[pk].get_kind_display()}」的审核结论无效", field="verdicts")
+            raise ApplicationError(_("材料「%(kind)s」的审核结论无效") % {"kind": kind}, field="verdicts")
         if verdict != Verdict.ACCEPTED and not (reason or "").strip():
             raise ApplicationError(
-                f"材料「{documents[pk].get_kind_display()}」退回或不予认可时必须填写原因，申请人将看到这些意见",
+                _("材料「%(kind)s」退回或不予认可时必须填写原因，申请人将看到这些意见") % {"kind": kind},
                 field="verdicts",
             )
     chosen = {v for v, _r in verdicts.values()}
@@ -397,74 +401,87 @@ def apprentice_application_vet(
         for pk, (v, r) in verdicts.items()
     )
     reason = (comment.strip() + "。" if comment.strip() else "") + summary
-
-    def record(row: ApprenticeApplication) -> None:
-        for pk, (verdict, why) in verdicts.items():
-            DocumentReview.objects.create(
-                document_id=pk, round=row.round, verdict=verdict, reason=(why or "").strip(), reviewer=actor
-            )
-            ApplicationDocument.objects.filter(pk=pk).update(verdict=verdict)
-        if to == Status.REJECTED:
-            _close_intents(row)
-        if to == Status.VETTED:
-            notify(
-                recipients=_programme_people(Organization.Kind.HOST),
-                title=f"师承申请待审核确定：{row.name}",
-                body="承办单位已初审通过。",
-                url=_application_url(row),
-            )
-        outcome = {Status.VETTED: "初审通过", Status.RETURNED: "已退回修改", Status.REJECTED: "未通过"}[to]
-        notify(recipients=[row.applicant], title=f"您的师承申请{outcome}", body=reason, url=_application_url(row))
-
-    try:
-        with transaction.atomic():
-            # Vetting starts only from 已提交. Without this check a second reviewer arriving after
-            # the first passed it would meet the host unit's moves out of 初审通过 (to 退回 or
-            # 不予通过) and be told "no permission" instead of "already decided".
-            locked = ApprenticeApplication.objects.select_for_update().only("status").get(pk=application.pk)
-            if locked.status != Status.SUBMITTED:
-                raise TransitionNotAllowed("已由其他人员处理")
-            result = transition(application, to, actor=actor, reason=reason, then=record)
-    except TransitionNotAllowed as exc:
-        raise _decided_elsewhere(application, exc) from exc
-    application.refresh_from_db()
-    return result
+    locked = workflow.lock(application)
+    # Vetting starts only from 待初审: a second reviewer arriving after the first decided (passed,
+    # returned or rejected) is told it was already decided, not offered the host unit's moves out
+    # of 初审通过 or refused for want of their act.
+    workflow.transition(locked, to, actor=actor, reason=reason, expect=Status.SUBMITTED)
+    for pk, (verdict, why) in verdicts.items():
+        DocumentReview.objects.create(
+            document_id=pk, round=locked.round, verdict=verdict, reason=(why or "").strip(), reviewer=actor
+        )
+        ApplicationDocument.objects.filter(pk=pk).update(verdict=verdict)
+    if to == Status.REJECTED:
+        _close_intents(locked)
+    return locked
 
 
-REASON_REQUIRED = {Status.RETURNED: "退回", Status.REJECTED: "不予通过"}
+HOST_DECISIONS = (Status.APPROVED, Status.RETURNED, Status.REJECTED)
+REASON_REQUIRED = {Status.RETURNED: _lazy("退回"), Status.REJECTED: _lazy("不予通过")}
 
 
+@workflow.atomic()
 def apprentice_application_approve(
     *, application: ApprenticeApplication, actor: User, to: str, reason: str = ""
 ) -> ApprenticeApplication:
     """The host unit's decision (000 §四(二)): approve — the applicant is now a 师承人 and is
     proposed to the best-suited master — or return or reject with a reason."""
-    if to not in (Status.APPROVED, Status.RETURNED, Status.REJECTED):
-        raise ApplicationError("审核结论只能是通过、退回修改或不予通过", field="to")
+    if to not in HOST_DECISIONS:
+        raise ApplicationError(_("审核结论只能是通过、退回修改或不予通过"), field="to")
     if to in REASON_REQUIRED and not reason.strip():
-        raise ApplicationError(f"{REASON_REQUIRED[to]}必须填写原因，申请人将看到这些意见", field="reason")
-
-    def then(row: ApprenticeApplication) -> None:
-        if to == Status.REJECTED:
-            _close_intents(row)
-        outcome = {Status.APPROVED: "已审核通过，您已取得师承人资格", Status.RETURNED: "被主办单位退回修改"}.get(
-            to, "未通过主办单位审核"
+        raise ApplicationError(
+            _("%(decision)s必须填写原因，申请人将看到这些意见") % {"decision": REASON_REQUIRED[to]}, field="reason"
         )
-        notify(recipients=[row.applicant], title=f"您的师承申请{outcome}", body=reason, url=_application_url(row))
-        if to == Status.APPROVED:
-            from apprenticeships.selectors import match_suggestions
+    locked = workflow.lock(application)
+    # The host unit decides only from 初审通过 (as vetting only from 待初审): a decision on an
+    # application that has moved on is AlreadyDecided, never another move of the table (returning
+    # an application still being vetted is the organizing unit's, document by document).
+    workflow.transition(locked, to, actor=actor, reason=reason.strip(), expect=Status.VETTED)
+    if to == Status.REJECTED:
+        _close_intents(locked)
+    if to == Status.APPROVED:
+        from apprenticeships.selectors import match_suggestions
 
-            suggestions = match_suggestions(row, limit=1)
-            if suggestions:
-                _propose(row, suggestions[0].master, actor)
+        suggestions = match_suggestions(locked, limit=1)
+        if suggestions:
+            _propose(locked, suggestions[0].master, actor)
+    return locked
 
-    try:
-        with transaction.atomic():
-            result = transition(application, to, actor=actor, reason=reason.strip(), then=then)
-    except TransitionNotAllowed as exc:
-        raise _decided_elsewhere(application, exc) from exc
-    application.refresh_from_db()
-    return result
+
+def apprentice_application_move(
+    application: ApprenticeApplication, *, to: str, actor: User, reason: str = "", expect: str | None = None
+) -> ApprenticeApplication:
+    """MOVE_SERVICE of ApprenticeApplication: the workflow buttons' way in."""
+    if to == Status.SUBMITTED:
+        return apprentice_application_submit(application=application, actor=actor, expect=expect)
+    if to == Status.WITHDRAWN:
+        return apprentice_application_withdraw(application=application, actor=actor, reason=reason, expect=expect)
+    if (expect or application.status) == Status.VETTED and to in HOST_DECISIONS:
+        return apprentice_application_approve(application=application, actor=actor, to=to, reason=reason)
+    # Vetting (a verdict per document) and the contract (signed by both parties) have their pages.
+    authorize(actor, "apprentice_application.view", application)
+    raise ApplicationError(_("此事项须在办理页面完成，请刷新页面后办理"), field="to")
+
+
+def application_batch_decide(
+    *, application_ids: list[int], actor: User, to: str, reason: str = ""
+) -> tuple[int, list[str]]:
+    """A reviewer's batch from the queue: each application through the same service as a single
+    decision, in its own transaction, so each is checked, audited and notified — and one row's
+    refusal does not undo the others. Returns how many were done and why the others were not."""
+    done, failed = 0, []
+    for application in ApprenticeApplication.objects.filter(pk__in=application_ids[:100]).order_by("pk"):
+        try:
+            if to == Status.VETTED:
+                verdicts = {d.pk: (Verdict.ACCEPTED, "") for d in current_documents(application)}
+                apprentice_application_vet(application=application, actor=actor, verdicts=verdicts, comment=reason)
+            else:
+                apprentice_application_approve(application=application, actor=actor, to=to, reason=reason)
+        except (ApplicationError, PermissionDenied, Http404) as exc:
+            failed.append(f"{application.name}：{getattr(exc, 'message', None) or _('不在权限范围内')}")
+        else:
+            done += 1
+    return done, failed
 
 
 # --- matching (APP-4) ------------------------------------------------------------------------------
@@ -481,18 +498,24 @@ def remaining_capacity(master: Master) -> int:
 
 def _propose(application: ApprenticeApplication, master: Master, actor: User) -> Match:
     if application.matches.filter(status__in=LIVE_MATCH).exists():
-        raise ApplicationError("该申请已有待确认或已接受的匹配，须在传承人谢绝后才能推荐其他传承人")
+        raise ApplicationError(_("该申请已有待确认或已接受的匹配，须在传承人谢绝后才能推荐其他传承人"))
     if master.status != Master.Status.CERTIFIED:
-        raise ApplicationError(f"「{master.name}」不是已认证的传承人", field="master")
+        raise ApplicationError(_("「%(name)s」不是已认证的传承人") % {"name": master.name}, field="master")
     if remaining_capacity(master) <= 0:
-        raise ApplicationError(f"传承人「{master.name}」的带教名额已满（{master.capacity} 名）", field="master")
+        raise ApplicationError(
+            _("传承人「%(name)s」的带教名额已满（%(capacity)s 名）")
+            % {"name": master.name, "capacity": master.capacity},
+            field="master",
+        )
     if application.matches.filter(master=master, status=Match.Status.DECLINED).exists():
-        raise ApplicationError(f"传承人「{master.name}」已谢绝过该申请，请推荐其他传承人", field="master")
+        raise ApplicationError(
+            _("传承人「%(name)s」已谢绝过该申请，请推荐其他传承人") % {"name": master.name}, field="master"
+        )
     try:
         with transaction.atomic():
             match = Match.objects.create(application=application, master=master, proposed_by=actor)
     except IntegrityError:
-        raise ConflictError("该申请刚刚已被推荐给其他传承人，请刷新页面") from None
+        raise ConflictError(_("该申请刚刚已被推荐给其他传承人，请刷新页面")) from None
     audit_record(
         action=AuditEntry.Action.CREATE,
         actor=actor,
@@ -500,88 +523,100 @@ def _propose(application: ApprenticeApplication, master: Master, actor: User) ->
         to_state=state_label(Match, Match.Status.PROPOSED),
         reason=f"依据申请意向推荐给传承人「{master.name}」",
     )
+    # A match is created proposed, not moved there: no transition announces it.
     notify(
         recipients=[master.user],
-        title=f"师承人推荐待您确认：{application.name}",
-        body=f"{application.name}（{application.organization.name}，{application.get_title_display()}）希望跟您学习"
-        f"{application.specialty}，期限{application.get_term_display()}。请接受或谢绝。",
-        url=_match_url(match),
+        title=_("师承人推荐待您确认：%(name)s") % {"name": application.name},
+        body=_("%(name)s（%(organization)s，%(title)s）希望跟您学习%(specialty)s，期限%(term)s。请接受或谢绝。")
+        % {
+            "name": application.name,
+            "organization": application.organization.name,
+            "title": application.get_title_display(),
+            "specialty": application.specialty,
+            "term": application.get_term_display(),
+        },
+        url=match.get_absolute_url(),
     )
     notify(
         recipients=[application.applicant],
-        title=f"已将您推荐给传承人{master.name}",
-        body="等待传承人确认。",
-        url=_application_url(application),
+        title=_("已将您推荐给传承人%(name)s") % {"name": master.name},
+        body=_("等待传承人确认。"),
+        url=application.get_absolute_url(),
     )
     return match
 
 
 @transaction.atomic
 def apprentice_match_propose(*, application: ApprenticeApplication, master: Master, actor: User) -> Match:
-    """The programme proposes an approved applicant to a master from the suggestions."""
+    """The programme proposes an approved applicant to a master from the suggestions. Creates a
+    match; the application itself stays approved until the contract is signed."""
     application = ApprenticeApplication.objects.select_for_update().get(pk=application.pk)
     authorize(actor, "apprentice_match.propose", application)
-    if application.status != Status.APPROVED:
-        raise ApplicationError(f"申请处于「{application.get_status_display()}」状态，只有审核通过的申请才能匹配")
+    if not may_propose_match(actor, application):
+        raise ApplicationError(
+            _("申请处于「%(state)s」状态，只有审核通过的申请才能匹配") % {"state": application.get_status_display()}
+        )
     return _propose(application, Master.objects.select_for_update().get(pk=master.pk), actor)
 
 
-def apprentice_match_decide(*, match: Match, actor: User, accept: bool, reason: str = "") -> Match:
+@workflow.atomic()
+def apprentice_match_decide(
+    *, match: Match, actor: User, accept: bool, reason: str = "", expect: str | None = None
+) -> Match:
     """The master accepts or declines (000 §四(三) 经传承人同意后). Acceptance counts against the
     master's capacity at once and produces the contract."""
     if not accept and not reason.strip():
-        raise ApplicationError("谢绝时必须填写原因，以便为申请人推荐其他传承人", field="reason")
-    with transaction.atomic():
-        # The master's row is the lock for capacity: two acceptances at once cannot both take
-        # the last place.
-        master = Master.objects.select_for_update().get(pk=match.master_id)
-        if master.user_id != actor.pk and not actor.is_superuser:
-            authorize(actor, "apprentice_match.view", match)
-            raise PermissionDenied("只有被推荐的传承人本人可以接受或谢绝")
-        if accept and remaining_capacity(master) <= 0:
-            raise ConflictError(
-                f"您的带教名额已满（可同时带教 {master.capacity} 名，含已接受待签约的），不能再接受新的师承人"
-            )
-        to = Match.Status.ACCEPTED if accept else Match.Status.DECLINED
-
-        def then(row: Match) -> None:
-            row.decided_at = timezone.now()
-            row.decision_reason = reason.strip()
-            row.save(update_fields=["decided_at", "decision_reason"])
-            application = row.application
-            if accept:
-                # HT (合同): never the CCA-/CCM- shape of certificate numbers, so a contract
-                # number typed into /verify/ cannot be mistaken for someone's certificate.
-                row.contract_number = f"HT-{row.decided_at:%Y}-{row.pk:06d}"
-                row.save(update_fields=["contract_number"])
-                _render_contract(row)
-                notify(
-                    recipients=[application.applicant, master.user],
-                    title=f"师承关系合同书待签署：{master.name} — {application.name}",
-                    body="传承人已接受。请双方在平台内签署合同，或上传签字扫描件。",
-                    url=_match_url(row),
-                )
-            else:
-                notify(
-                    recipients=[application.applicant],
-                    title=f"传承人{master.name}谢绝了本次推荐",
-                    body=f"原因：{reason.strip()}。将为您推荐其他传承人。",
-                    url=_application_url(application),
-                )
-                notify(
-                    recipients=_programme_people(Organization.Kind.ORGANIZING, (Membership.Role.REVIEWER,)),
-                    title=f"请为师承人重新推荐传承人：{application.name}",
-                    body=f"{master.name}谢绝：{reason.strip()}",
-                    url=_application_url(application),
-                )
-
-        try:
-            result = transition(match, to, actor=actor, reason=reason.strip() or "接受", then=then)
-        except TransitionNotAllowed as exc:
-            match.refresh_from_db(fields=["status"])
-            raise ConflictError(f"该推荐已处理，当前状态为「{match.get_status_display()}」") from exc
+        raise ApplicationError(_("谢绝时必须填写原因，以便为申请人推荐其他传承人"), field="reason")
+    # The master's row is the lock for capacity: two acceptances at once cannot both take the
+    # last place. Taken before the match's, in the same order as every other path.
+    master = Master.objects.select_for_update().get(pk=match.master_id)
+    locked = workflow.lock(match)
+    to = Match.Status.ACCEPTED if accept else Match.Status.DECLINED
+    # Only the proposed master has the act on a proposal (Match.owner_q).
+    workflow.transition(locked, to, actor=actor, reason=reason.strip() or "接受", expect=expect)
+    # The accepted match itself now counts against the capacity.
+    if accept and remaining_capacity(master) < 0:
+        raise ConflictError(
+            _("您的带教名额已满（可同时带教 %(capacity)s 名，含已接受待签约的），不能再接受新的师承人")
+            % {"capacity": master.capacity}
+        )
+    locked.decided_at = timezone.now()
+    locked.decision_reason = reason.strip()
+    update = ["decided_at", "decision_reason"]
+    if accept:
+        # HT (合同): never the CCA-/CCM- shape of certificate numbers, so a contract number typed
+        # into /verify/ cannot be mistaken for someone's certificate.
+        locked.contract_number = f"HT-{locked.decided_at:%Y}-{locked.pk:06d}"
+        update.append("contract_number")
+    locked.save(update_fields=update)
+    if accept:
+        _render_contract(locked)
     match.refresh_from_db()
-    return result
+    return locked
+
+
+@workflow.atomic()
+def apprentice_match_cancel(*, match: Match, actor: User, reason: str, expect: str | None = None) -> Match:
+    """The programme withdraws a proposal (or an accepted match before both have signed): the
+    application stays approved and may be proposed to another master; the place is freed."""
+    if not reason.strip():
+        raise ApplicationError(_("取消推荐必须填写原因，双方将看到这一原因"), field="reason")
+    locked = workflow.lock(match)
+    workflow.transition(locked, Match.Status.CANCELLED, actor=actor, reason=reason.strip(), expect=expect)
+    return locked
+
+
+def apprentice_match_move(match: Match, *, to: str, actor: User, reason: str = "", expect: str | None = None) -> Match:
+    """MOVE_SERVICE of Match: the workflow buttons' way in."""
+    if to in (Match.Status.ACCEPTED, Match.Status.DECLINED):
+        return apprentice_match_decide(
+            match=match, actor=actor, accept=to == Match.Status.ACCEPTED, reason=reason, expect=expect
+        )
+    if to == Match.Status.CANCELLED:
+        return apprentice_match_cancel(match=match, actor=actor, reason=reason, expect=expect)
+    # A signature is an agreement ticked or a signed scan: the sign form on the match's page.
+    authorize(actor, "apprentice_match.view", match)
+    raise ApplicationError(_("请在师徒匹配页面签署合同"), field="to")
 
 
 # --- the contract ----------------------------------------------------------------------------------
@@ -639,35 +674,36 @@ def application_organizer(application):
 
 
 def party_of(match: Match, user: User) -> str | None:
-    if match.application.applicant_id == user.pk:
-        return Party.APPRENTICE
-    if match.master.user_id == user.pk:
-        return Party.MASTER
-    return None
+    return contract_party(match, user)
 
 
 def apprentice_contract_sign(*, match: Match, actor: User, scan=None) -> ContractSignature:
-    """One party signs: in the platform (time and IP recorded) or by uploading a signed scan. When
-    both have signed, the apprenticeship exists — in the same transaction."""
+    """One party signs: in the platform (time and IP recorded) or by uploading a signed scan. The
+    second signature moves the match to signed and the application to contracted and creates the
+    apprenticeship — one transaction, so all of it or none."""
     from lib.files import check_upload
 
     mime = None
     if scan is not None:
         try:
-            mime = check_upload(scan, allowed=DOCUMENT_TYPES, field_label="签字扫描件", max_bytes=MAX_DOCUMENT_BYTES)
+            mime = check_upload(scan, allowed=DOCUMENT_TYPES, field_label=_("签字扫描件"), max_bytes=MAX_DOCUMENT_BYTES)
         except ValidationError as exc:
             raise ApplicationError(exc.messages[0], field="scan") from exc
-    with transaction.atomic():
+    with workflow.atomic():
         # Both parties signing at once: the row lock makes the second see the first signature.
-        locked = Match.objects.select_for_update().select_related("application", "master").get(pk=match.pk)
-        authorize(actor, "apprentice_contract.sign", locked)
-        party = party_of(locked, actor)
-        if party is None:
-            raise PermissionDenied("只有合同双方可以签署")
-        if locked.status != Match.Status.ACCEPTED:
-            raise ConflictError(f"合同当前状态为「{locked.get_status_display()}」，不能签署")
-        if locked.signatures.filter(party=party).exists():
-            raise ConflictError("您已签署过该合同")
+        locked = workflow.lock(match)
+        party = contract_party(locked, actor)
+        signed = set(locked.signatures.values_list("party", flat=True))
+        concludes = party is not None and party not in signed and len(signed) == 1
+        if not concludes:
+            # One signature is not a move: checked here; the second one is checked by the table.
+            authorize(actor, "apprentice_contract.sign", locked)
+            if party is None:
+                raise PermissionDenied(_("只有合同双方可以签署"))
+            if locked.status != Match.Status.ACCEPTED:
+                raise ConflictError(_("合同当前状态为「%(state)s」，不能签署") % {"state": locked.get_status_display()})
+            if party in signed:
+                raise ConflictError(_("您已签署过该合同"))
         signature = ContractSignature(
             match=locked,
             party=party,
@@ -685,57 +721,51 @@ def apprentice_contract_sign(*, match: Match, actor: User, scan=None) -> Contrac
             to_state=f"{Party(party).label}签署合同",
             reason=f"{signature.get_method_display()}{'（' + mime + '）' if mime else ''}",
         )
-        if locked.signatures.count() == 2:
+        if concludes:
             _conclude(locked, actor)
         else:
             other = locked.master.user if party == Party.APPRENTICE else locked.application.applicant
+            # One party's signature is not a state change: no NOTIFY map announces it.
             notify(
                 recipients=[other],
-                title=f"对方已签署师承关系合同书，请您签署（{locked.contract_number}）",
-                url=_match_url(locked),
+                title=_("对方已签署师承关系合同书，请您签署（%(number)s）") % {"number": locked.contract_number},
+                url=locked.get_absolute_url(),
             )
-            _render_contract(locked)
+        _render_contract(locked)
     match.refresh_from_db()
     return signature
 
 
 def _conclude(match: Match, actor: User) -> Apprenticeship:
-    application = match.application
+    """The second signature, on the locked match: both moves, then the apprenticeship."""
+    application = workflow.lock(match.application)
     today = timezone.localdate()
-    holder: dict[str, Apprenticeship] = {}
-
-    def create(row: Match) -> None:
-        apprenticeship = Apprenticeship.objects.create(
-            master=row.master,
-            apprentice=application.applicant,
-            organization=application.organization,
-            region=application.region,
-            term=application.term,
-            starts_on=today,
-            ends_on=end_of_term(today, application.term),
-        )
-        row.apprenticeship = apprenticeship
-        row.save(update_fields=["apprenticeship"])
-        audit_record(
-            action=AuditEntry.Action.CREATE,
-            actor=actor,
-            obj=apprenticeship,
-            to_state=state_label(Apprenticeship, Apprenticeship.Status.ACTIVE),
-            reason=f"合同 {row.contract_number} 双方签署",
-        )
-        holder["apprenticeship"] = apprenticeship
-
-    transition(match, Match.Status.SIGNED, actor=actor, reason="双方已签署师承关系合同书", then=create)
-    transition(application, Status.CONTRACTED, actor=actor, reason="师徒关系建立", then=_close_intents)
-    match.refresh_from_db()
-    _render_contract(match)
-    apprenticeship = holder["apprenticeship"]
-    notify(
-        recipients=[application.applicant, match.master.user, *_programme_people(Organization.Kind.HOST)],
-        title=f"师徒关系已建立：{match.master.name} — {application.name}",
-        body=f"{apprenticeship.get_term_display()}，{apprenticeship.starts_on:%Y-%m-%d} 至 {apprenticeship.ends_on:%Y-%m-%d}。"
-        "请传承人与主办单位共同制定传承计划。",
-        url=_match_url(match),
+    ends_on = end_of_term(today, application.term)
+    # The notice of the arrival (Match.NOTIFY[SIGNED]) reads this reason: the term and its dates.
+    reason = (
+        f"合同 {match.contract_number} 双方已签署：{application.get_term_display()}，"
+        f"{today:%Y-%m-%d} 至 {ends_on:%Y-%m-%d}"
+    )
+    workflow.transition(match, Match.Status.SIGNED, actor=actor, reason=reason)
+    workflow.transition(application, Status.CONTRACTED, actor=actor, reason="师徒关系建立")
+    _close_intents(application)
+    apprenticeship = Apprenticeship.objects.create(
+        master=match.master,
+        apprentice=application.applicant,
+        organization=application.organization,
+        region=application.region,
+        term=application.term,
+        starts_on=today,
+        ends_on=ends_on,
+    )
+    match.apprenticeship = apprenticeship
+    match.save(update_fields=["apprenticeship"])
+    audit_record(
+        action=AuditEntry.Action.CREATE,
+        actor=actor,
+        obj=apprenticeship,
+        to_state=state_label(Apprenticeship, Apprenticeship.Status.ACTIVE),
+        reason=f"合同 {match.contract_number} 双方签署",
     )
     return apprenticeship
 
@@ -745,6 +775,36 @@ def end_of_term(starts_on: datetime.date, term: str) -> datetime.date:
     years, month0 = divmod(starts_on.month - 1 + TERM_MONTHS[term], 12)
     year, month = starts_on.year + years, month0 + 1
     return datetime.date(year, month, min(starts_on.day, calendar.monthrange(year, month)[1]))
+
+
+# --- the apprenticeship ------------------------------------------------------------------------------
+
+
+@workflow.atomic()
+def apprenticeship_terminate(
+    *, apprenticeship: Apprenticeship, actor: User, reason: str, expect: str | None = None
+) -> Apprenticeship:
+    """The host unit ends an apprenticeship early (000 §六), with a reason both parties are told.
+    Its plan, the hours recorded so far and the graduation materials stay as they are — the record
+    of what was taught; a terminated apprenticeship can never graduate (the table moves to
+    GRADUATED only from ACTIVE), so no certificate can follow."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ApplicationError(_("终止师承关系必须填写原因，师承人和传承人将看到这一原因"), field="reason")
+    locked = workflow.lock(apprenticeship)
+    workflow.transition(locked, Apprenticeship.Status.TERMINATED, actor=actor, reason=reason, expect=expect)
+    return locked
+
+
+def apprenticeship_move(
+    apprenticeship: Apprenticeship, *, to: str, actor: User, reason: str = "", expect: str | None = None
+) -> Apprenticeship:
+    """MOVE_SERVICE of Apprenticeship: the workflow buttons' way in."""
+    if to == Apprenticeship.Status.TERMINATED:
+        return apprenticeship_terminate(apprenticeship=apprenticeship, actor=actor, reason=reason, expect=expect)
+    # Graduation issues the certificate, on the graduation page (teaching.services).
+    authorize(actor, "apprenticeship.view", apprenticeship)
+    raise ApplicationError(_("结业须在结业考核页面颁发师承证书"), field="to")
 
 
 def application_viewed(*, viewer: User, application: ApprenticeApplication, what: str = "师承申请") -> None:

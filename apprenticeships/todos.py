@@ -1,10 +1,16 @@
-"""Workbench to-dos of the apprentice application: vet, approve, propose, accept or decline, sign,
-and fix a returned application. Each provider costs a bounded number of queries."""
+"""Workbench to-dos of the apprenticeship programme that are not a move waiting in a state.
+
+Vetting, the host unit's decision, a returned application and a master's decision on a proposal
+come from the transition tables (workflow.waiting_for). Two remain here:
+- proposing a master for an approved application creates a match; the application itself makes no
+  move until the contract is signed;
+- each party's own signature on the contract: the match moves only with the second one, so the
+  to-do ends for a party when that party has signed, not when the match moves.
+Each provider costs a bounded number of queries."""
 
 from __future__ import annotations
 
 from django.db.models import Exists, OuterRef, Q
-from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from portal.todos import Todo, provider
@@ -13,86 +19,46 @@ LIMIT = 50
 
 
 @provider
-def application_reviews(user) -> list[Todo]:
+def applications_to_match(user) -> list[Todo]:
+    """Approved applications with no live match, for those who propose masters."""
     from accounts.permissions import can, scope
     from apprenticeships.models import ApprenticeApplication, Match
-    from apprenticeships.selectors import STAGES
+    from apprenticeships.services import LIVE_MATCH
 
-    labels = {
-        ApprenticeApplication.Status.SUBMITTED: _("初审师承申请"),
-        ApprenticeApplication.Status.VETTED: _("审核确定师承人"),
-        ApprenticeApplication.Status.APPROVED: _("为师承人推荐传承人"),
-    }
-    items: list[Todo] = []
-    for status, act, _label in STAGES:
-        if not can(user, act):
-            continue
-        rows = scope(user, act, ApprenticeApplication.objects.filter(status=status))
-        if status == ApprenticeApplication.Status.APPROVED:
-            live = Match.objects.filter(application=OuterRef("pk"), status__in=["proposed", "accepted", "signed"])
-            rows = rows.exclude(Exists(live))
-        for a in rows.select_related("organization").order_by("submitted_at", "pk")[:LIMIT]:
-            items.append(
-                Todo(
-                    kind=_("师承申请"),
-                    title=f"{labels[status]}：{a.name}",
-                    detail=f"{a.organization.name} · {a.specialty}",
-                    url=reverse("apprenticeships:application-detail", args=[a.pk]),
-                    since=a.submitted_at or a.created_at,
-                )
-            )
-    return items
-
-
-@provider
-def own_applications(user) -> list[Todo]:
-    from apprenticeships.models import ApprenticeApplication
-
-    if not user.is_authenticated:
+    if not can(user, "apprentice_match.propose") or user.is_superuser:
         return []
-    returned = ApprenticeApplication.objects.filter(applicant=user, status=ApprenticeApplication.Status.RETURNED)
+    approved = ApprenticeApplication.objects.filter(status=ApprenticeApplication.Status.APPROVED)
+    live = Match.objects.filter(application=OuterRef("pk"), status__in=LIVE_MATCH)
+    rows = scope(user, "apprentice_match.propose", approved).exclude(Exists(live)).select_related("organization")
     return [
         Todo(
-            kind=_("师承申请"),
-            title=_("修改后重新提交师承申请"),
-            detail=_("申请已退回，请查看审核意见"),
-            url=reverse("apprenticeships:application-detail", args=[a.pk]),
-            since=a.updated_at,
+            kind=str(ApprenticeApplication._meta.verbose_name),
+            title=_("为师承人推荐传承人：%(name)s") % {"name": a.name},
+            detail=f"{a.organization.name} · {a.specialty}",
+            url=a.get_absolute_url(),
+            since=a.submitted_at or a.created_at,
         )
-        for a in returned.order_by("updated_at")[:LIMIT]
+        for a in rows.order_by("submitted_at", "pk")[:LIMIT]
     ]
 
 
 @provider
-def matches_to_act_on(user) -> list[Todo]:
-    """The master's proposals to accept or decline; either party's contract to sign."""
+def contracts_to_sign(user) -> list[Todo]:
+    """Either party's contract, until that party has signed it."""
     from apprenticeships.models import ContractSignature, Match
 
     if not user.is_authenticated:
         return []
-    items: list[Todo] = []
-    proposed = Match.objects.filter(master__user=user, status=Match.Status.PROPOSED).select_related("application")
-    for m in proposed.order_by("proposed_at")[:LIMIT]:
-        items.append(
-            Todo(
-                kind=_("师徒匹配"),
-                title=_("接受或谢绝师承人：%(name)s") % {"name": m.application.name},
-                detail=m.application.specialty,
-                url=reverse("apprenticeships:match-detail", args=[m.pk]),
-                since=m.proposed_at,
-            )
-        )
     mine = Match.objects.filter(Q(master__user=user) | Q(application__applicant=user), status=Match.Status.ACCEPTED)
     signed = ContractSignature.objects.filter(match=OuterRef("pk"), signer=user)
-    for m in mine.exclude(Exists(signed)).select_related("application", "master").order_by("decided_at")[:LIMIT]:
-        items.append(
-            Todo(
-                kind=_("师徒匹配"),
-                title=_("签署师承关系合同书：%(master)s — %(apprentice)s")
-                % {"master": m.master.name, "apprentice": m.application.name},
-                detail=m.contract_number,
-                url=reverse("apprenticeships:match-detail", args=[m.pk]),
-                since=m.decided_at or m.proposed_at,
-            )
+    return [
+        Todo(
+            kind=str(Match._meta.verbose_name),
+            title=_("签署师承关系合同书：%(master)s — %(apprentice)s")
+            % {"master": m.master.name, "apprentice": m.application.name},
+            detail=m.contract_number,
+            url=m.get_absolute_url(),
+            since=m.decided_at or m.proposed_at,
         )
-    return items
+        for m in mine.exclude(Exists(signed)).select_related("application", "master").order_by("decided_at")[:LIMIT]
+    ]

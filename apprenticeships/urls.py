@@ -30,4 +30,5 @@ urlpatterns = [
     path("matches/<int:pk>/contract/", views.match_contract, name="match-contract"),
     path("signatures/<int:pk>/scan/", views.signature_scan, name="signature-scan"),
     path("relationships/", views.apprenticeship_list, name="apprenticeship-list"),
+    path("relationships/<int:pk>/", views.apprenticeship_detail, name="apprenticeship-detail"),
 ]

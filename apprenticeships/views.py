@@ -3,17 +3,19 @@ input, checks permission, calls one service and renders or redirects."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import authorize, can, scope
-from apprenticeships import selectors, services
+from apprenticeships import permissions, selectors, services
 from apprenticeships.forms import (
     ApplicationForm,
     DecideForm,
@@ -21,6 +23,7 @@ from apprenticeships.forms import (
     DocumentForm,
     ExemptionForm,
     SignForm,
+    StatusFilterForm,
     VetForm,
 )
 from apprenticeships.models import (
@@ -33,20 +36,9 @@ from apprenticeships.models import (
     Match,
 )
 from apprenticeships.rules import check_application, facts_for
-from lib.errors import ApplicationError
+from chuancheng.errors import errors_to
 from masters.models import Master
 from workflow.models import AuditEntry
-
-# What the buttons say: the act, not the state it leads to.
-HOST_ACTIONS = [
-    (ApprenticeApplication.Status.APPROVED, "审核通过"),
-    (ApprenticeApplication.Status.RETURNED, "退回修改"),
-    (ApprenticeApplication.Status.REJECTED, "不予通过"),
-]
-
-
-def _error(request, exc: ApplicationError) -> None:
-    messages.error(request, exc.message)
 
 
 def _history(model_name: str, pk: int):
@@ -66,20 +58,15 @@ def _history(model_name: str, pk: int):
 def _form_page(request, form, application=None):
     if request.method == "POST" and "save" in request.POST and form.is_valid():
         fields = form.service_fields()
-        try:
+        with errors_to(form):
             if application is None:
                 application = services.apprentice_application_create(actor=request.user, **fields)
             else:
                 application = services.apprentice_application_update(
                     application=application, actor=request.user, **fields
                 )
-        except ApplicationError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-        except ValidationError as exc:
-            for message in exc.messages:
-                form.add_error(None, message)
-        else:
-            messages.success(request, "申请已保存为草稿。请上传材料，核对申请条件后提交。")
+        if not form.errors:
+            messages.success(request, _("申请已保存为草稿。请上传材料，核对申请条件后提交。"))
             return redirect("apprenticeships:application-detail", pk=application.pk)
     return render(
         request,
@@ -105,10 +92,10 @@ def application_create(request):
 def application_edit(request, pk: int):
     application = get_object_or_404(ApprenticeApplication, pk=pk)
     authorize(request.user, "apprentice_application.submit", application)
-    if application.applicant_id != request.user.pk and not request.user.is_superuser:
-        raise PermissionDenied("只有申请人本人可以修改申请")
-    if application.status not in services.EDITABLE:
-        messages.error(request, f"申请处于「{application.get_status_display()}」状态，不能修改")
+    if not permissions.is_applicant(request.user, application):
+        raise PermissionDenied(_("只有申请人本人可以修改申请"))
+    if not permissions.may_edit_application(request.user, application):
+        messages.error(request, _("申请处于「%(state)s」状态，不能修改") % {"state": application.get_status_display()})
         return redirect("apprenticeships:application-detail", pk=application.pk)
     form = ApplicationForm(
         request.POST or None, instance=application, user=request.user, master_query=request.GET.get("master_q", "")
@@ -132,7 +119,7 @@ def application_list(request):
         "apprenticeships/application_list.html",
         {
             "page": page,
-            "statuses": ApprenticeApplication.Status.choices,
+            "status_filter": StatusFilterForm(request.GET, choices=ApprenticeApplication.Status.choices),
             "can_import": can(request.user, "apprentice_application.import"),
         },
     )
@@ -158,11 +145,9 @@ def application_detail(request, pk: int):
     authorize(request.user, "apprentice_application.view", application)
     services.application_viewed(viewer=request.user, application=application)
     user = request.user
-    own = application.applicant_id == user.pk or user.is_superuser
-    editable = application.status in services.EDITABLE
+    editable = permissions.may_edit_application(user, application)
     documents = services.current_documents(application)
     masters = [i.master for i in application.intents.all()]
-    status = application.status
     context = {
         "application": application,
         "documents": documents,
@@ -170,20 +155,14 @@ def application_detail(request, pk: int):
         "intents": application.intents.all(),
         "decisions": check_application(application, masters),
         "facts": facts_for(application),
-        "problems": services.submission_problems(application) if editable and own else [],
+        "problems": services.submission_problems(application) if editable else [],
         "exemptions": application.exemptions.select_related("decided_by"),
-        "can_edit": editable and own and can(user, "apprentice_application.submit", application),
-        "can_exempt": status in (*services.EDITABLE, "submitted")
-        and can(user, "apprentice_application.exempt", application),
-        "vet_form": VetForm(documents=documents)
-        if status == "submitted" and can(user, "apprentice_application.vet", application)
-        else None,
-        "host_actions": HOST_ACTIONS
-        if status == "vetted" and can(user, "apprentice_application.approve", application)
-        else [],
-        "can_propose": status == "approved" and can(user, "apprentice_match.propose", application),
+        "can_edit": editable,
+        "can_exempt": permissions.may_decide_exemption(user, application),
+        "vet_form": VetForm(documents=documents) if permissions.may_vet(user, application) else None,
+        "can_propose": permissions.may_propose_match(user, application),
         "matches": application.matches.select_related("master").order_by("proposed_at"),
-        "document_form": DocumentForm() if editable and own else None,
+        "document_form": DocumentForm() if editable else None,
         "history": _history("apprenticeapplication", application.pk),
     }
     if context["can_propose"]:
@@ -204,19 +183,15 @@ def document_add(request, pk: int):
     application = get_object_or_404(ApprenticeApplication, pk=pk)
     form = DocumentForm(request.POST, request.FILES)
     if not form.is_valid():
-        messages.error(request, "请选择材料类别并选择文件")
+        messages.error(request, _("请选择材料类别并选择文件"))
         return _back(request, application)
-    try:
-        document = services.apprentice_document_add(
-            application=application,
-            actor=request.user,
-            kind=form.cleaned_data["kind"],
-            upload=form.cleaned_data["file"],
-        )
-    except ApplicationError as exc:
-        _error(request, exc)
-    else:
-        messages.success(request, f"已上传「{document.get_kind_display()}」")
+    document = services.apprentice_document_add(
+        application=application,
+        actor=request.user,
+        kind=form.cleaned_data["kind"],
+        upload=form.cleaned_data["file"],
+    )
+    messages.success(request, _("已上传「%(kind)s」") % {"kind": document.get_kind_display()})
     return _back(request, application)
 
 
@@ -230,16 +205,21 @@ def document_download(request, pk: int):
     return FileResponse(document.file.open("rb"), content_type=document.content_type, filename=document.original_name)
 
 
+# The buttons of the application's page post to workflow:move; these URLs stay for the links and
+# clients that use them, through the same services.
+
+
+def _expect(request) -> str | None:
+    expect = request.POST.get("expect", "")
+    return expect if expect in ApprenticeApplication.Status.values else None
+
+
 @login_required
 @require_POST
 def application_submit(request, pk: int):
     application = get_object_or_404(ApprenticeApplication, pk=pk)
-    try:
-        services.apprentice_application_submit(application=application, actor=request.user)
-    except ApplicationError as exc:
-        _error(request, exc)
-    else:
-        messages.success(request, "申请已提交，等待承办单位初审。")
+    services.apprentice_application_submit(application=application, actor=request.user, expect=_expect(request))
+    messages.success(request, _("申请已提交，等待承办单位初审。"))
     return redirect("apprenticeships:application-detail", pk=pk)
 
 
@@ -247,14 +227,13 @@ def application_submit(request, pk: int):
 @require_POST
 def application_withdraw(request, pk: int):
     application = get_object_or_404(ApprenticeApplication, pk=pk)
-    try:
-        services.apprentice_application_withdraw(
-            application=application, actor=request.user, reason=request.POST.get("reason", "")[:500]
-        )
-    except ApplicationError as exc:
-        _error(request, exc)
-    else:
-        messages.success(request, "申请已撤回。")
+    services.apprentice_application_withdraw(
+        application=application,
+        actor=request.user,
+        reason=request.POST.get("reason", "")[:500],
+        expect=_expect(request),
+    )
+    messages.success(request, _("申请已撤回。"))
     return redirect("apprenticeships:application-detail", pk=pk)
 
 
@@ -264,14 +243,10 @@ def exemption_decide(request, pk: int):
     application = get_object_or_404(ApprenticeApplication, pk=pk)
     form = ExemptionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "豁免决定必须选择同意或不同意，并填写理由")
+        messages.error(request, _("豁免决定必须选择同意或不同意，并填写理由"))
         return redirect("apprenticeships:application-detail", pk=pk)
-    try:
-        services.apprentice_exemption_decide(application=application, actor=request.user, **form.cleaned_data)
-    except ApplicationError as exc:
-        _error(request, exc)
-    else:
-        messages.success(request, "豁免决定已记录。")
+    services.apprentice_exemption_decide(application=application, actor=request.user, **form.cleaned_data)
+    messages.success(request, _("豁免决定已记录。"))
     return redirect("apprenticeships:application-detail", pk=pk)
 
 
@@ -279,20 +254,16 @@ def exemption_decide(request, pk: int):
 @require_POST
 def application_vet(request, pk: int):
     application = get_object_or_404(ApprenticeApplication, pk=pk)
-    authorize(request.user, "apprentice_application.vet", application)
+    authorize(request.user, "apprentice_application.view", application)
     form = VetForm(request.POST, documents=services.current_documents(application))
     form.is_valid()
-    try:
-        services.apprentice_application_vet(
-            application=application,
-            actor=request.user,
-            verdicts=form.verdicts(),
-            comment=form.cleaned_data.get("comment", ""),
-        )
-    except ApplicationError as exc:
-        _error(request, exc)
-    else:
-        messages.success(request, f"初审结论已记录：{application.get_status_display()}")
+    services.apprentice_application_vet(
+        application=application,
+        actor=request.user,
+        verdicts=form.verdicts(),
+        comment=form.cleaned_data.get("comment", ""),
+    )
+    messages.success(request, _("初审结论已记录：%(state)s") % {"state": application.get_status_display()})
     return redirect("apprenticeships:application-detail", pk=pk)
 
 
@@ -302,16 +273,12 @@ def application_decide(request, pk: int):
     application = get_object_or_404(ApprenticeApplication, pk=pk)
     form = DecisionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "请选择审核结论")
+        messages.error(request, _("请选择审核结论"))
         return _back(request, application)
-    try:
-        services.apprentice_application_approve(
-            application=application, actor=request.user, to=form.cleaned_data["to"], reason=form.cleaned_data["reason"]
-        )
-    except ApplicationError as exc:
-        _error(request, exc)
-    else:
-        messages.success(request, f"审核结论已记录：{application.get_status_display()}")
+    services.apprentice_application_approve(
+        application=application, actor=request.user, to=form.cleaned_data["to"], reason=form.cleaned_data["reason"]
+    )
+    messages.success(request, _("审核结论已记录：%(state)s") % {"state": application.get_status_display()})
     return _back(request, application)
 
 
@@ -322,12 +289,8 @@ def match_propose(request, pk: int):
     master = get_object_or_404(
         Master, pk=request.POST.get("master") if str(request.POST.get("master", "")).isdigit() else 0
     )
-    try:
-        services.apprentice_match_propose(application=application, master=master, actor=request.user)
-    except ApplicationError as exc:
-        _error(request, exc)
-    else:
-        messages.success(request, f"已推荐给传承人「{master.name}」，等待其确认。")
+    services.apprentice_match_propose(application=application, master=master, actor=request.user)
+    messages.success(request, _("已推荐给传承人「%(name)s」，等待其确认。") % {"name": master.name})
     return redirect("apprenticeships:application-detail", pk=pk)
 
 
@@ -353,16 +316,25 @@ def review_queue(request):
         by_application.setdefault(intent.application_id, []).append(intent.master)
     for a in page:
         a.intended = by_application.get(a.pk, [])
+    tabs = [(s, label, s == status) for s, _act, label in stages]
     return render(
         request,
         "apprenticeships/review_queue.html",
-        {"stages": stages, "current": current, "page": page, "batch": BATCH_ACTIONS.get(status, [])},
+        {"tabs": tabs, "current": current, "page": page, "batch": BATCH_ACTIONS.get(status, [])},
     )
 
 
+# The decisions the queue offers for many applications at once, each then made one by one by the
+# same service as a single decision. A page's choice, not the table's: vetting in bulk passes every
+# document, and nothing is rejected in bulk.
 BATCH_ACTIONS = {
-    "submitted": [("vetted", "全部材料通过（批量初审）")],
-    "vetted": [("approved", "批量审核通过"), ("returned", "批量退回修改")],
+    ApprenticeApplication.Status.SUBMITTED: [
+        (ApprenticeApplication.Status.VETTED, gettext_lazy("全部材料通过（批量初审）"))
+    ],
+    ApprenticeApplication.Status.VETTED: [
+        (ApprenticeApplication.Status.APPROVED, gettext_lazy("批量审核通过")),
+        (ApprenticeApplication.Status.RETURNED, gettext_lazy("批量退回修改")),
+    ],
 }
 
 
@@ -376,28 +348,13 @@ def review_batch(request):
     reason = request.POST.get("reason", "")[:1000]
     stage = request.POST.get("stage", "")
     if not ids:
-        messages.error(request, "请先勾选要办理的申请")
+        messages.error(request, _("请先勾选要办理的申请"))
         return redirect(f"{reverse('apprenticeships:review-queue')}?stage={stage}")
-    done, failed = 0, []
-    for application in ApprenticeApplication.objects.filter(pk__in=ids).order_by("pk"):
-        try:
-            if to == "vetted":
-                verdicts = {d.pk: ("accepted", "") for d in services.current_documents(application)}
-                services.apprentice_application_vet(
-                    application=application, actor=request.user, verdicts=verdicts, comment=reason
-                )
-            else:
-                services.apprentice_application_approve(
-                    application=application, actor=request.user, to=to, reason=reason
-                )
-        except (ApplicationError, PermissionDenied, Http404) as exc:
-            failed.append(f"{application.name}：{getattr(exc, 'message', None) or '不在权限范围内'}")
-        else:
-            done += 1
+    done, failed = services.application_batch_decide(application_ids=ids, actor=request.user, to=to, reason=reason)
     if done:
-        messages.success(request, f"已办理 {done} 份申请。")
+        messages.success(request, _("已办理 %(n)s 份申请。") % {"n": done})
     if failed:
-        messages.error(request, "以下申请未办理：" + "；".join(failed))
+        messages.error(request, _("以下申请未办理：") + "；".join(failed))
     return redirect(f"{reverse('apprenticeships:review-queue')}?stage={stage}")
 
 
@@ -411,24 +368,20 @@ def _match(pk: int, user) -> Match:
         ),
         pk=pk,
     )
-    authorize(user, "apprentice_match.view", match)
+    if not permissions.may_view_match(user, match):
+        authorize(user, "apprentice_match.view", match)
     return match
 
 
 @login_required
 def match_detail(request, pk: int):
     match = _match(pk, request.user)
-    party = services.party_of(match, request.user)
-    signatures = list(match.signatures.select_related("signer"))
-    signed = {s.party for s in signatures}
     context = {
         "match": match,
         "application": match.application,
-        "party": party,
-        "signatures": signatures,
-        "can_decide": match.status == Match.Status.PROPOSED and match.master.user_id == request.user.pk,
+        "signatures": list(match.signatures.select_related("signer")),
         "remaining": services.remaining_capacity(match.master),
-        "sign_form": SignForm() if match.status == Match.Status.ACCEPTED and party and party not in signed else None,
+        "sign_form": SignForm() if permissions.may_sign_contract(request.user, match) else None,
         "history": _history("match", match.pk),
     }
     return render(request, "apprenticeships/match_detail.html", context)
@@ -440,14 +393,10 @@ def match_decide(request, pk: int):
     match = _match(pk, request.user)
     form = DecideForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "请选择接受或谢绝")
+        messages.error(request, _("请选择接受或谢绝"))
         return redirect("apprenticeships:match-detail", pk=pk)
-    try:
-        services.apprentice_match_decide(match=match, actor=request.user, **form.cleaned_data)
-    except ApplicationError as exc:
-        _error(request, exc)
-    else:
-        messages.success(request, "已接受，合同书已生成，请签署。" if form.cleaned_data["accept"] else "已谢绝。")
+    services.apprentice_match_decide(match=match, actor=request.user, **form.cleaned_data)
+    messages.success(request, _("已接受，合同书已生成，请签署。") if form.cleaned_data["accept"] else _("已谢绝。"))
     return redirect("apprenticeships:match-detail", pk=pk)
 
 
@@ -459,16 +408,11 @@ def match_sign(request, pk: int):
     if not form.is_valid():
         messages.error(request, "；".join(e for errs in form.errors.values() for e in errs))
         return redirect("apprenticeships:match-detail", pk=pk)
-    try:
-        services.apprentice_contract_sign(match=match, actor=request.user, scan=form.cleaned_data.get("scan"))
-    except ApplicationError as exc:
-        _error(request, exc)
+    services.apprentice_contract_sign(match=match, actor=request.user, scan=form.cleaned_data.get("scan"))
+    if match.status == Match.Status.SIGNED:
+        messages.success(request, _("双方均已签署，师徒关系已建立。"))
     else:
-        match.refresh_from_db()
-        if match.status == Match.Status.SIGNED:
-            messages.success(request, "双方均已签署，师徒关系已建立。")
-        else:
-            messages.success(request, "您已签署合同，等待对方签署。")
+        messages.success(request, _("您已签署合同，等待对方签署。"))
     return redirect("apprenticeships:match-detail", pk=pk)
 
 
@@ -495,11 +439,27 @@ def signature_scan(request, pk: int):
 def apprenticeship_list(request):
     """Apprenticeships the person is party to or whose unit may see."""
     visible = scope(request.user, "apprenticeship.view", Apprenticeship.objects.all())
-    status = request.GET.get("status", "")
-    if status in Apprenticeship.Status.values:
+    status_filter = StatusFilterForm(request.GET, choices=Apprenticeship.Status.choices)
+    status = status_filter.chosen()
+    if status:
         visible = visible.filter(status=status)
     rows = visible.select_related("master", "apprentice", "organization", "match").order_by("-starts_on", "-pk")
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
-    return render(
-        request, "apprenticeships/apprenticeship_list.html", {"page": page, "statuses": Apprenticeship.Status.choices}
+    return render(request, "apprenticeships/apprenticeship_list.html", {"page": page, "status_filter": status_filter})
+
+
+@login_required
+def apprenticeship_detail(request, pk: int):
+    """The relationship itself: its parties, term, contract and history, and the host unit's
+    moves (ending it early; graduation links to the graduation page)."""
+    apprenticeship = get_object_or_404(
+        Apprenticeship.objects.select_related("master__user", "apprentice", "organization", "region"), pk=pk
     )
+    authorize(request.user, "apprenticeship.view", apprenticeship)
+    match = Match.objects.filter(apprenticeship=apprenticeship).first()
+    context = {
+        "apprenticeship": apprenticeship,
+        "match": match,
+        "history": _history("apprenticeship", apprenticeship.pk),
+    }
+    return render(request, "apprenticeships/apprenticeship_detail.html", context)

@@ -40,7 +40,7 @@ def apply_with_documents(page: Page, master: Master, scan, *, term: str) -> None
 def vet_every_document(page: Page) -> None:
     """王审核 at the organizing unit passes each document from his workbench."""
     sign_in(page, "wang")
-    page.get_by_role("link", name="初审师承申请：李明", exact=True).click()
+    page.get_by_role("link", name="初审师承申请：李明 的师承申请", exact=True).click()
     for select in page.locator("#vet-form select").all():
         select.select_option(label="通过")
     page.get_by_role("button", name="提交初审结论").click()
@@ -50,7 +50,7 @@ def vet_every_document(page: Page) -> None:
 def approve(page: Page) -> None:
     """赵主任 at the host unit approves; the first intended master is proposed."""
     sign_in(page, "zhao")
-    page.get_by_role("link", name="审核确定师承人：李明", exact=True).click()
+    page.get_by_role("link", name="审核确定师承人：李明 的师承申请", exact=True).click()
     page.get_by_role("button", name="审核通过").click()
     expect(page.locator("#application-status")).to_have_text("审核通过")
     expect(page.locator("#matches")).to_contain_text("待传承人确认")
@@ -59,7 +59,7 @@ def approve(page: Page) -> None:
 def accept_and_sign(page: Page) -> None:
     """张医生 accepts and signs in the platform."""
     sign_in(page, "zhang")
-    page.get_by_role("link", name="接受或谢绝师承人：李明", exact=True).click()
+    page.get_by_role("link", name="接受或谢绝师承人：李明 → 张医生", exact=True).click()
     page.get_by_role("button", name="接受为师承人").click()
     expect(page.locator("#match-status")).to_have_text("已接受，待签约")
     expect(page.get_by_role("link", name=re.compile("下载合同书"))).to_be_visible()
