@@ -5,6 +5,7 @@ from datetime import date
 
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 from ninja.pagination import LimitOffsetPagination, paginate
 
@@ -84,6 +85,8 @@ class DeclarationIn(Schema):
 class AdvanceIn(Schema):
     to: str
     reason: str = ""
+    # The state the caller saw: when the declaration has moved on since, nothing changes (409).
+    expect: str | None = None
 
 
 DETAIL_PREFETCH = ("diseases", "syndromes", "features", "holders")
@@ -136,11 +139,11 @@ def technique_create(request, payload: DeclarationIn):
 
     region = Region.objects.filter(code=payload.region, prefix__startswith="1408").first()
     if region is None:
-        raise ApplicationError(f"区划代码「{payload.region}」不存在或不在运城市", field="region")
+        raise ApplicationError(_("区划代码「%(code)s」不存在或不在运城市") % {"code": payload.region}, field="region")
     category = Term.objects.filter(pk=payload.category, vocabulary="category").first()
     inheritance = Term.objects.filter(pk=payload.inheritance, vocabulary="inheritance").first()
     if category is None or inheritance is None:
-        raise ApplicationError("技术类别或传承方式不在词表中", field="category")
+        raise ApplicationError(_("技术类别或传承方式不在词表中"), field="category")
     diseases, unknown_d = services.resolve_terms("disease", payload.diseases)
     syndromes, unknown_s = services.resolve_terms("syndrome", payload.syndromes)
     features, _unknown = services.resolve_terms("feature", payload.features)
@@ -170,7 +173,9 @@ def technique_submit(request, pk: int):
 def technique_advance(request, pk: int, payload: AdvanceIn):
     """Receive, verify, accept, return or (un)publish, as the workflow table allows."""
     technique = get_object_or_404(Technique, pk=pk)
-    services.technique_advance(technique=technique, actor=request.user, to=payload.to, reason=payload.reason)
+    services.technique_advance(
+        technique=technique, actor=request.user, to=payload.to, reason=payload.reason, expect=payload.expect
+    )
     return Technique.objects.select_related(*LIST_RELATED).get(pk=pk)
 
 
@@ -259,7 +264,7 @@ def research_project_create(request, payload: ResearchProjectCreateIn):
 
     organization = Organization.objects.filter(pk=payload.recorded_org).first()
     if organization is None:
-        raise ApplicationError(f"登记单位 {payload.recorded_org} 不存在", field="recorded_org")
+        raise ApplicationError(_("登记单位 %(pk)s 不存在") % {"pk": payload.recorded_org}, field="recorded_org")
     project = research.project_create(actor=request.user, recorded_org=organization, data=_project_data(payload))
     return 201, _projects().get(pk=project.pk)
 

@@ -4,10 +4,12 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Region
+from lib.files import check_upload
 from lib.identifiers import validate_mobile, validate_resident_id
 from techniques.models import Technique, Term, Vocabulary
 
 SPLIT = re.compile(r"[,，、;；\s]+")
+SCAN_TYPES = {"application/pdf", "image/jpeg", "image/png"}
 
 
 def split_names(value: str) -> list[str]:
@@ -109,6 +111,12 @@ class OfflineForm(forms.Form):
     def __init__(self, *args, organizations=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["entered_org"].queryset = organizations
+
+    def clean_scanned_original(self):
+        scan = self.cleaned_data.get("scanned_original")
+        if scan:
+            check_upload(scan, allowed=SCAN_TYPES, field_label=_("纸质申报表扫描件"))
+        return scan
 
 
 class ReasonForm(forms.Form):

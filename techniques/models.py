@@ -10,11 +10,13 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import in_regions
 from lib import fieldcrypt
+from workflow.maps import Notice
 
 
 class Vocabulary(models.TextChoices):
@@ -107,6 +109,40 @@ class Technique(models.Model):
         Status.ACCEPTED: {Status.PUBLISHED: "technique.publish"},
         Status.PUBLISHED: {Status.ACCEPTED: "technique.publish"},
     }
+    # Workflow core (workflow/services.py): buttons, to-dos and notices come from the table.
+    MOVE_SERVICE = "techniques.services.technique_move"
+    # What the buttons say. Accepting (verified → accepted) and withdrawing from the public
+    # catalogue (published → accepted) share a target, so neither gets a verb of its own.
+    MOVE_LABELS = {
+        Status.SUBMITTED: _("提交申报"),
+        Status.RECEIVED: _("受理"),
+        Status.VERIFIED: _("核实通过"),
+        Status.RETURNED: _("退回修改"),
+        Status.PUBLISHED: _("公开"),
+    }
+    # The declarant reads the reasons and fixes the declaration (003 §三(一).1).
+    REASON_REQUIRED = frozenset({Status.RETURNED})
+    ENDING_STATES = frozenset({Status.RETURNED})
+    # Offered as buttons but nobody's to-do: a draft is submitted when its declarant is ready (an
+    # import of drafts would otherwise fill its importer's workbench), an accepted technique
+    # stays in the database unless the city chooses to publish it, and unpublishing is a choice.
+    SIDE_MOVES = frozenset(
+        {
+            (Status.DRAFT, Status.SUBMITTED),
+            (Status.ACCEPTED, Status.PUBLISHED),
+            (Status.PUBLISHED, Status.ACCEPTED),
+        }
+    )
+    WAITING_SINCE = "submitted_at"
+    NOTIFY = {
+        Status.SUBMITTED: Notice(_("技术申报待受理：{obj}"), to=("act:technique.receive",)),
+        Status.RECEIVED: Notice(_("技术申报待核实：{obj}"), to=("act:technique.verify",)),
+        Status.VERIFIED: Notice(_("技术申报待审定入库：{obj}"), to=("act:technique.accept",)),
+        Status.RETURNED: Notice(_("技术申报已退回，请修改后重新提交：{obj}"), to=("entered_by",)),
+        # Also the arrival when the city withdraws a technique from the public catalogue.
+        Status.ACCEPTED: Notice(_("技术已入库（未公开）：{obj}"), to=("entered_by",)),
+        Status.PUBLISHED: Notice(_("技术已公开：{obj}"), to=("entered_by",)),
+    }
 
     code = models.CharField(_("编号"), max_length=20, unique=True, blank=True, null=True)
     name = models.CharField(_("技术名称"), max_length=100)
@@ -189,6 +225,9 @@ class Technique(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("techniques:manage-detail", args=[self.pk])
 
     # --- scope (accounts.permissions) ---
     @classmethod

@@ -9,15 +9,16 @@ from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, QuerySet
 from django.db.models.functions import Substr
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Region
 from techniques.models import Technique, Term, Vocabulary
 
 SORTS = {
-    "updated": ("-updated_at", "最近更新"),
-    "name": ("name", "名称"),
-    "submitted": ("-submitted_at", "提交时间"),
-    "grade": ("grade", "等级"),
+    "updated": ("-updated_at", _("最近更新")),
+    "name": ("name", _("名称")),
+    "submitted": ("-submitted_at", _("提交时间")),
+    "grade": ("grade", _("等级")),
 }
 
 
@@ -231,10 +232,10 @@ def _top_terms(queryset: QuerySet, relation: str, limit: int = 15) -> list[tuple
 
 # The city's milestones (003 §二 总体目标).
 MILESTONES = [
-    ("2025-12-31", "基本摸清市域内传统中医药优势技术种类和分布情况，建立收集整理工作机制"),
-    ("2026-12-31", "优势技术资源得到相对完整的收集整理和筛选"),
-    ("2027-12-31", "形成一套相对成熟的中医药优势技术评价机制"),
-    ("2028-12-31", "传承保护机制基本形成并在市域内实施"),
+    ("2025-12-31", _("基本摸清市域内传统中医药优势技术种类和分布情况，建立收集整理工作机制")),
+    ("2026-12-31", _("优势技术资源得到相对完整的收集整理和筛选")),
+    ("2027-12-31", _("形成一套相对成熟的中医药优势技术评价机制")),
+    ("2028-12-31", _("传承保护机制基本形成并在市域内实施")),
 ]
 
 
@@ -310,7 +311,7 @@ def dashboard_figures(queryset: QuerySet) -> dict:
         Term.objects.filter(vocabulary__in=[Vocabulary.CATEGORY, Vocabulary.INHERITANCE]).values_list("pk", "name")
     )
     today = timezone.localdate()
-    milestones = [{"date": d, "goal": goal, "passed": date.fromisoformat(d) < today} for d, goal in MILESTONES]
+    milestones = [{"date": d, "goal": str(goal), "passed": date.fromisoformat(d) < today} for d, goal in MILESTONES]
     return {
         "total": total,
         "in_database": in_database,

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Organization, Region, User
-from accounts.permissions import authorize, can
+from accounts.permissions import ACTS, authorize
 from lib.errors import ApplicationError
 from lib.identifiers import validate_mobile, validate_resident_id
 from techniques.models import (
@@ -26,29 +30,31 @@ from techniques.models import (
     TermRevision,
     Vocabulary,
 )
+from techniques.permissions import is_classifiable, is_editable, may_curate
+from workflow import services as workflow
 from workflow.models import AuditEntry
-from workflow.services import audit_record, transition
+from workflow.services import audit_record
 
 Status = Technique.Status
 
 # What a declaration must have before it can be submitted, with the label the form shows.
 REQUIRED_FOR_SUBMIT = [
-    ("name", "技术名称"),
-    ("region", "所在地区"),
-    ("category", "技术类别"),
-    ("inheritance", "传承方式"),
-    ("theory_features", "理论与治疗特色"),
-    ("operation_method", "操作方法或制备工艺"),
-    ("indications", "适应证（治疗病种、证候或其他适应证）"),
-    ("holders", "技术持有人"),
+    ("name", gettext_lazy("技术名称")),
+    ("region", gettext_lazy("所在地区")),
+    ("category", gettext_lazy("技术类别")),
+    ("inheritance", gettext_lazy("传承方式")),
+    ("theory_features", gettext_lazy("理论与治疗特色")),
+    ("operation_method", gettext_lazy("操作方法或制备工艺")),
+    ("indications", gettext_lazy("适应证（治疗病种、证候或其他适应证）")),
+    ("holders", gettext_lazy("技术持有人")),
 ]
 # Everything that makes a declaration complete, for the completeness indicator.
 COMPLETENESS = REQUIRED_FOR_SUBMIT + [
-    ("origin_history", "源流与历史"),
-    ("contraindications", "禁忌与风险"),
-    ("typical_cases", "典型病例与疗效"),
-    ("features", "治法特色"),
-    ("files", "图片、视频或文档"),
+    ("origin_history", gettext_lazy("源流与历史")),
+    ("contraindications", gettext_lazy("禁忌与风险")),
+    ("typical_cases", gettext_lazy("典型病例与疗效")),
+    ("features", gettext_lazy("治法特色")),
+    ("files", gettext_lazy("图片、视频或文档")),
 ]
 
 
@@ -69,8 +75,8 @@ def _has(technique: Technique, key: str) -> bool:
 
 
 def technique_completeness(technique: Technique) -> Completeness:
-    missing = [label for key, label in COMPLETENESS if not _has(technique, key)]
-    required = [label for key, label in REQUIRED_FOR_SUBMIT if label in missing]
+    missing = [str(label) for key, label in COMPLETENESS if not _has(technique, key)]
+    required = [str(label) for key, label in REQUIRED_FOR_SUBMIT if str(label) in missing]
     percent = round(100 * (len(COMPLETENESS) - len(missing)) / len(COMPLETENESS))
     return Completeness(percent=percent, missing=missing, missing_required=required)
 
@@ -87,12 +93,16 @@ class HolderData:
 
 def _check_offline_entry(actor: User, entered_org: Organization | None, region: Region | None) -> None:
     if entered_org is None:
-        raise ApplicationError("线下代录必须选择录入单位", field="entered_org")
+        raise ApplicationError(_("线下代录必须选择录入单位"), field="entered_org")
     if not actor.is_superuser and not actor.memberships.filter(organization=entered_org, role="office_staff").exists():
-        raise ApplicationError(f"您不是「{entered_org.name}」的工作人员，不能以该单位名义录入", field="entered_org")
+        raise ApplicationError(
+            _("您不是「%(org)s」的工作人员，不能以该单位名义录入") % {"org": entered_org.name}, field="entered_org"
+        )
     if region is not None and not entered_org.region.contains(region):
         raise ApplicationError(
-            f"「{region.name}」不在「{entered_org.name}」的辖区内，请由所在地的工作人员录入", field="region"
+            _("「%(region)s」不在「%(org)s」的辖区内，请由所在地的工作人员录入")
+            % {"region": region.name, "org": entered_org.name},
+            field="region",
         )
 
 
@@ -133,6 +143,17 @@ def resolve_terms(vocabulary: str, names: list[str]) -> tuple[list[Term], list[s
     return [found[n] for n in wanted if n in found], [n for n in wanted if n not in found]
 
 
+@contextmanager
+def _rules_as_errors() -> Iterator[None]:
+    """The model's and the identifiers' validation speaks Django's ValidationError; a service
+    speaks ApplicationError, naming the field when there is one, so that every exit shows it."""
+    try:
+        yield
+    except ValidationError as exc:
+        fields = list(getattr(exc, "error_dict", {}))
+        raise ApplicationError("；".join(exc.messages), field=fields[0] if len(fields) == 1 else None) from exc
+
+
 def _reindex(technique: Technique) -> None:
     from techniques.search import reindex
 
@@ -155,11 +176,12 @@ def technique_create(
     if channel != Technique.Channel.ONLINE:
         _check_offline_entry(actor, entered_org, fields.get("region"))
     technique = Technique(entered_by=actor, entered_org=entered_org, channel=channel, **fields)
-    technique.full_clean(exclude=["entered_by", "code"])
-    technique.save()
-    if holders is None and channel == Technique.Channel.ONLINE:
-        holders = [HolderData(name=actor.display_name, phone=actor.phone, user=actor)]
-    _set_holders(technique, holders or [])
+    with _rules_as_errors():
+        technique.full_clean(exclude=["entered_by", "code"])
+        technique.save()
+        if holders is None and channel == Technique.Channel.ONLINE:
+            holders = [HolderData(name=actor.display_name, phone=actor.phone, user=actor)]
+        _set_holders(technique, holders or [])
     _set_terms(technique, diseases=diseases, syndromes=syndromes, features=features)
     audit_record(
         action=AuditEntry.Action.CREATE,
@@ -185,45 +207,62 @@ def technique_update(
 ) -> Technique:
     technique = Technique.objects.select_for_update().get(pk=technique.pk)
     authorize(actor, "technique.edit", technique)
-    if technique.status not in (Status.DRAFT, Status.RETURNED):
-        raise ApplicationError(f"申报处于「{technique.get_status_display()}」状态，不能修改")
+    if not is_editable(technique):
+        raise ApplicationError(_("申报处于「%(state)s」状态，不能修改") % {"state": technique.get_status_display()})
     if technique.channel != Technique.Channel.ONLINE and "region" in fields:
         _check_offline_entry(actor, technique.entered_org, fields["region"])
     for name, value in fields.items():
         setattr(technique, name, value)
-    technique.full_clean(exclude=["entered_by", "code"])
-    technique.save()
-    if holders is not None:
-        _set_holders(technique, holders)
+    with _rules_as_errors():
+        technique.full_clean(exclude=["entered_by", "code"])
+        technique.save()
+        if holders is not None:
+            _set_holders(technique, holders)
     _set_terms(technique, diseases=diseases, syndromes=syndromes, features=features)
     _reindex(technique)
     return technique
 
 
-def technique_submit(*, technique: Technique, actor: User) -> Technique:
+@workflow.atomic()
+def technique_submit(*, technique: Technique, actor: User, reason: str = "", expect: str | None = None) -> Technique:
+    """The declarant sends a draft or a returned declaration on: it gets its number at the first
+    submission and is compared with the others for possible duplicates."""
     completeness = technique_completeness(technique)
     if completeness.missing_required:
-        raise ApplicationError("提交前请填写：" + "、".join(completeness.missing_required))
-    if not technique.consent_publish and not technique.consent_research:
-        # Not an error: a holder may refuse both. But the choice must be explicit on the form.
-        pass
-
-    def stamp(locked: Technique) -> None:
-        locked.submitted_at = timezone.now()
-        locked.code = locked.code or f"YC{timezone.localdate():%Y}{locked.pk:06d}"
-        locked.save(update_fields=["submitted_at", "code"])
-        flag_similar(locked)
-
-    return transition(technique, Status.SUBMITTED, actor=actor, reason="提交申报", then=stamp)
+        raise ApplicationError(_("提交前请填写：%(fields)s") % {"fields": "、".join(completeness.missing_required)})
+    locked = workflow.lock(technique)
+    # The audit log is a legal record, written in the programme's language.
+    workflow.transition(locked, Status.SUBMITTED, actor=actor, reason=reason or "提交申报", expect=expect)
+    locked.submitted_at = timezone.now()
+    locked.code = locked.code or f"YC{timezone.localdate():%Y}{locked.pk:06d}"
+    locked.save(update_fields=["submitted_at", "code"])
+    technique.submitted_at, technique.code = locked.submitted_at, locked.code
+    flag_similar(locked)
+    return locked
 
 
-def technique_advance(*, technique: Technique, actor: User, to: str, reason: str = "") -> Technique:
+@workflow.atomic()
+def technique_advance(
+    *, technique: Technique, actor: User, to: str, reason: str = "", expect: str | None = None
+) -> Technique:
     """Receive, verify, accept, return or (un)publish: whatever the transition table allows."""
-    if to == Status.RETURNED and not reason.strip():
-        raise ApplicationError("退回必须填写原因，申报人将看到这些意见", field="reason")
-    if to == Status.PUBLISHED and not technique.consent_publish:
-        raise ApplicationError("持有人未同意公开，不能公开该技术")
-    return transition(technique, to, actor=actor, reason=reason)
+    if to in Technique.REASON_REQUIRED and not reason.strip():
+        raise ApplicationError(_("退回必须填写原因，申报人将看到这些意见"), field="reason")
+    locked = workflow.lock(technique)
+    workflow.transition(locked, to, actor=actor, reason=reason, expect=expect)
+    # After the move's own checks, so that someone who may not publish learns nothing of consent.
+    if to == Status.PUBLISHED and not locked.consent_publish:
+        raise ApplicationError(_("持有人未同意公开，不能公开该技术"))
+    return locked
+
+
+def technique_move(
+    technique: Technique, *, to: str, actor: User, reason: str = "", expect: str | None = None
+) -> Technique:
+    """MOVE_SERVICE of Technique: the workflow buttons' way in."""
+    if to == Status.SUBMITTED:
+        return technique_submit(technique=technique, actor=actor, reason=reason, expect=expect)
+    return technique_advance(technique=technique, actor=actor, to=to, reason=reason, expect=expect)
 
 
 # --- duplicates -------------------------------------------------------------------------------
@@ -296,11 +335,11 @@ def term_create(*, actor: User, vocabulary: str, name: str, basis: str = "") -> 
     authorize(actor, "vocabulary.manage")
     name = name.strip()
     if not name or len(name) > 64:
-        raise ApplicationError("术语名称不能为空，且不超过 64 个字", field="name")
+        raise ApplicationError(_("术语名称不能为空，且不超过 64 个字"), field="name")
     if vocabulary not in Vocabulary.values:
-        raise ApplicationError("未知的词表", field="vocabulary")
+        raise ApplicationError(_("未知的词表"), field="vocabulary")
     if Term.objects.filter(vocabulary=vocabulary, name=name).exists():
-        raise ApplicationError(f"「{name}」已在词表中", field="name")
+        raise ApplicationError(_("「%(name)s」已在词表中") % {"name": name}, field="name")
     order = (Term.objects.filter(vocabulary=vocabulary).aggregate(m=Max("sort_order"))["m"] or 0) + 1
     term = Term.objects.create(vocabulary=vocabulary, name=name, basis=basis, sort_order=order)
     audit_record(action=AuditEntry.Action.CREATE, actor=actor, obj=term, to_state=name)
@@ -314,11 +353,11 @@ def term_rename(*, term: Term, actor: User, new_name: str, reason: str = "") -> 
     term = Term.objects.select_for_update().get(pk=term.pk)
     new_name = new_name.strip()
     if not new_name or len(new_name) > 64:
-        raise ApplicationError("术语名称不能为空，且不超过 64 个字", field="new_name")
+        raise ApplicationError(_("术语名称不能为空，且不超过 64 个字"), field="new_name")
     if new_name == term.name:
-        raise ApplicationError("新名称与原名称相同", field="new_name")
+        raise ApplicationError(_("新名称与原名称相同"), field="new_name")
     if Term.objects.filter(vocabulary=term.vocabulary, name=new_name).exclude(pk=term.pk).exists():
-        raise ApplicationError(f"「{new_name}」已在词表中", field="new_name")
+        raise ApplicationError(_("「%(name)s」已在词表中") % {"name": new_name}, field="new_name")
     old = term.name
     term.name = new_name
     term.version += 1
@@ -382,7 +421,7 @@ def procedure_add_version(
         Procedure.Kind.PREPARATION if technique.category and technique.category.basis == "drug" else Procedure.Kind.SOP
     )
     if not title.strip() or not body.strip():
-        raise ApplicationError("标题和内容都必须填写", field="body")
+        raise ApplicationError(_("标题和内容都必须填写"), field="body")
     version = (technique.procedures.filter(kind=kind).aggregate(m=Max("version"))["m"] or 0) + 1
     procedure = Procedure.objects.create(
         technique=technique,
@@ -409,11 +448,11 @@ def holders_viewed(*, viewer: User, technique: Technique) -> None:
 
 
 def _may_curate(actor: User, technique: Technique) -> None:
-    """Protection records, consent and procedures are kept by the declarant while the declaration
-    is theirs, and by the county or city staff who verify and accept it."""
+    """See techniques.permissions.may_curate: outside the person's scope the technique does not
+    exist (404); within it, without a curating act, 403."""
     authorize(actor, "technique.view", technique)
-    if not any(can(actor, act, technique) for act in ("technique.edit", "technique.verify", "technique.accept")):
-        authorize(actor, "technique.verify", technique)
+    if not may_curate(actor, technique):
+        raise PermissionDenied(_("没有权限：%(act)s") % {"act": ACTS["technique.verify"].label})
 
 
 @transaction.atomic
@@ -432,11 +471,11 @@ def protection_add(
     """PRO-1: an ICH listing (with its level), a patent, a trade secret or a holder's right."""
     _may_curate(actor, technique)
     if kind not in ProtectionRecord.Kind.values:
-        raise ApplicationError("未知的保护类型", field="kind")
+        raise ApplicationError(_("未知的保护类型"), field="kind")
     if not title.strip():
-        raise ApplicationError("请填写名称", field="title")
+        raise ApplicationError(_("请填写名称"), field="title")
     if kind == ProtectionRecord.Kind.ICH and level not in ("national", "provincial", "city", "county"):
-        raise ApplicationError("非物质文化遗产名录必须注明级别（国家级、省级、市级或县级）", field="level")
+        raise ApplicationError(_("非物质文化遗产名录必须注明级别（国家级、省级、市级或县级）"), field="level")
     record = ProtectionRecord.objects.create(
         technique=technique,
         kind=kind,
@@ -472,34 +511,49 @@ def technique_file_add(*, technique: Technique, actor: User, upload, title: str 
     _may_curate(actor, technique)
     allowed = set().union(*MEDIA_TYPES.values())
     try:
-        mime = check_upload(upload, allowed=allowed, field_label="图片、视频或文档", max_bytes=200 * 1024 * 1024)
+        mime = check_upload(upload, allowed=allowed, field_label=_("图片、视频或文档"), max_bytes=200 * 1024 * 1024)
     except ValidationError as exc:
         raise ApplicationError(exc.messages[0], field="file") from exc
     kind = next(k for k, types in MEDIA_TYPES.items() if mime in types)
     record = TechniqueFile.objects.create(
         technique=technique, kind=kind, file=upload, title=title.strip()[:100], content_type=mime, uploaded_by=actor
     )
-    audit_record(action=AuditEntry.Action.CREATE, actor=actor, obj=technique, to_state=f"{record.get_kind_display()}附件", reason=record.title)
+    audit_record(
+        action=AuditEntry.Action.CREATE,
+        actor=actor,
+        obj=technique,
+        to_state=f"{record.get_kind_display()}附件",
+        reason=record.title,
+    )
     return record
 
 
 @transaction.atomic
-def technique_classify(*, technique: Technique, actor: User, grade: str, management_class: str, reason: str = "") -> Technique:
+def technique_classify(
+    *, technique: Technique, actor: User, grade: str, management_class: str, reason: str = ""
+) -> Technique:
     """Graded and classified management (TEC-2): the city sets a technique's grade and class.
     (The evaluation workflow of issue 5 will propose grades; the decision is recorded here.)"""
     technique = Technique.objects.select_for_update().get(pk=technique.pk)
     authorize(actor, "technique.accept", technique)
-    if technique.status not in (Status.ACCEPTED, Status.PUBLISHED):
-        raise ApplicationError("只有已入库的技术才能分级分类")
+    if not is_classifiable(technique):
+        raise ApplicationError(_("只有已入库的技术才能分级分类"))
     if grade not in Technique.Grade.values:
-        raise ApplicationError("等级只能是甲级、乙级、丙级或未分级", field="grade")
+        raise ApplicationError(_("等级只能是甲级、乙级、丙级或未分级"), field="grade")
     management_class = management_class.strip()
     if len(management_class) > 40:
-        raise ApplicationError("管理类别不能超过 40 个字", field="management_class")
+        raise ApplicationError(_("管理类别不能超过 40 个字"), field="management_class")
     before = f"{technique.get_grade_display()}/{technique.management_class or '—'}"
     technique.grade = grade
     technique.management_class = management_class
     technique.save(update_fields=["grade", "management_class", "updated_at"])
     after = f"{technique.get_grade_display()}/{management_class or '—'}"
-    audit_record(action=AuditEntry.Action.TRANSITION, actor=actor, obj=technique, from_state=before[:40], to_state=after[:40], reason=reason or "分级分类")
+    audit_record(
+        action=AuditEntry.Action.TRANSITION,
+        actor=actor,
+        obj=technique,
+        from_state=before[:40],
+        to_state=after[:40],
+        reason=reason or "分级分类",
+    )
     return technique

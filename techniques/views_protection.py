@@ -3,8 +3,9 @@
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from lib.errors import ApplicationError
@@ -15,27 +16,38 @@ from techniques.models import ConsentRecord, ProtectionRecord, Technique
 DOCUMENT_TYPES = {"application/pdf", "image/jpeg", "image/png", "application/zip"}
 
 
-class ProtectionForm(forms.Form):
+class DocumentForm(forms.Form):
+    """A form with an optional supporting document, typed by its content, not its name."""
+
+    document = forms.FileField(required=False)
+
+    def clean_document(self):
+        document = self.cleaned_data.get("document")
+        if document:
+            check_upload(document, allowed=DOCUMENT_TYPES, field_label=_("证明文件"))
+        return document
+
+
+class ProtectionForm(DocumentForm):
     kind = forms.ChoiceField(choices=ProtectionRecord.Kind.choices)
     level = forms.ChoiceField(choices=ProtectionRecord.Level.choices, required=False)
     title = forms.CharField(max_length=200)
     number = forms.CharField(max_length=64, required=False)
     granted_on = forms.DateField(required=False)
-    document = forms.FileField(required=False)
 
 
-class ConsentForm(forms.Form):
+class ConsentForm(DocumentForm):
     kind = forms.ChoiceField(choices=ConsentRecord.Kind.choices)
-    granted = forms.TypedChoiceField(choices=[("1", "同意"), ("0", "不同意")], coerce=lambda v: v == "1")
+    granted = forms.TypedChoiceField(
+        choices=[("1", gettext_lazy("同意")), ("0", gettext_lazy("不同意"))], coerce=lambda v: v == "1"
+    )
     holder_name = forms.CharField(max_length=64)
-    document = forms.FileField(required=False)
 
 
-class ProcedureForm(forms.Form):
+class ProcedureForm(DocumentForm):
     title = forms.CharField(max_length=200)
     body = forms.CharField(max_length=20000)
     quality_standard = forms.CharField(max_length=20000, required=False)
-    document = forms.FileField(required=False)
 
 
 def _errors(form) -> str:
@@ -44,25 +56,14 @@ def _errors(form) -> str:
     )
 
 
-def _document(form) -> object | None:
-    document = form.cleaned_data.get("document")
-    if document:
-        check_upload(document, allowed=DOCUMENT_TYPES, field_label="证明文件")
-    return document
-
-
 def _handle(request, pk: int, form_class, action):
+    """A refused form or service ends in chuancheng.errors: the message, back on the page."""
     technique = get_object_or_404(Technique, pk=pk)
     form = form_class(request.POST, request.FILES)
     if not form.is_valid():
-        messages.error(request, _errors(form))
-    else:
-        try:
-            action(technique, form)
-        except (ApplicationError, ValidationError) as exc:
-            messages.error(request, getattr(exc, "message", None) or "；".join(exc.messages))
-        else:
-            messages.success(request, "已保存")
+        raise ApplicationError(_errors(form))
+    action(technique, form)
+    messages.success(request, _("已保存"))
     return redirect("techniques:manage-detail", pk=pk)
 
 
@@ -81,7 +82,7 @@ def protection_add(request, pk: int):
             title=f.cleaned_data["title"],
             number=f.cleaned_data["number"],
             granted_on=f.cleaned_data["granted_on"],
-            document=_document(f),
+            document=f.cleaned_data["document"],
         ),
     )
 
@@ -99,7 +100,7 @@ def consent_add(request, pk: int):
             kind=f.cleaned_data["kind"],
             granted=f.cleaned_data["granted"],
             holder_name=f.cleaned_data["holder_name"],
-            document=_document(f),
+            document=f.cleaned_data["document"],
         ),
     )
 
@@ -117,7 +118,7 @@ def procedure_add(request, pk: int):
             title=f.cleaned_data["title"],
             body=f.cleaned_data["body"],
             quality_standard=f.cleaned_data["quality_standard"],
-            document=_document(f),
+            document=f.cleaned_data["document"],
         ),
     )
 

@@ -9,12 +9,13 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.models import Organization
 from accounts.permissions import authorize, can, scope
-from lib.errors import ApplicationError
+from chuancheng.errors import errors_to
 from lib.pagination import CappedPaginator
 from techniques import research
 from techniques.models import ResearchProject, Technique
@@ -24,7 +25,9 @@ FIELDS = ["title", "organization", "leader", "funding_source", "started_on", "en
 
 
 class ProjectForm(forms.ModelForm):
-    recorded_org = forms.ModelChoiceField(label=_("登记单位"), queryset=Organization.objects.none(), empty_label=None)
+    recorded_org = forms.ModelChoiceField(
+        label=gettext_lazy("登记单位"), queryset=Organization.objects.none(), empty_label=None
+    )
 
     class Meta:
         model = ResearchProject
@@ -76,16 +79,15 @@ def project_create(request):
         authorize(request.user, "technique.view", technique)
     form = ProjectForm(request.POST or None, organizations=staff_organizations(request.user))
     if request.method == "POST" and form.is_valid():
-        try:
-            project = research.project_create(
-                actor=request.user, recorded_org=form.cleaned_data["recorded_org"], data=form.data_for_service()
+        with errors_to(form):
+            project = research.project_create_linked(
+                actor=request.user,
+                recorded_org=form.cleaned_data["recorded_org"],
+                data=form.data_for_service(),
+                technique=technique,
             )
-            if technique is not None:
-                research.project_link(project=project, technique=technique, actor=request.user)
-        except ApplicationError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-        else:
-            messages.success(request, "科研项目已登记")
+        if not form.errors:
+            messages.success(request, _("科研项目已登记"))
             if technique is not None:
                 return redirect("techniques:manage-detail", pk=technique.pk)
             return redirect("techniques:research-detail", pk=project.pk)
@@ -100,12 +102,10 @@ def project_edit(request, pk: int):
     if request.method == "POST" and form.is_valid():
         data = form.data_for_service()
         project.refresh_from_db()  # the form wrote its values onto the instance; compare with the row
-        try:
+        with errors_to(form):
             research.project_update(project=project, actor=request.user, data=data)
-        except ApplicationError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-        else:
-            messages.success(request, "已保存")
+        if not form.errors:
+            messages.success(request, _("已保存"))
             return redirect("techniques:research-detail", pk=project.pk)
     return render(request, "techniques/research_form.html", {"form": form, "project": project})
 
@@ -147,13 +147,17 @@ def _technique_from(value: str) -> Technique | None:
 def project_link(request):
     """Links a technique to a project: from the project's page (a technique's number or code) or
     from the technique's page (a choice of the projects the person keeps)."""
-    return _change_link(request, research.project_link, "已将「{technique}」关联到科研项目「{project}」")
+    return _change_link(
+        request, research.project_link, gettext_lazy("已将「%(technique)s」关联到科研项目「%(project)s」")
+    )
 
 
 @login_required
 @require_POST
 def project_unlink(request):
-    return _change_link(request, research.project_unlink, "已取消「{technique}」与科研项目「{project}」的关联")
+    return _change_link(
+        request, research.project_unlink, gettext_lazy("已取消「%(technique)s」与科研项目「%(project)s」的关联")
+    )
 
 
 def _change_link(request, change, done: str):
@@ -162,13 +166,11 @@ def _change_link(request, change, done: str):
     fallback = f"/techniques/research/{project.pk}/"
     if technique is None:
         messages.error(
-            request, f"找不到技术「{request.POST.get('technique', '')}」：请填写技术的编号（如 YC2026000123）或序号"
+            request,
+            _("找不到技术「%(technique)s」：请填写技术的编号（如 YC2026000123）或序号")
+            % {"technique": request.POST.get("technique", "")},
         )
         return _back(request, fallback)
-    try:
-        change(project=project, technique=technique, actor=request.user)
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, done.format(technique=technique.name, project=project.title))
+    change(project=project, technique=technique, actor=request.user)
+    messages.success(request, str(done) % {"technique": technique.name, "project": project.title})
     return _back(request, fallback)

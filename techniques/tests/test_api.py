@@ -80,3 +80,18 @@ def test_the_public_api_lists_published_techniques_only(world, client, django_as
         body = client.get("/api/v1/public/techniques").json()
     assert body["count"] == 0
     assert client.get("/api/v1/terms", {"vocabulary": "category"}).json()["count"] == 12
+
+
+def test_an_advance_from_a_state_that_has_moved_on_changes_nothing(world, client):
+    t = declaration_for(world.guo, world.township_centre.region, submit=True)
+    url = f"/api/v1/techniques/{t.pk}/advance"
+    client.post(url, {"to": "received"}, content_type="application/json", headers=_bearer(world.lin))
+    response = client.post(
+        url,
+        {"to": "returned", "reason": "材料不全", "expect": "submitted"},
+        content_type="application/json",
+        headers=_bearer(world.sun),
+    )
+    assert response.status_code == 409 and "已由其他人员处理" in response.json()["detail"]
+    t.refresh_from_db()
+    assert t.status == "received"

@@ -61,14 +61,14 @@ def test_a_paper_declaration_travels_to_the_public_catalogue(page: Page, live_wo
 
     # 孙科员 at the county verifies it from his workbench.
     sign_in(page, "sun")
-    page.get_by_role("link", name="核实申报：贾氏火针治疗痹病").click()
+    page.get_by_role("link", name="核实技术申报：贾氏火针治疗痹病").click()
     act(page, "核实通过", "已入户核实持有人及疗效")
     expect(page.locator("#technique-status")).to_have_text("已核实")
 
     # 杨主任 at the city accepts it into the database and publishes it.
     sign_in(page, "yang")
-    page.get_by_role("link", name="审定入库：贾氏火针治疗痹病").click()
-    act(page, "同意入库")
+    page.get_by_role("link", name="技术入库：贾氏火针治疗痹病").click()
+    act(page, "变更为「已入库」")
     expect(page.locator("#technique-status")).to_have_text("已入库")
     act(page, "公开")
     expect(page.locator("#technique-status")).to_have_text("已公开")

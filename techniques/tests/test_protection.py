@@ -73,7 +73,10 @@ def test_images_video_and_documents_are_typed_by_content(world, client_for):
     video = SimpleUploadedFile("演示.mp4", b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 32, content_type="video/mp4")
     client.post(f"/techniques/manage/{t.pk}/files/", {"file": video, "title": "操作演示"})
     renamed = SimpleUploadedFile("病例.pdf", b"MZ\x90\x00 an executable", content_type="application/pdf")
-    page = client.post(f"/techniques/manage/{t.pk}/files/", {"file": renamed}, follow=True).content.decode()
+    # A refused upload is told on the page it came from (chuancheng.errors), as a browser names it.
+    page = client.post(
+        f"/techniques/manage/{t.pk}/files/", {"file": renamed}, follow=True, HTTP_REFERER=f"/techniques/manage/{t.pk}/"
+    ).content.decode()
     assert "文件内容不是允许的类型" in page
     assert sorted(t.files.values_list("kind", "content_type")) == [("image", "image/png"), ("video", "video/mp4")]
     assert "<video" in page and "<img" in page

@@ -95,9 +95,9 @@ def test_the_buttons_on_the_page_follow_the_table(world, yanhu_declaration, clie
 
 
 def test_the_workbench_lists_what_waits_for_each_level(world, yanhu_declaration, client_for):
-    assert "受理申报：郭氏小儿推拿治疗积滞" in client_for("lin").get("/workbench/").content.decode()
+    assert "受理技术申报：郭氏小儿推拿治疗积滞" in client_for("lin").get("/workbench/").content.decode()
     technique_advance(technique=yanhu_declaration, actor=world.lin, to=S.RECEIVED)
-    assert "核实申报：郭氏小儿推拿治疗积滞" in client_for("sun").get("/workbench/").content.decode()
+    assert "核实技术申报：郭氏小儿推拿治疗积滞" in client_for("sun").get("/workbench/").content.decode()
     assert "郭氏小儿推拿" not in client_for("zhou").get("/workbench/").content.decode()
 
 
