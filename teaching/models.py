@@ -10,16 +10,26 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from apprenticeships.models import Apprenticeship
+from teaching.permissions import PARTY_ACTS, PARTY_FIELDS
 from teaching.quotas import Category
+from workflow.maps import Notice
+
+# Who hears of a teaching record's arrival: its two parties (paths on the record).
+MASTER_USER = "apprenticeship.master.user"
+APPRENTICE_USER = "apprenticeship.apprentice"
 
 
 class _OfApprenticeship:
     """Scope through the apprenticeship: whoever reaches it reaches its plan, activities and
-    graduation; its two parties own them."""
+    graduation. Pages check `teaching.view` on the apprenticeship itself; the acts checked on a
+    teaching record are its moves."""
+
+    TRANSITIONS: dict
 
     @classmethod
     def scope_q(cls, *, regions, organization_ids) -> Q:
@@ -30,7 +40,21 @@ class _OfApprenticeship:
 
     @classmethod
     def owner_q(cls, user) -> Q:
-        return Q(apprenticeship__apprentice_id=user.pk) | Q(apprenticeship__master__user_id=user.pk)
+        """The records on which `user` has a move to make as a party: those in a state whose move
+        is their party's act (teaching.permissions.PARTY_ACTS), while the apprenticeship is
+        active. Both parties reach every record of their apprenticeship, but a graduation in
+        draft is the apprentice's to submit and a submitted one the master's to assess: so the
+        buttons (moves), the workbench (waiting_for) and transition() ask one question."""
+        q = Q(pk__in=[])
+        for state, table in cls.TRANSITIONS.items():
+            for party in sorted({PARTY_ACTS[act] for act in table.values() if act in PARTY_ACTS}):
+                q |= Q(status=state, **{PARTY_FIELDS[party]: user.pk})
+        return q & Q(apprenticeship__status=Apprenticeship.Status.ACTIVE)
+
+    @classmethod
+    def states_of(cls, act: str) -> frozenset:
+        """The states from which the table allows a move by `act`."""
+        return frozenset(state for state, table in cls.TRANSITIONS.items() if act in table.values())
 
     def audit_organization(self):
         return self.apprenticeship.organization
@@ -47,6 +71,22 @@ class TeachingPlan(_OfApprenticeship, models.Model):
     TRANSITIONS = {
         Status.DRAFT: {Status.SUBMITTED: "teaching.plan_submit"},
         Status.SUBMITTED: {Status.AGREED: "teaching.plan_agree", Status.DRAFT: "teaching.plan_agree"},
+    }
+    MOVE_SERVICE = "teaching.services.plan_move"
+    MOVE_LABELS = {
+        Status.SUBMITTED: _("提交主办单位确认"),
+        Status.AGREED: _("确认传承计划"),
+        Status.DRAFT: _("退回修改"),
+    }
+    # A returned plan goes back to the master with the host unit's reasons.
+    REASON_REQUIRED = frozenset({Status.DRAFT})
+    ENDING_STATES = frozenset({Status.DRAFT})
+    # A draft waits for its master since it was last saved or returned.
+    WAITING_SINCE = "updated_at"
+    NOTIFY = {
+        Status.SUBMITTED: Notice(_("请确认传承计划：{obj}"), to=("act:teaching.plan_agree",)),
+        Status.AGREED: Notice(_("传承计划已确认，可以开始登记带教课时：{obj}"), to=(MASTER_USER, APPRENTICE_USER)),
+        Status.DRAFT: Notice(_("传承计划被退回修改：{obj}"), to=(MASTER_USER, APPRENTICE_USER)),
     }
 
     apprenticeship = models.OneToOneField(
@@ -72,10 +112,25 @@ class TeachingPlan(_OfApprenticeship, models.Model):
         indexes = [models.Index(fields=["status", "updated_at"])]
 
     def __str__(self) -> str:
-        return f"传承计划 · {self.apprenticeship_id}"
+        # The two parties: to-dos read "确认传承计划：张医生 → 李明".
+        a = self.apprenticeship
+        return f"{a.master.name} → {a.apprentice.display_name}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("teaching:plan", args=[self.apprenticeship_id])
 
     def planned(self, category: str) -> int:
         return getattr(self, f"planned_{category}")
+
+    @property
+    def is_editable(self) -> bool:
+        """The master may still revise it: it is in a state from which he submits it."""
+        return self.status in self.states_of("teaching.plan_submit")
+
+    @property
+    def is_agreed(self) -> bool:
+        """Hours may be logged against it (000 §四(四))."""
+        return self.status == self.Status.AGREED
 
 
 class Activity(_OfApprenticeship, models.Model):
@@ -98,6 +153,17 @@ class Activity(_OfApprenticeship, models.Model):
     TRANSITIONS = {
         Status.PENDING: {Status.CONFIRMED: "teaching.activity_decide", Status.REJECTED: "teaching.activity_decide"},
     }
+    MOVE_SERVICE = "teaching.services.activity_move"
+    MOVE_LABELS = {Status.CONFIRMED: _("确认课时"), Status.REJECTED: _("不予确认")}
+    REASON_REQUIRED = frozenset({Status.REJECTED})
+    ENDING_STATES = frozenset({Status.REJECTED})
+    # Hours are confirmed many at once: the master's to-do is one line per apprentice
+    # (teaching.todos.hours_to_confirm), not one per activity.
+    SIDE_MOVES = frozenset({(Status.PENDING, Status.CONFIRMED), (Status.PENDING, Status.REJECTED)})
+    WAITING_SINCE = "created_at"
+    # No NOTIFY entries: a decision (of one activity or a batch of many) is told to the apprentice
+    # in one notice per decision (teaching.services._tell_apprentices), not one per row.
+    NOTIFY: dict = {}
 
     apprenticeship = models.ForeignKey(
         Apprenticeship, models.CASCADE, related_name="activities", verbose_name=_("师承关系")
@@ -143,6 +209,14 @@ class Activity(_OfApprenticeship, models.Model):
     def __str__(self) -> str:
         return f"{self.date:%Y-%m-%d} {self.get_kind_display()} {self.hours} 课时"
 
+    def get_absolute_url(self) -> str:
+        return reverse("teaching:activity-list", args=[self.apprenticeship_id]) + f"#activity-{self.pk}"
+
+    @property
+    def is_undecided(self) -> bool:
+        """The master may still confirm or refuse it."""
+        return self.status in self.states_of("teaching.activity_decide")
+
 
 class Graduation(_OfApprenticeship, models.Model):
     """出师考核 (000 §四(五)): the apprentice's materials and the master's assessment."""
@@ -158,6 +232,25 @@ class Graduation(_OfApprenticeship, models.Model):
         # After a failed assessment the apprentice improves the materials and submits again.
         Status.FAILED: {Status.SUBMITTED: "teaching.graduation_submit"},
         Status.SUBMITTED: {Status.PASSED: "teaching.graduation_assess", Status.FAILED: "teaching.graduation_assess"},
+    }
+    MOVE_SERVICE = "teaching.services.graduation_move"
+    MOVE_LABELS = {
+        Status.SUBMITTED: _("提交传承人考核"),
+        Status.PASSED: _("考核评定：通过"),
+        Status.FAILED: _("考核评定：不通过"),
+    }
+    # The assessment scores every item and the whole: it is made on the graduation page's form.
+    ASSESSMENT = frozenset({Status.PASSED, Status.FAILED})
+    ENDING_STATES = frozenset({Status.FAILED})
+    # Since its last change of state (materials may be added to a draft without one).
+    WAITING_SINCE = "updated_at"
+    NOTIFY = {
+        Status.SUBMITTED: Notice(_("请进行出师考核：{obj}"), to=(MASTER_USER,)),
+        Status.PASSED: [
+            Notice(_("出师考核通过：{obj}"), to=(APPRENTICE_USER,)),
+            Notice(_("出师考核通过，待颁发师承证书：{obj}"), to=("certificate_issuers",)),
+        ],
+        Status.FAILED: Notice(_("出师考核未通过，请修改结业材料后重新提交：{obj}"), to=(APPRENTICE_USER,)),
     }
 
     apprenticeship = models.OneToOneField(
@@ -178,11 +271,26 @@ class Graduation(_OfApprenticeship, models.Model):
         indexes = [models.Index(fields=["status", "updated_at"])]
 
     def __str__(self) -> str:
-        return f"出师考核 · {self.apprenticeship_id}"
+        # The apprentice: to-dos read "出师考核：李明".
+        return self.apprenticeship.apprentice.display_name
+
+    def get_absolute_url(self) -> str:
+        return reverse("teaching:graduation", args=[self.apprenticeship_id])
+
+    def move_pages(self) -> dict:
+        url = self.get_absolute_url() + "#assess-form"
+        return dict.fromkeys(self.ASSESSMENT, url)
+
+    def certificate_issuers(self) -> list:
+        """Who issues the certificate once the assessment has passed: the apprenticeship's move."""
+        from accounts.permissions import people_who_can
+
+        return people_who_can("apprenticeship.graduate", self.apprenticeship)
 
     @property
     def is_editable(self) -> bool:
-        return self.status in (self.Status.DRAFT, self.Status.FAILED)
+        """The apprentice may still change the materials: it is in a state from which he submits."""
+        return self.status in self.states_of("teaching.graduation_submit")
 
 
 class GraduationItem(models.Model):

@@ -1,14 +1,25 @@
-"""Acts of teaching and graduation, registered into accounts.permissions.ACTS.
+"""Acts of teaching and graduation, registered into accounts.permissions.ACTS, and the rules of
+the teaching pages that are not moves.
 
-The parties' own acts are `owner` acts: the act lets both parties of the apprenticeship through,
-and the service then asks which party (teaching.services.require_party) — the apprentice logs
-hours and submits materials, the master confirms and assesses. A colleague of the master's with
-the master role reaches the record through the hospital but is neither party.
+The parties' own acts are `owner` acts, and each is one party's (PARTY_ACTS): the apprentice logs
+hours and submits materials, the master drafts the plan, confirms hours and assesses. On a
+teaching record the model's owner_q lets through only the party whose act moves it from its
+present state (teaching.models), so the buttons, the workbench and transition() agree. A colleague
+of the master's with the master role reaches the record through the hospital but is neither party.
+
+What comes before a record exists or is not a move — drafting the plan, logging an activity,
+adding materials, the link to the hours queue — is one rule each below, asked by the service (which
+raises the refusal), the view and the template (which ask `may_…`).
 """
 
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.permissions import ACTS, STAFF_ROLES, Act, Kind, Role
+from lib.errors import ConflictError
 
 HOST_STAFF = frozenset({Role.UNIT_ADMIN, Role.REVIEWER})
 
@@ -27,3 +38,100 @@ ACTS.update(
         "teaching.graduation_assess": Act(gettext_lazy("出师考核"), owner=True),
     }
 )
+
+MASTER, APPRENTICE = "master", "apprentice"
+PARTY_LABELS = {MASTER: gettext_lazy("带教传承人"), APPRENTICE: gettext_lazy("师承人本人")}
+# The field of a teaching record that names each party (through its apprenticeship).
+PARTY_FIELDS = {APPRENTICE: "apprenticeship__apprentice_id", MASTER: "apprenticeship__master__user_id"}
+# Which party does each owner act.
+PARTY_ACTS = {
+    "teaching.plan_edit": MASTER,
+    "teaching.plan_submit": MASTER,
+    "teaching.activity_log": APPRENTICE,
+    "teaching.activity_decide": MASTER,
+    "teaching.graduation_edit": APPRENTICE,
+    "teaching.graduation_submit": APPRENTICE,
+    "teaching.graduation_assess": MASTER,
+}
+
+
+def party_of(user, apprenticeship) -> str | None:
+    if not user.is_authenticated:
+        return None
+    if apprenticeship.apprentice_id == user.pk:
+        return APPRENTICE
+    if apprenticeship.master.user_id == user.pk:
+        return MASTER
+    return None
+
+
+def is_party(user, apprenticeship, party: str) -> bool:
+    return user.is_authenticated and (user.is_superuser or party_of(user, apprenticeship) == party)
+
+
+def refuse(refusal: Exception | None) -> None:
+    """For services: raise what a rule below refuses, if anything."""
+    if refusal is not None:
+        raise refusal
+
+
+def _party_refusal(user, apprenticeship, act: str) -> PermissionDenied | None:
+    party = PARTY_ACTS[act]
+    if is_party(user, apprenticeship, party):
+        return None
+    return PermissionDenied(_("只有%(party)s可以办理此事项") % {"party": PARTY_LABELS[party]})
+
+
+def active_refusal(apprenticeship) -> ConflictError | None:
+    """Teaching happens while the apprenticeship is active: nothing is logged, decided or
+    submitted once it has ended (graduated or terminated)."""
+    if apprenticeship.is_active:
+        return None
+    return ConflictError(_("师承关系%(status)s，不能再办理带教事项") % {"status": apprenticeship.get_status_display()})
+
+
+def plan_edit_refusal(user, apprenticeship, plan) -> Exception | None:
+    """The master drafts and revises the plan while the apprenticeship is active and the plan is
+    a draft (or not yet written)."""
+    refusal = _party_refusal(user, apprenticeship, "teaching.plan_edit") or active_refusal(apprenticeship)
+    if refusal is None and plan is not None and not plan.is_editable:
+        refusal = ConflictError(_("传承计划处于「%(status)s」状态，不能修改") % {"status": plan.get_status_display()})
+    return refusal
+
+
+def may_edit_plan(user, apprenticeship, plan) -> bool:
+    return plan_edit_refusal(user, apprenticeship, plan) is None
+
+
+def activity_log_refusal(user, apprenticeship, plan) -> Exception | None:
+    """The apprentice logs hours while the apprenticeship is active, once the plan is agreed
+    (000 §四(四))."""
+    refusal = _party_refusal(user, apprenticeship, "teaching.activity_log") or active_refusal(apprenticeship)
+    if refusal is None and (plan is None or not plan.is_agreed):
+        refusal = ConflictError(_("传承计划经传承人和主办单位确认后才能登记带教课时（000 §四(四)）"))
+    return refusal
+
+
+def may_log_activity(user, apprenticeship, plan) -> bool:
+    return activity_log_refusal(user, apprenticeship, plan) is None
+
+
+def may_confirm_hours(user, apprenticeship) -> bool:
+    """The master confirms the hours of an active apprenticeship (the queue and its batch form;
+    each activity's move is checked by transition())."""
+    return is_party(user, apprenticeship, MASTER) and apprenticeship.is_active
+
+
+def materials_refusal(user, apprenticeship, graduation) -> Exception | None:
+    """The apprentice adds and removes graduation materials while the apprenticeship is active
+    and the graduation is his to submit (a draft, or after a failed assessment)."""
+    refusal = _party_refusal(user, apprenticeship, "teaching.graduation_edit") or active_refusal(apprenticeship)
+    if refusal is None and graduation is not None and not graduation.is_editable:
+        refusal = ConflictError(
+            _("出师考核处于「%(status)s」状态，不能修改材料") % {"status": graduation.get_status_display()}
+        )
+    return refusal
+
+
+def may_edit_materials(user, apprenticeship, graduation) -> bool:
+    return materials_refusal(user, apprenticeship, graduation) is None

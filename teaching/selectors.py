@@ -7,7 +7,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Q, Sum
+from django.db.models import Q, QuerySet, Sum
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from apprenticeships.models import Apprenticeship
 from teaching import quotas
@@ -76,7 +78,11 @@ class Progress:
         return all(c.met for c in self.categories)
 
     def shortfalls(self) -> list[str]:
-        return [f"{c.label}还差 {hours_label(c.missing)} 课时" for c in self.categories if not c.met]
+        return [
+            _("%(category)s还差 %(hours)s 课时") % {"category": c.label, "hours": hours_label(c.missing)}
+            for c in self.categories
+            if not c.met
+        ]
 
     def as_dict(self) -> dict:
         return {
@@ -145,19 +151,39 @@ def progress_for_many(apprenticeships: Iterable[Apprenticeship]) -> dict[int, Pr
     return result
 
 
+def hours_waiting(user) -> QuerySet:
+    """The activities waiting for this master's confirmation, across his active apprenticeships:
+    his queue page and his workbench line per apprentice."""
+    return Activity.objects.filter(
+        status__in=Activity.states_of("teaching.activity_decide"),
+        apprenticeship__master__user_id=user.pk,
+        apprenticeship__status=Apprenticeship.Status.ACTIVE,
+    )
+
+
 GRADUATION_BLOCKERS = {
-    None: "结业材料尚未提交",
-    Graduation.Status.DRAFT: "结业材料尚未提交",
-    Graduation.Status.SUBMITTED: "结业考核尚未完成",
-    Graduation.Status.FAILED: "结业考核未通过",
+    None: gettext_lazy("结业材料尚未提交"),
+    Graduation.Status.DRAFT: gettext_lazy("结业材料尚未提交"),
+    Graduation.Status.SUBMITTED: gettext_lazy("结业考核尚未完成"),
+    Graduation.Status.FAILED: gettext_lazy("结业考核未通过"),
 }
+
+# What the progress page says of an apprenticeship that has ended, instead of what is missing.
+ENDINGS = {
+    Apprenticeship.Status.GRADUATED: gettext_lazy("已结业，师承证书已颁发。"),
+    Apprenticeship.Status.TERMINATED: gettext_lazy("师承关系已终止，不能再颁发师承证书。"),
+}
+
+
+def ending(apprenticeship: Apprenticeship) -> str:
+    return str(ENDINGS.get(apprenticeship.status, ""))
 
 
 def graduation_blockers(apprenticeship: Apprenticeship, progress: Progress | None = None) -> list[str]:
     """Exactly what is missing before the host unit may issue the certificate, in words, e.g.
     ["理论课程还差 12 课时", "撰写学习体会还差 6 课时", "结业考核未通过"]; empty when nothing is."""
     if apprenticeship.status != Apprenticeship.Status.ACTIVE:
-        return [f"师承关系{apprenticeship.get_status_display()}"]
+        return [_("师承关系%(status)s") % {"status": apprenticeship.get_status_display()}]
     return readiness_blockers(apprenticeship, progress)
 
 
@@ -167,5 +193,5 @@ def readiness_blockers(apprenticeship: Apprenticeship, progress: Progress | None
     blockers = progress.shortfalls()
     status = Graduation.objects.filter(apprenticeship_id=apprenticeship.pk).values_list("status", flat=True).first()
     if status != Graduation.Status.PASSED:
-        blockers.append(GRADUATION_BLOCKERS[status])
+        blockers.append(str(GRADUATION_BLOCKERS[status]))
     return blockers

@@ -1,4 +1,8 @@
-"""Pages of teaching and graduation. Each view parses, checks, calls one service, renders."""
+"""Pages of teaching and graduation. Each view parses, checks, calls one service, renders.
+
+A refused POST needs no handling here: chuancheng.errors shows the service's message on the page it
+came from. The buttons for moves come from the tables ({% moves obj %}); the other rules a page
+asks are teaching.permissions' predicates."""
 
 from __future__ import annotations
 
@@ -8,17 +12,20 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.permissions import authorize, can, scope
+from accounts.permissions import authorize, scope
 from apprenticeships.models import Apprenticeship
 from cases.selectors import fidelity_for
+from chuancheng.errors import errors_to
 from lib.errors import ApplicationError
 from lib.pagination import CappedPaginator
-from teaching import quotas, selectors, services
+from teaching import permissions, quotas, selectors, services
 from teaching.forms import ActivityForm, DecideForm, GraduationItemForm, PlanForm
 from teaching.models import Activity, Graduation, GraduationItem, TeachingPlan
 from teaching.quotas import Category
+from workflow import services as workflow
 from workflow.models import AuditEntry
 from workflow.services import audit_record
 
@@ -33,29 +40,24 @@ def _apprenticeship(request, pk: int) -> Apprenticeship:
 
 def _viewed(request, apprenticeship: Apprenticeship, what: str) -> None:
     """An apprentice's record is personal data: views by anyone but its two parties are logged."""
-    if services.party_of(request.user, apprenticeship) is None:
+    if permissions.party_of(request.user, apprenticeship) is None:
         audit_record(action=AuditEntry.Action.VIEW_PERSONAL, actor=request.user, obj=apprenticeship, reason=what)
-
-
-def _form_error(form, exc: ApplicationError) -> None:
-    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-
-
-def _act(request, call, success):
-    """Run one service; its refusal becomes an error message, its success `success` (a text, or a
-    function of the result)."""
-    try:
-        result = call()
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-        return None
-    messages.success(request, success(result) if callable(success) else success)
-    return result
 
 
 def _back(request, default: str):
     target = request.POST.get("next", "")
     return redirect(target if target.startswith("/teaching/") else default)
+
+
+def _chosen(request, values) -> str:
+    value = request.GET.get("status", "")
+    return value if value in values else ""
+
+
+def _expect(request, model) -> str | None:
+    """The state the page showed (a hidden field of the form), when it names one."""
+    value = request.POST.get("expect", "")
+    return value if value in model.Status.values else None
 
 
 # --- lists ---------------------------------------------------------------------------------------
@@ -65,8 +67,8 @@ def _back(request, default: str):
 def apprenticeship_list(request):
     """The apprenticeships this person teaches, learns in or oversees, with their progress."""
     visible = scope(request.user, "teaching.view", Apprenticeship.objects.all())
-    status = request.GET.get("status", "")
-    if status in Apprenticeship.Status.values:
+    status = _chosen(request, Apprenticeship.Status.values)
+    if status:
         visible = visible.filter(status=status)
     rows = visible.select_related(*RELATED, "plan").order_by("-starts_on", "-pk")
     page = CappedPaginator(rows, 50).get_page(request.GET.get("page"))
@@ -78,6 +80,7 @@ def apprenticeship_list(request):
             "page": page,
             "rows": [(a, progress[a.pk]) for a in page.object_list],
             "statuses": Apprenticeship.Status.choices,
+            "chosen_status": status,
         },
     )
 
@@ -85,11 +88,7 @@ def apprenticeship_list(request):
 @login_required
 def confirm_queue(request):
     """The master's activities waiting for confirmation, across all their apprentices."""
-    pending = Activity.objects.filter(
-        status=Activity.Status.PENDING,
-        apprenticeship__master__user_id=request.user.pk,
-        apprenticeship__status=Apprenticeship.Status.ACTIVE,
-    )
+    pending = selectors.hours_waiting(request.user)
     wanted = request.GET.get("apprenticeship", "")
     if wanted.isdigit():
         pending = pending.filter(apprenticeship_id=int(wanted))
@@ -107,23 +106,17 @@ def progress(request, pk: int):
     _viewed(request, apprenticeship, "带教进度")
     figures = selectors.progress_for(apprenticeship)
     plan = TeachingPlan.objects.filter(apprenticeship=apprenticeship).first()
-    graduation = Graduation.objects.filter(apprenticeship=apprenticeship).first()
-    party = services.party_of(request.user, apprenticeship)
     recent = Activity.objects.filter(apprenticeship=apprenticeship).order_by("-date", "-pk")[:10]
     context = {
         "apprenticeship": apprenticeship,
         "progress": figures,
         "plan": plan,
-        "graduation": graduation,
         "recent": recent,
+        "ending": selectors.ending(apprenticeship),
         "blockers": selectors.graduation_blockers(apprenticeship, figures),
-        "can_log": party == services.APPRENTICE
-        and apprenticeship.is_active
-        and plan is not None
-        and plan.status == TeachingPlan.Status.AGREED,
-        "is_master": party == services.MASTER,
+        "may_log": permissions.may_log_activity(request.user, apprenticeship, plan),
+        "may_confirm": permissions.may_confirm_hours(request.user, apprenticeship),
         "clause": quotas.CLAUSE,
-        "pending_count": sum(1 for a in recent if a.status == Activity.Status.PENDING),
     }
     return render(request, "teaching/progress.html", context)
 
@@ -132,25 +125,18 @@ def progress(request, pk: int):
 def plan(request, pk: int):
     apprenticeship = _apprenticeship(request, pk)
     plan = TeachingPlan.objects.filter(apprenticeship=apprenticeship).select_related("agreed_by").first()
-    editable = (
-        apprenticeship.is_active
-        and services.is_party(request.user, apprenticeship, services.MASTER)
-        and (plan is None or plan.status == TeachingPlan.Status.DRAFT)
-    )
     form = None
-    if editable:
+    if permissions.may_edit_plan(request.user, apprenticeship, plan):
         initial = {f"planned_{c}": q for c, q in quotas.QUOTAS[apprenticeship.term].items()}
         form = PlanForm(request.POST or None, instance=plan, initial=None if plan else initial)
         if request.method == "POST" and form.is_valid():
-            try:
+            with errors_to(form):
                 services.plan_save(apprenticeship=apprenticeship, actor=request.user, **form.service_fields())
-            except ApplicationError as exc:
-                _form_error(form, exc)
-            else:
-                messages.success(request, "传承计划已保存。提交后由主办单位确认。")
+            if not form.errors:
+                messages.success(request, _("传承计划已保存。提交后由主办单位确认。"))
                 return redirect("teaching:plan", pk=apprenticeship.pk)
     elif request.method == "POST":
-        raise PermissionDenied("传承计划当前不能修改")
+        raise PermissionDenied(_("传承计划当前不能修改"))
     history = []
     if plan is not None:
         history = (
@@ -169,12 +155,6 @@ def plan(request, pk: int):
         ],
         "total": quotas.TOTALS[apprenticeship.term],
         "clause": quotas.CLAUSE,
-        "can_submit": plan is not None
-        and plan.status == TeachingPlan.Status.DRAFT
-        and services.is_party(request.user, apprenticeship, services.MASTER),
-        "can_decide": plan is not None
-        and plan.status == TeachingPlan.Status.SUBMITTED
-        and can(request.user, "teaching.plan_agree", plan),
         "history": history,
     }
     return render(request, "teaching/plan.html", context)
@@ -185,7 +165,8 @@ def plan(request, pk: int):
 def plan_submit(request, pk: int):
     apprenticeship = _apprenticeship(request, pk)
     plan = get_object_or_404(TeachingPlan, apprenticeship=apprenticeship)
-    _act(request, lambda: services.plan_submit(plan=plan, actor=request.user), "传承计划已提交，等待主办单位确认。")
+    services.plan_submit(plan=plan, actor=request.user, expect=_expect(request, TeachingPlan))
+    messages.success(request, _("传承计划已提交，等待主办单位确认。"))
     return redirect("teaching:plan", pk=pk)
 
 
@@ -195,11 +176,14 @@ def plan_decide(request, pk: int):
     apprenticeship = _apprenticeship(request, pk)
     plan = get_object_or_404(TeachingPlan, apprenticeship=apprenticeship)
     agree = request.POST.get("decision") == "agree"
-    _act(
-        request,
-        lambda: services.plan_decide(plan=plan, actor=request.user, agree=agree, reason=request.POST.get("reason", "")),
-        "传承计划已确认。" if agree else "传承计划已退回传承人修改。",
+    services.plan_decide(
+        plan=plan,
+        actor=request.user,
+        agree=agree,
+        reason=request.POST.get("reason", ""),
+        expect=_expect(request, TeachingPlan),
     )
+    messages.success(request, _("传承计划已确认。") if agree else _("传承计划已退回传承人修改。"))
     return redirect("teaching:plan", pk=pk)
 
 
@@ -211,19 +195,21 @@ def activity_list(request, pk: int):
     apprenticeship = _apprenticeship(request, pk)
     _viewed(request, apprenticeship, "带教活动记录")
     rows = Activity.objects.filter(apprenticeship=apprenticeship)
-    status, category = request.GET.get("status", ""), request.GET.get("category", "")
-    if status in Activity.Status.values:
+    status, category = _chosen(request, Activity.Status.values), request.GET.get("category", "")
+    if status:
         rows = rows.filter(status=status)
     if category in Category.values:
         rows = rows.filter(category=category)
     page = CappedPaginator(rows.order_by("-date", "-pk"), 50).get_page(request.GET.get("page"))
+    plan = TeachingPlan.objects.filter(apprenticeship=apprenticeship).only("status").first()
     context = {
         "apprenticeship": apprenticeship,
         "page": page,
         "statuses": Activity.Status.choices,
+        "chosen_status": status,
         "categories": Category.choices,
-        "is_master": services.is_party(request.user, apprenticeship, services.MASTER) and apprenticeship.is_active,
-        "can_log": services.is_party(request.user, apprenticeship, services.APPRENTICE) and apprenticeship.is_active,
+        "may_confirm": permissions.may_confirm_hours(request.user, apprenticeship),
+        "may_log": permissions.may_log_activity(request.user, apprenticeship, plan),
     }
     return render(request, "teaching/activity_list.html", context)
 
@@ -231,16 +217,14 @@ def activity_list(request, pk: int):
 @login_required
 def activity_create(request, pk: int):
     apprenticeship = _apprenticeship(request, pk)
-    if not services.is_party(request.user, apprenticeship, services.APPRENTICE):
-        raise PermissionDenied("只有师承人本人可以登记带教活动")
+    plan = TeachingPlan.objects.filter(apprenticeship=apprenticeship).only("status").first()
+    permissions.refuse(permissions.activity_log_refusal(request.user, apprenticeship, plan))
     form = ActivityForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with errors_to(form):
             services.activity_log(apprenticeship=apprenticeship, actor=request.user, **form.cleaned_data)
-        except ApplicationError as exc:
-            _form_error(form, exc)
-        else:
-            messages.success(request, "带教活动已登记，等待传承人确认。")
+        if not form.errors:
+            messages.success(request, _("带教活动已登记，等待传承人确认。"))
             return redirect("teaching:activity-list", pk=pk)
     return render(
         request,
@@ -256,39 +240,37 @@ def activity_decide(request, activity_pk: int):
     authorize(request.user, "teaching.view", activity.apprenticeship)
     form = DecideForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "请选择确认或不予确认")
+        messages.error(request, _("请选择确认或不予确认"))
     else:
         confirm = form.cleaned_data["decision"] == "confirm"
-        try:
-            services.activity_decide(
-                activity=activity, actor=request.user, confirm=confirm, reason=form.cleaned_data["reason"]
-            )
-        except ApplicationError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, "课时已确认。" if confirm else "已不予确认，师承人将看到原因。")
+        services.activity_decide(
+            activity=activity,
+            actor=request.user,
+            confirm=confirm,
+            reason=form.cleaned_data["reason"],
+            expect=_expect(request, Activity),
+        )
+        messages.success(request, _("课时已确认。") if confirm else _("已不予确认，师承人将看到原因。"))
     return _back(request, reverse("teaching:activity-list", args=[activity.apprenticeship_id]))
 
 
 @login_required
 @require_POST
 def activity_batch(request):
+    """Confirming many activities at once stays one form: each row's move is made in one step."""
     form = DecideForm(request.POST)
     ids = [i for i in request.POST.getlist("activities") if i.isdigit()]
     if not form.is_valid():
-        messages.error(request, "请选择确认或不予确认")
+        messages.error(request, _("请选择确认或不予确认"))
     else:
         confirm = form.cleaned_data["decision"] == "confirm"
-        try:
-            n = services.activity_decide_batch(
-                activity_ids=ids, actor=request.user, confirm=confirm, reason=form.cleaned_data["reason"]
-            )
-        except ApplicationError as exc:
-            messages.error(request, exc.message)
-        except Http404:
-            messages.error(request, "所选带教活动有的不在您的范围内，未做任何更改")
-        else:
-            messages.success(request, f"已{'确认' if confirm else '不予确认'} {n} 条带教活动。")
+        n = services.activity_decide_batch(
+            activity_ids=ids, actor=request.user, confirm=confirm, reason=form.cleaned_data["reason"]
+        )
+        messages.success(
+            request,
+            (_("已确认 %(n)s 条带教活动。") if confirm else _("已不予确认 %(n)s 条带教活动。")) % {"n": n},
+        )
     return _back(request, reverse("teaching:confirm-queue"))
 
 
@@ -316,33 +298,29 @@ def graduation(request, pk: int):
     record = Graduation.objects.filter(apprenticeship=apprenticeship).select_related("assessed_by").first()
     items = list(record.items.all()) if record else []
     figures = selectors.progress_for(apprenticeship)
-    party = services.party_of(request.user, apprenticeship) if not request.user.is_superuser else None
-    is_apprentice = services.is_party(request.user, apprenticeship, services.APPRENTICE)
-    is_master = services.is_party(request.user, apprenticeship, services.MASTER)
-    editable = apprenticeship.is_active and (record is None or record.is_editable)
+    # The assessment and the certificate are moves made on this page's own forms (they need
+    # scores, or issue a certificate): shown when the tables give this person that move.
+    assessing = bool(record) and any(m.to in Graduation.ASSESSMENT for m in workflow.moves(record, request.user))
+    issuing = any(m.to == Apprenticeship.Status.GRADUATED for m in workflow.moves(apprenticeship, request.user))
     certificate = None
-    if apprenticeship.status == Apprenticeship.Status.GRADUATED:
+    if not apprenticeship.is_active:
         from certificates.models import Certificate
 
         certificate = Certificate.objects.filter(
             kind=Certificate.Kind.APPRENTICE, object_id=apprenticeship.pk, content_type__model="apprenticeship"
         ).first()
+    may_edit = permissions.may_edit_materials(request.user, apprenticeship, record)
     context = {
         "apprenticeship": apprenticeship,
         "graduation": record,
         "items": items,
         "kinds": GraduationItem.Kind.choices,
-        "item_form": GraduationItemForm() if is_apprentice and editable else None,
-        "can_submit": is_apprentice and editable and bool(items),
-        "can_assess": is_master
-        and apprenticeship.is_active
-        and record is not None
-        and record.status == Graduation.Status.SUBMITTED,
-        "can_issue": apprenticeship.is_active and can(request.user, "apprenticeship.graduate", apprenticeship),
+        "item_form": GraduationItemForm() if may_edit else None,
+        "assessing": assessing,
+        "issuing": issuing,
         "progress": figures,
         "blockers": selectors.graduation_blockers(apprenticeship, figures),
         "certificate": certificate,
-        "party": party,
         # Issue 6 §6: how closely the apprentice's prescriptions follow the master's core
         # combinations — read by the master when assessing. Viewing this page is already
         # authorized and logged above.
@@ -362,19 +340,15 @@ def graduation_item_add(request, pk: int):
         )
     else:
         data = form.cleaned_data
-        try:
-            services.graduation_item_add(
-                apprenticeship=apprenticeship,
-                actor=request.user,
-                kind=data["kind"],
-                title=data["title"],
-                text=data["text"],
-                upload=data["file"],
-            )
-        except ApplicationError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, "结业材料已添加。")
+        services.graduation_item_add(
+            apprenticeship=apprenticeship,
+            actor=request.user,
+            kind=data["kind"],
+            title=data["title"],
+            text=data["text"],
+            upload=data["file"],
+        )
+        messages.success(request, _("结业材料已添加。"))
     return redirect("teaching:graduation", pk=pk)
 
 
@@ -384,7 +358,8 @@ def graduation_item_remove(request, item_pk: int):
     item = get_object_or_404(GraduationItem.objects.select_related("graduation__apprenticeship"), pk=item_pk)
     apprenticeship = item.graduation.apprenticeship
     authorize(request.user, "teaching.view", apprenticeship)
-    _act(request, lambda: services.graduation_item_remove(item=item, actor=request.user), "已删除该份材料。")
+    services.graduation_item_remove(item=item, actor=request.user)
+    messages.success(request, _("已删除该份材料。"))
     return redirect("teaching:graduation", pk=apprenticeship.pk)
 
 
@@ -400,11 +375,8 @@ def graduation_item_file(request, item_pk: int):
 @require_POST
 def graduation_submit(request, pk: int):
     apprenticeship = _apprenticeship(request, pk)
-    _act(
-        request,
-        lambda: services.graduation_submit(apprenticeship=apprenticeship, actor=request.user),
-        "结业材料已提交，等待传承人考核。",
-    )
+    services.graduation_submit(apprenticeship=apprenticeship, actor=request.user, expect=_expect(request, Graduation))
+    messages.success(request, _("结业材料已提交，等待传承人考核。"))
     return redirect("teaching:graduation", pk=pk)
 
 
@@ -432,21 +404,18 @@ def graduation_assess(request, pk: int):
         for item_pk in record.items.values_list("pk", flat=True)
     }
     passed = _passed(post.get("passed"))
-    try:
-        if passed is None:
-            raise ApplicationError("考核结论：请选择通过或不通过", field="passed")
-        services.graduation_assess(
-            graduation=record,
-            actor=request.user,
-            items=items,
-            score=_int(post.get("score")),
-            comment=post.get("comment", ""),
-            passed=passed,
-        )
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, "出师考核结果已记录。")
+    if passed is None:
+        raise ApplicationError(_("考核结论：请选择通过或不通过"), field="passed")
+    services.graduation_assess(
+        graduation=record,
+        actor=request.user,
+        items=items,
+        score=_int(post.get("score")),
+        comment=post.get("comment", ""),
+        passed=passed,
+        expect=_expect(request, Graduation),
+    )
+    messages.success(request, _("出师考核结果已记录。"))
     return redirect("teaching:graduation", pk=pk)
 
 
@@ -454,9 +423,8 @@ def graduation_assess(request, pk: int):
 @require_POST
 def graduation_issue(request, pk: int):
     apprenticeship = _apprenticeship(request, pk)
-    _act(
-        request,
-        lambda: services.graduation_certificate_issue(apprenticeship=apprenticeship, actor=request.user),
-        lambda certificate: f"师承证书已颁发，编号 {certificate.number}。",
+    certificate = services.graduation_certificate_issue(
+        apprenticeship=apprenticeship, actor=request.user, expect=_expect(request, Apprenticeship)
     )
+    messages.success(request, _("师承证书已颁发，编号 %(number)s。") % {"number": certificate.number})
     return redirect("teaching:graduation", pk=pk)

@@ -128,3 +128,22 @@ def ready_to_graduate(world, **kwargs) -> Apprenticeship:
     services.graduation_submit(apprenticeship=apprenticeship, actor=world.liming)
     assess(world, graduation)
     return apprenticeship
+
+
+def move_url(obj) -> str:
+    """The one endpoint behind every button of templates/workflow/_moves.html."""
+    return f"/audit/move/{obj._meta.app_label}.{obj._meta.model_name}/{obj.pk}/"
+
+
+def told(step) -> dict[str, list[str]]:
+    """Run `step` and return the notices it wrote, by recipient's username: {"zhao": [title]}."""
+    from notifications.models import Notification
+
+    before = set(Notification.objects.values_list("pk", flat=True))
+    step()
+    notices: dict[str, list[str]] = {}
+    for username, title in (
+        Notification.objects.exclude(pk__in=before).order_by("pk").values_list("recipient__username", "title")
+    ):
+        notices.setdefault(username, []).append(title)
+    return notices

@@ -15,6 +15,7 @@ from teaching.models import Activity
 from teaching.quotas import Category
 from teaching.tests.factories import PDF, apprenticeship_for, log, plan_for
 from workflow.models import AuditEntry
+from workflow.services import AlreadyDecided
 
 pytestmark = pytest.mark.django_db
 Kind = Activity.Kind
@@ -103,9 +104,10 @@ def test_zhang_confirms_and_cannot_confirm_twice(world, learning):
     activity.refresh_from_db()
     assert activity.status == Activity.Status.CONFIRMED and activity.decided_by == world.zhang
     assert Notification.objects.filter(recipient=world.liming, title__contains="带教课时已确认").exists()
-    with pytest.raises(ConflictError) as exc:
+    # The one "someone decided first" of the workflow core (issue 11), naming the state it is in.
+    with pytest.raises(AlreadyDecided) as exc:
         services.activity_decide(activity=activity, actor=world.zhang, confirm=True)
-    assert "已是「已确认」" in exc.value.message
+    assert "当前状态为「已确认」" in exc.value.message
 
 
 def test_two_confirmations_of_a_stale_row_record_exactly_one(world, learning):

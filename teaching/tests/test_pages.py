@@ -98,7 +98,7 @@ def test_zhang_confirms_a_batch_from_his_queue(world, client_for, learning):
     response = c.post(
         reverse("teaching:activity-batch"), {"decision": "confirm", "activities": [str(ids[0])]}, follow=True
     )
-    assert "不能再变更" in response.content.decode()
+    assert "已由其他人员处理" in response.content.decode()
 
 
 def test_the_issue_button_page_says_what_is_missing(world, client_for, learning):

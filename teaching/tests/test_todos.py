@@ -44,10 +44,5 @@ def test_the_to_do_providers_make_a_bounded_number_of_queries(world, django_asse
 
     for user in (world.zhang, world.zhao, world.liming):
         with django_assert_max_num_queries(8):
-            for provider in (
-                todos.hours_to_confirm,
-                todos.plans_and_assessments,
-                todos.host_unit_decisions,
-                todos.materials_to_revise,
-            ):
+            for provider in (todos.hours_to_confirm, todos.plans_to_draft, todos.certificates_to_issue):
                 provider(user)
