@@ -47,7 +47,9 @@ logger = logging.getLogger(__name__)
 # its work, still inside its transaction: receivers write in that transaction, so a change that
 # is rolled back announces nothing, and they see what the service wrote after the move (a
 # certificate's number, a score's total).
-transitioned = Signal()  # sender=model, obj, from_state, to_state, actor, reason
+# One signal per model and arrival state within a step; `changes` lists every record that arrived
+# there ({obj, from_state, to_state, actor, reason}), `obj` etc. describe the first of them.
+transitioned = Signal()  # sender=model, obj, from_state, to_state, actor, reason, changes
 
 
 class TransitionNotAllowed(ConflictError):
@@ -112,10 +114,26 @@ def atomic() -> Iterator[None]:
 
 
 def _announce(step: _Step) -> None:
+    """One signal per (model, arrival state) of the step, carrying every change in that group: a
+    step that moves a thousand rows (a spreadsheet import) is announced as one event, so a
+    receiver can tell each person once about all of them."""
     # A receiver may itself move a record (rarely); its changes are announced in turn.
     while step.changes:
-        change = step.changes.pop(0)
-        transitioned.send(sender=type(change["obj"]), **change)
+        groups: dict[tuple, list[dict]] = {}
+        for change in step.changes:
+            groups.setdefault((type(change["obj"]), change["to_state"]), []).append(change)
+        step.changes.clear()
+        for (model, to_state), changes in groups.items():
+            first = changes[0]
+            transitioned.send(
+                sender=model,
+                obj=first["obj"],
+                from_state=first["from_state"],
+                to_state=to_state,
+                actor=first["actor"],
+                reason=first["reason"],
+                changes=changes,
+            )
 
 
 def _write_denials(step: _Step) -> None:
@@ -308,7 +326,7 @@ def moves(obj: Model, user) -> list[Move]:
             Move(
                 to=to,
                 label=label,
-                button=str(verbs[to]) if to in verbs else _("变更为「%(state)s」") % {"state": label},
+                button=_button(verbs, current, to, label),
                 act=act,
                 act_label=str(ACTS[act].label),
                 from_state=current,
@@ -318,6 +336,12 @@ def moves(obj: Model, user) -> list[Move]:
             )
         )
     return result
+
+
+def _button(verbs: dict, current, to, label: str) -> str:
+    # MOVE_LABELS keys are a target state, or (from, to) where two moves share a target.
+    verb = verbs.get((current, to), verbs.get(to))
+    return str(verb) if verb is not None else _("变更为「%(state)s」") % {"state": label}
 
 
 def allowed_transitions(obj: Model, user) -> list[tuple[object, str]]:

@@ -145,3 +145,26 @@ def test_a_refused_move_tells_nobody(world, client_for):
     before = Notification.objects.count()
     client_for("zhou").post(move_url(world.workstation), {"to": "active", "expect": "pending"})
     assert Notification.objects.count() == before
+
+
+def test_a_step_that_moves_many_records_tells_each_person_once_about_all_of_them(world):
+    from accounts.models import Region
+    from accounts.services import membership_grant, organization_create, organization_move
+    from workflow import services as workflow
+
+    region = Region.objects.get(code="140881")
+    stations = [world.workstation] + [
+        organization_create(name=f"项目永济第{n}工作站", kind="workstation", region=region, host=world.host)
+        for n in (2, 3)
+    ]
+    for station in stations:
+        membership_grant(user=world.liming, organization=station, role="unit_admin")
+        organization_move(station, to=Status.REJECTED, actor=world.zhao, reason="缺少场地证明")
+    before = Notification.objects.count()
+    with workflow.atomic():  # one step: the admin resubmits all three at once
+        for station in stations:
+            organization_move(station, to=Status.PENDING, actor=world.liming, reason="已补充")
+    told = list(Notification.objects.order_by("pk")[before:])
+    assert [(n.recipient, n.title) for n in told] == [(world.zhao, "项目工作站待批准：项目永济工作站 等 3 项")]
+    assert "项目永济第2工作站" in told[0].body and "项目永济第3工作站" in told[0].body
+    assert told[0].url == "/workbench/"
