@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from certificates.models import Certificate
+
 
 class RevokeForm(forms.Form):
     reason = forms.CharField(
@@ -13,3 +15,18 @@ class RevokeForm(forms.Form):
 
 class LookupForm(forms.Form):
     number = forms.CharField(label=_("证书编号"), max_length=32)
+
+
+class CertificateFilterForm(forms.Form):
+    """The kind and status filters of the certificate list (selectors.search_certificates reads them)."""
+
+    kind = forms.ChoiceField(
+        required=False,
+        choices=[("", _("全部类别")), *Certificate.Kind.choices],
+        widget=forms.Select(attrs={"class": "form-select", "aria-label": _("证书类别")}),
+    )
+    status = forms.ChoiceField(
+        required=False,
+        choices=[("", _("全部状态")), *Certificate.Status.choices],
+        widget=forms.Select(attrs={"class": "form-select", "aria-label": _("状态")}),
+    )

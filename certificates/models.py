@@ -12,10 +12,12 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Exists, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import in_regions
+from workflow.maps import Notice
 
 # The programme's own units (as in masters and apprenticeships).
 PROGRAMME_KINDS = ("organizing", "host", "guiding")
@@ -31,6 +33,18 @@ class Certificate(models.Model):
         REVOKED = "revoked", _("已撤销")
 
     TRANSITIONS = {Status.VALID: {Status.REVOKED: "certificate.revoke"}}
+    MOVE_SERVICE = "certificates.services.certificate_move"
+    MOVE_LABELS = {Status.REVOKED: _("撤销证书")}
+    # The reason is shown on the public verification page.
+    REASON_REQUIRED = frozenset({Status.REVOKED})
+    ENDING_STATES = frozenset({Status.REVOKED})
+    # Revocation is an exception, never anyone's to-do.
+    SIDE_MOVES = frozenset({(Status.VALID, Status.REVOKED)})
+    # Issuing is not a move (a certificate is created valid): its notice is sent by
+    # certificates.services.certificate_issue. For a master certificate holder and master are one.
+    NOTIFY = {
+        Status.REVOKED: Notice(_("{obj} 已被撤销"), to=("holder", "master.user"), body=_("撤销原因：{reason}")),
+    }
 
     number = models.CharField(_("证书编号"), max_length=32, unique=True)
     kind = models.CharField(_("证书类别"), max_length=12, choices=Kind.choices)
@@ -75,6 +89,9 @@ class Certificate(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.number}"
 
+    def get_absolute_url(self) -> str:
+        return reverse("certificates:certificate-detail", args=[self.number])
+
     # --- scope (accounts.permissions) ---
     @classmethod
     def scope_q(cls, *, regions, organization_ids) -> Q:
@@ -95,6 +112,10 @@ class Certificate(models.Model):
 
     def audit_organization(self):
         return self.issuer
+
+    def move_pages(self) -> dict:
+        # Revocation is decided on a page of its own, which says what it means for the holder.
+        return {self.Status.REVOKED: reverse("certificates:certificate-revoke", args=[self.number])}
 
     @property
     def is_valid(self) -> bool:

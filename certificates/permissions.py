@@ -8,7 +8,7 @@ host unit (apprentice certificates, 000 §六); their scope is the certificates 
 
 from django.utils.translation import gettext_lazy
 
-from accounts.permissions import ACTS, STAFF_ROLES, Act, Kind, Role
+from accounts.permissions import ACTS, STAFF_ROLES, Act, Kind, Role, can
 
 ACTS.update(
     {
@@ -20,3 +20,21 @@ ACTS.update(
         ),
     }
 )
+
+
+def issued_by_own_unit(user, certificate) -> bool:
+    """Whether one of the person's revoking roles is in the unit that issued this very certificate.
+
+    The act's scope cannot say it: the programme's units see every certificate (the host unit sees
+    master certificates too), but only the issuing unit revokes one."""
+    if user.is_superuser:
+        return True
+    from accounts.models import Membership
+
+    roles = ACTS["certificate.revoke"].roles
+    return Membership.objects.filter(user=user, organization_id=certificate.issuer_id, role__in=roles).exists()
+
+
+def may_revoke(user, certificate) -> bool:
+    """The revoke button and page, and certificates.services.certificate_revoke."""
+    return can(user, "certificate.revoke", certificate) and issued_by_own_unit(user, certificate)

@@ -5,13 +5,15 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from accounts.permissions import authorize, scope
 from certificates import selectors, services, signing
-from certificates.forms import LookupForm, RevokeForm
+from certificates.forms import CertificateFilterForm, LookupForm, RevokeForm
 from certificates.models import Certificate
+from certificates.permissions import may_revoke
 from certificates.qr import qr_svg_inline
-from lib.errors import ApplicationError
+from chuancheng.errors import errors_to
 from workflow.models import AuditEntry
 from workflow.services import audit_record
 
@@ -63,11 +65,7 @@ def certificate_list(request):
     rows = scope(request.user, "certificate.view", Certificate.objects.all())
     rows = selectors.search_certificates(rows, request.GET).select_related(*selectors.LIST_RELATED)
     page = Paginator(rows.order_by("-issued_on", "-pk"), 50).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "certificates/list.html",
-        {"page": page, "kinds": Certificate.Kind.choices, "statuses": Certificate.Status.choices},
-    )
+    return render(request, "certificates/list.html", {"page": page, "form": CertificateFilterForm(request.GET or None)})
 
 
 @login_required
@@ -78,8 +76,7 @@ def certificate_detail(request, number: str):
         "certificate": certificate,
         "qr_svg": qr_svg_inline(text),
         "qr_link": text,
-        "can_revoke": certificate.is_valid and services.certificate_revoke_allowed(request.user, certificate),
-        "form": RevokeForm(),
+        "may_revoke": may_revoke(request.user, certificate),
     }
     return render(request, "certificates/detail.html", context)
 
@@ -96,15 +93,15 @@ def certificate_pdf(request, number: str):
 @login_required
 def certificate_revoke(request, number: str):
     certificate = _certificate(request, number)
-    if not services.certificate_revoke_allowed(request.user, certificate):
-        raise PermissionDenied(f"只有颁发单位（{certificate.issuer.name}）可以撤销此证书")
+    if not may_revoke(request.user, certificate):
+        raise PermissionDenied(_("只有颁发单位（%(issuer)s）可以撤销此证书") % {"issuer": certificate.issuer.name})
     form = RevokeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with errors_to(form):
             services.certificate_revoke(certificate=certificate, actor=request.user, reason=form.cleaned_data["reason"])
-        except ApplicationError as exc:
-            form.add_error("reason" if exc.field == "reason" else None, exc.message)
-        else:
-            messages.success(request, f"证书 {certificate.number} 已撤销，公开查验页面将显示撤销原因。")
+        if not form.errors:
+            messages.success(
+                request, _("证书 %(number)s 已撤销，公开查验页面将显示撤销原因。") % {"number": certificate.number}
+            )
             return redirect(reverse("certificates:certificate-detail", args=[certificate.number]))
     return render(request, "certificates/revoke.html", {"certificate": certificate, "form": form})

@@ -4,6 +4,7 @@ selection and certification, and materials — all through the same services as 
 import datetime
 
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import LimitOffsetPagination, paginate
@@ -174,18 +175,18 @@ def _fields(payload: Schema, *, partial: bool) -> tuple[dict, list | None]:
         data = {k: v for k, v in data.items() if v is not None}
     techniques = data.pop("techniques", None)
     if "tier" in data and data["tier"] not in Tier.values:
-        raise ApplicationError("层级：不是有效的层级", field="tier")
+        raise ApplicationError(_("层级：不是有效的层级"), field="tier")
     if "organization" in data:
         data["organization"] = get_object_or_404(Organization, pk=data["organization"])
     if "region" in data:
         region = Region.objects.filter(code=data["region"]).first()
         if region is None:
-            raise ApplicationError("所在地区：没有这个行政区划代码", field="region")
+            raise ApplicationError(_("所在地区：没有这个行政区划代码"), field="region")
         data["region"] = region
     if techniques is not None:
         found = list(Technique.objects.filter(pk__in=techniques))
         if len(found) != len(set(techniques)):
-            raise ApplicationError("传授的技术：有技术编号不存在", field="techniques")
+            raise ApplicationError(_("传授的技术：有技术编号不存在"), field="techniques")
         techniques = found
     return data, techniques
 
@@ -239,20 +240,20 @@ def master_application_submit(request, pk: int):
 
 
 # Each stage's decisions (000 §五(一)3): the organizing unit reviews, the host unit selects, the
-# guiding unit certifies; the transition table checks who may.
-STAGE_DECISIONS = {
-    "review": (Master.Status.SUBMITTED, {Master.Status.REVIEWED, Master.Status.RETURNED, Master.Status.REJECTED}),
-    "select": (Master.Status.REVIEWED, {Master.Status.SELECTED, Master.Status.RETURNED, Master.Status.REJECTED}),
-    "certify": (Master.Status.SELECTED, {Master.Status.CERTIFIED, Master.Status.REJECTED}),
+# guiding unit certifies; the transition table says which decisions each stage has and who may.
+STAGE_STATES = {
+    "review": Master.Status.SUBMITTED,
+    "select": Master.Status.REVIEWED,
+    "certify": Master.Status.SELECTED,
 }
 
 
 def _decide(request, pk: int, stage: str, payload: DecisionIn) -> Master:
     master = _application(request, pk)
-    _status, decisions = STAGE_DECISIONS[stage]
+    decisions = set(Master.TRANSITIONS[STAGE_STATES[stage]])
     if payload.decision not in decisions:
         allowed = "、".join(sorted(decisions))
-        raise ApplicationError(f"decision：此环节只能是 {allowed}", field="decision")
+        raise ApplicationError(_("decision：此环节只能是 %(allowed)s") % {"allowed": allowed}, field="decision")
     services.master_application_advance(master=master, actor=request.user, to=payload.decision, reason=payload.reason)
     master.refresh_from_db()
     return master

@@ -69,6 +69,17 @@ class MasterApplicationForm(forms.ModelForm):
         return data
 
 
+class ApplicationFilterForm(forms.Form):
+    """The status filter of the application list (the search fields are read by selectors.search_masters)."""
+
+    status = forms.ChoiceField(
+        label=_("状态"),
+        required=False,
+        choices=[("", _("全部状态")), *Master.Status.choices],
+        widget=forms.Select(attrs={"class": "form-select", "aria-label": _("状态")}),
+    )
+
+
 class AdvanceForm(forms.Form):
     to = forms.ChoiceField(choices=Master.Status.choices)
     reason = forms.CharField(required=False, max_length=1000)

@@ -10,10 +10,12 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Exists, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import in_regions
+from workflow.maps import Notice
 
 
 class Track(models.TextChoices):
@@ -89,6 +91,38 @@ class Master(models.Model):
         },
         Status.SELECTED: {Status.CERTIFIED: "master.certify", Status.REJECTED: "master.certify"},
     }
+    # Workflow core (workflow/services.py): the buttons, the workbench and the notices below.
+    MOVE_SERVICE = "masters.services.master_move"
+    # What the buttons say: the act, not the state it leads to.
+    MOVE_LABELS = {
+        Status.SUBMITTED: _("提交申请"),
+        Status.REVIEWED: _("审核通过"),
+        Status.SELECTED: _("确定入选"),
+        Status.CERTIFIED: _("认证并颁发证书"),
+        Status.RETURNED: _("退回修改"),
+        Status.REJECTED: _("不予通过"),
+    }
+    # The applicant reads the reason of a return or a rejection.
+    REASON_REQUIRED = frozenset({Status.RETURNED, Status.REJECTED})
+    # Drawn as danger buttons: a return undoes a stage, a rejection ends the application.
+    ENDING_STATES = frozenset({Status.RETURNED, Status.REJECTED})
+    # Each arrival tells the applicant what became of the application and the next stage's people
+    # what waits for them. CERTIFIED tells nobody here: the master certificate is issued in the
+    # same step and its notice (certificates.services.certificate_issue, naming the number) is
+    # the applicant's one notice of the certification.
+    NOTIFY = {
+        Status.SUBMITTED: Notice(_("传承人申请待审核：{obj}"), to=("act:master.review",)),
+        Status.REVIEWED: [
+            Notice(_("您的传承人申请已通过审核：{obj}"), to=("user",)),
+            Notice(_("传承人申请待遴选：{obj}"), to=("act:master.select",)),
+        ],
+        Status.SELECTED: [
+            Notice(_("您的传承人申请已入选：{obj}"), to=("user",)),
+            Notice(_("传承人待认证：{obj}"), to=("act:master.certify",)),
+        ],
+        Status.RETURNED: Notice(_("您的传承人申请已退回，请修改后重新提交：{obj}"), to=("user",)),
+        Status.REJECTED: Notice(_("您的传承人申请未通过：{obj}"), to=("user",)),
+    }
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="master_applications", verbose_name=_("申请人")
@@ -140,6 +174,9 @@ class Master(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}（{self.get_tier_display()}）"
+
+    def get_absolute_url(self) -> str:
+        return reverse("masters:application-detail", args=[self.pk])
 
     # --- scope (accounts.permissions) ---
     @classmethod
@@ -221,6 +258,11 @@ class MasterMaterial(models.Model):
         Status.DRAFT: {Status.PUBLISHED: "master.material_manage"},
         Status.PUBLISHED: {Status.DRAFT: "master.material_manage"},
     }
+    MOVE_SERVICE = "masters.services.master_material_move"
+    MOVE_LABELS = {Status.PUBLISHED: _("公开"), Status.DRAFT: _("取消公开")}
+    # The master publishes their own materials when they choose: neither move is anyone's to-do,
+    # and nobody but the master (who makes the move) is concerned, so there is no NOTIFY map.
+    SIDE_MOVES = frozenset({(Status.DRAFT, Status.PUBLISHED), (Status.PUBLISHED, Status.DRAFT)})
 
     master = models.ForeignKey(Master, models.CASCADE, related_name="materials", verbose_name=_("传承人"))
     kind = models.CharField(_("资料类别"), max_length=10, choices=Kind.choices)
@@ -244,6 +286,9 @@ class MasterMaterial(models.Model):
 
     def __str__(self) -> str:
         return f"{self.master.name} · {self.get_kind_display()} · {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("masters:material-list", args=[self.master_id])
 
     @classmethod
     def scope_q(cls, *, regions, organization_ids) -> Q:

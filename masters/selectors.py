@@ -3,19 +3,44 @@
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Region
+from accounts.permissions import can
 from lib.chinese import has_han, normalize
 from masters.models import Master, MasterMaterial, Tier
 
-# Each review stage, the act that works it, and its heading.
-STAGES = (
-    (Master.Status.SUBMITTED, "master.review", "待审核（承办单位）"),
-    (Master.Status.REVIEWED, "master.select", "待遴选（主办单位）"),
-    (Master.Status.SELECTED, "master.certify", "待认证（指导单位）"),
-)
+# The review queue's tabs: the states in which a programme unit decides, by heading. Which unit
+# works each one is the transition table's act for that state.
+STAGE_HEADINGS = {
+    Master.Status.SUBMITTED: gettext_lazy("待审核（承办单位）"),
+    Master.Status.REVIEWED: gettext_lazy("待遴选（主办单位）"),
+    Master.Status.SELECTED: gettext_lazy("待认证（指导单位）"),
+}
+
+
+class Stage(NamedTuple):
+    status: str
+    act: str
+    heading: str
+    active: bool = False
+
+
+def stages_for(user, wanted: str = "") -> list[Stage]:
+    """The stages this person works (the act of each comes from Master.TRANSITIONS), the one
+    asked for (else the first) marked active."""
+    stages = []
+    for status, heading in STAGE_HEADINGS.items():
+        act = next(iter(Master.TRANSITIONS[status].values()))
+        if can(user, act):
+            stages.append(Stage(status=status, act=act, heading=str(heading)))
+    if not stages:
+        return []
+    active = next((s for s in stages if s.status == wanted), stages[0])
+    return [s._replace(active=s is active) for s in stages]
 
 
 def search_masters(queryset: QuerySet, params) -> QuerySet:
@@ -52,8 +77,6 @@ def profile_context(master: Master, viewer) -> dict:
     """What a certified master's public profile shows beyond the record: published materials,
     current and former apprentices (names masked unless the viewer is staff in scope or the master),
     and the master certificate. A fixed number of queries whatever the sizes."""
-    from accounts.permissions import can
-    from apprenticeships.models import Apprenticeship
     from certificates.models import Certificate
     from certificates.signing import mask_name
 
@@ -63,13 +86,12 @@ def profile_context(master: Master, viewer) -> dict:
         .order_by("kind", "-created_at", "-pk")
     )
     full_names = viewer.is_authenticated and can(viewer, "master.view", master)
-    rows = (
-        Apprenticeship.objects.filter(master=master)
-        .select_related("apprentice", "organization")
-        .order_by("-starts_on", "-pk")
-    )
-    current = list(rows.filter(status=Apprenticeship.Status.ACTIVE)[:PROFILE_APPRENTICES])
-    former = list(rows.exclude(status=Apprenticeship.Status.ACTIVE)[:PROFILE_APPRENTICES])
+    # Read through the relation apprenticeships declares (Apprenticeship.master): masters does not
+    # import apprenticeships, which builds on masters.
+    rows = master.apprenticeships.select_related("apprentice", "organization").order_by("-starts_on", "-pk")
+    active = rows.model.Status.ACTIVE
+    current = list(rows.filter(status=active)[:PROFILE_APPRENTICES])
+    former = list(rows.exclude(status=active)[:PROFILE_APPRENTICES])
     for row in current + former:
         name = row.apprentice.full_name or row.apprentice.username
         row.shown_name = name if full_names else mask_name(name)

@@ -1,31 +1,36 @@
-"""Writes for masters: the application, the exemption decision, review, selection, certification."""
+"""Writes for masters: the application, the exemption decision, review, selection, certification.
+
+Every move of an application goes through `master_move` (the workflow buttons' way in), which
+hands it to `master_application_submit` or `master_application_advance`; the table, the acts, the
+audit rows and the notices are the workflow core's (masters.models.Master)."""
 
 from __future__ import annotations
 
 import datetime
 import uuid
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import Organization, User
 from accounts.permissions import authorize
 from certificates.models import Certificate
 from certificates.services import certificate_issue
-from lib.errors import ApplicationError, ConflictError
+from lib.errors import ApplicationError
 from lib.files import check_upload
+from masters import permissions
 from masters.models import TIER_TRACK, Master, MasterExemption, MasterMaterial, MaterialPartner
 from masters.rules import check_master_eligibility, failing
+from workflow import services as workflow
 from workflow.models import AuditEntry
-from workflow.services import TransitionNotAllowed, audit_record, state_label, transition
+from workflow.services import audit_record
 
 Status = Master.Status
-EDITABLE = (Status.DRAFT, Status.RETURNED)
 # An application in any of these states blocks a second one by the same person.
 OPEN = (Status.DRAFT, Status.SUBMITTED, Status.REVIEWED, Status.SELECTED, Status.RETURNED, Status.CERTIFIED)
-REASON_REQUIRED = {Status.RETURNED: "退回", Status.REJECTED: "不予通过"}
 
 
 def name_pinyin(name: str) -> tuple[str, str]:
@@ -46,11 +51,11 @@ def _prepare(master: Master) -> None:
 def master_application_create(*, actor: User, techniques=None, name: str = "", **fields) -> Master:
     """A draft application by `actor` for themselves; any signed-in person may apply (MST-2)."""
     if not actor.is_authenticated or not actor.is_active:
-        raise ApplicationError("请先登录")
+        raise ApplicationError(_("请先登录"))
     # Lock the person's row: two tabs submitting the form at once must not make two applications.
     User.objects.select_for_update().get(pk=actor.pk)
     if Master.objects.filter(user=actor, status__in=OPEN).exists():
-        raise ApplicationError("您已有一份传承人申请正在办理或已获认证，不能重复申请")
+        raise ApplicationError(_("您已有一份传承人申请正在办理或已获认证，不能重复申请"))
     master = Master(user=actor, name=(name or actor.display_name).strip(), **fields)
     _prepare(master)
     master.full_clean(exclude=["user", "certificate_number"])
@@ -64,9 +69,7 @@ def master_application_create(*, actor: User, techniques=None, name: str = "", *
 @transaction.atomic
 def master_application_update(*, master: Master, actor: User, techniques=None, **fields) -> Master:
     master = Master.objects.select_for_update().get(pk=master.pk)
-    authorize(actor, "master.edit", master)
-    if master.status not in EDITABLE:
-        raise ApplicationError(f"申请处于「{master.get_status_display()}」状态，不能修改")
+    permissions.check_edit(actor, master)
     for key, value in fields.items():
         setattr(master, key, value)
     _prepare(master)
@@ -77,33 +80,41 @@ def master_application_update(*, master: Master, actor: User, techniques=None, *
     return master
 
 
-def master_application_submit(*, master: Master, actor: User, today: datetime.date | None = None) -> Master:
+def master_move(master: Master, *, to: str, actor: User, reason: str = "", expect: str | None = None) -> Master:
+    """MOVE_SERVICE of Master: every button of an application's page and of the review queue."""
+    if to == Status.SUBMITTED:
+        return master_application_submit(master=master, actor=actor, expect=expect)
+    return master_application_advance(master=master, actor=actor, to=to, reason=reason, expect=expect)
+
+
+@workflow.atomic()
+def master_application_submit(
+    *, master: Master, actor: User, today: datetime.date | None = None, expect: str | None = None
+) -> Master:
     """Submit for review; refused, naming each failing clause, unless an exemption covers it."""
-    today = today or timezone.localdate()
-    failed = failing(check_master_eligibility(master, today))
+    locked = workflow.lock(master)
+    workflow.transition(locked, Status.SUBMITTED, actor=actor, reason="提交传承人申请", expect=expect)
+    # Checked on the locked row, after the move's own checks: a person who may not submit this
+    # application learns nothing of its eligibility, and an exemption decided meanwhile counts.
+    failed = failing(check_master_eligibility(locked, today or timezone.localdate()))
     if failed:
+        clauses = "；".join(f"{r.rule_id}「{r.clause_text}」（{r.detail}）" for r in failed)
         raise ApplicationError(
-            "不符合申请条件："
-            + "；".join(f"{r.rule_id}「{r.clause_text}」（{r.detail}）" for r in failed)
-            + "。如有特殊专长或贡献，可申请豁免年龄、职称限制。"
+            _("不符合申请条件：%(clauses)s。如有特殊专长或贡献，可申请豁免年龄、职称限制。") % {"clauses": clauses}
         )
-
-    def stamp(locked: Master) -> None:
-        locked.submitted_at = timezone.now()
-        locked.save(update_fields=["submitted_at"])
-
-    return transition(master, Status.SUBMITTED, actor=actor, reason="提交传承人申请", then=stamp)
+    locked.submitted_at = timezone.now()
+    locked.save(update_fields=["submitted_at"])
+    master.submitted_at = locked.submitted_at
+    return locked
 
 
 @transaction.atomic
 def master_exemption_decide(*, master: Master, actor: User, granted: bool, reason: str) -> MasterExemption:
     """The organizing unit's reviewer decides a special-expertise exemption (000 §五(一)2)."""
     master = Master.objects.select_for_update().get(pk=master.pk)
-    authorize(actor, "master.exempt", master)
+    permissions.check_decide_exemption(actor, master)
     if not reason.strip():
-        raise ApplicationError("豁免决定必须填写理由", field="reason")
-    if master.status not in (Status.DRAFT, Status.RETURNED, Status.SUBMITTED):
-        raise ApplicationError(f"申请处于「{master.get_status_display()}」状态，不能再决定豁免")
+        raise ApplicationError(_("豁免决定必须填写理由"), field="reason")
     exemption = MasterExemption.objects.create(master=master, granted=granted, reason=reason.strip(), decided_by=actor)
     audit_record(
         action=AuditEntry.Action.CREATE,
@@ -132,58 +143,57 @@ def issuing_unit(actor: User) -> Organization:
     # A superuser acting without a membership: the platform's guiding unit.
     guide = Organization.objects.filter(kind=Organization.Kind.GUIDING).order_by("pk").first()
     if guide is None:
-        raise ApplicationError("系统中没有指导单位，无法颁发传承人证书")
+        raise ApplicationError(_("系统中没有指导单位，无法颁发传承人证书"))
     return guide
 
 
-def master_application_advance(*, master: Master, actor: User, to: str, reason: str = "") -> Master:
+def _reason_required_message(to: str) -> str:
+    if to == Status.RETURNED:
+        return _("退回必须填写原因，申请人将看到这些意见")
+    return _("不予通过必须填写原因，申请人将看到这些意见")
+
+
+@workflow.atomic()
+def master_application_advance(
+    *, master: Master, actor: User, to: str, reason: str = "", expect: str | None = None
+) -> Master:
     """Review, select, certify, return or reject: whatever the transition table allows."""
-    if to in REASON_REQUIRED and not reason.strip():
-        raise ApplicationError(f"{REASON_REQUIRED[to]}必须填写原因，申请人将看到这些意见", field="reason")
-    then = None
+    reason = (reason or "").strip()
+    if to in Master.REASON_REQUIRED and not reason:
+        raise ApplicationError(_reason_required_message(to), field="reason")
+    locked = workflow.lock(master)
+    workflow.transition(locked, to, actor=actor, reason=reason, expect=expect)
     if to == Status.CERTIFIED:
-
-        def then(locked: Master) -> None:
-            # The guiding unit certifies the master and the techniques taught, and issues the
-            # certificate (000 §五(一)3).
-            locked.certified_at = timezone.now()
-            certificate = certificate_issue(
-                kind=Certificate.Kind.MASTER,
-                holder=locked.user,
-                holder_name=locked.name,
-                master=locked,
-                issuer=issuing_unit(actor),
-                actor=actor,
-                subject=locked,
-                term_start=timezone.localdate(),
-            )
-            # Kept beside the certificate for the directory and the admin's search.
-            locked.certificate_number = certificate.number
-            locked.save(update_fields=["certified_at", "certificate_number"])
-            names = "、".join(t.name for t in locked.techniques.all()) or "（无）"
-            audit_record(
-                action=AuditEntry.Action.CREATE,
-                actor=actor,
-                obj=locked,
-                to_state="颁发传承人证书",
-                reason=f"证书编号 {locked.certificate_number}；认证传授技术：{names}",
-            )
-
-    try:
-        locked = transition(master, to, actor=actor, reason=reason.strip(), then=then)
-    except (PermissionDenied, TransitionNotAllowed) as exc:
-        # The caller acted on the state it loaded. If a colleague decided first, say so: the
-        # second reviewer otherwise meets the next unit's moves out of the new state and is told
-        # "no permission" instead of "already decided". (transition() has audited the refusal.)
-        current = Master.objects.only("status").get(pk=master.pk).status
-        if current != master.status:
-            raise ConflictError(
-                f"该申请已由其他人员处理，当前状态为「{state_label(Master, current)}」，您的决定未记录。"
-                "请刷新页面查看最新结果。"
-            ) from exc
-        raise
-    master.refresh_from_db()
+        _certify(locked, actor=actor)
+        master.certified_at, master.certificate_number = locked.certified_at, locked.certificate_number
     return locked
+
+
+def _certify(master: Master, *, actor: User) -> None:
+    """The guiding unit certifies the master and the techniques taught, and issues the
+    certificate (000 §五(一)3): both or neither, inside the move's transaction."""
+    master.certified_at = timezone.now()
+    certificate = certificate_issue(
+        kind=Certificate.Kind.MASTER,
+        holder=master.user,
+        holder_name=master.name,
+        master=master,
+        issuer=issuing_unit(actor),
+        actor=actor,
+        subject=master,
+        term_start=timezone.localdate(),
+    )
+    # Kept beside the certificate for the directory and the admin's search.
+    master.certificate_number = certificate.number
+    master.save(update_fields=["certified_at", "certificate_number"])
+    names = "、".join(t.name for t in master.techniques.all()) or "（无）"
+    audit_record(
+        action=AuditEntry.Action.CREATE,
+        actor=actor,
+        obj=master,
+        to_state="颁发传承人证书",
+        reason=f"证书编号 {master.certificate_number}；认证传授技术：{names}",
+    )
 
 
 # --- materials (MST-4) ---------------------------------------------------------------------------
@@ -222,10 +232,10 @@ def master_material_add(
     """The master adds a material; it stays unpublished until they publish it."""
     authorize(actor, "master.material_manage", master)
     if kind not in MasterMaterial.Kind.values:
-        raise ApplicationError("资料类别：请选择教材、诊疗方案、视频资料、图片资料或产品", field="kind")
+        raise ApplicationError(_("资料类别：请选择教材、诊疗方案、视频资料、图片资料或产品"), field="kind")
     title = (title or "").strip()
     if not title:
-        raise ApplicationError("标题：必须填写", field="title")
+        raise ApplicationError(_("标题：必须填写"), field="title")
     material = MasterMaterial(
         master=master,
         kind=kind,
@@ -235,14 +245,16 @@ def master_material_add(
     )
     if kind == MasterMaterial.Kind.PRODUCT:
         if product_type not in MasterMaterial.ProductType.values:
-            raise ApplicationError("产品类型：请选择有效处方或诊疗方法", field="product_type")
+            raise ApplicationError(_("产品类型：请选择有效处方或诊疗方法"), field="product_type")
         material.product_type = product_type
     elif upload is None:
-        raise ApplicationError(f"文件：{MasterMaterial.Kind(kind).label}必须上传文件", field="file")
+        raise ApplicationError(
+            _("文件：%(kind)s必须上传文件") % {"kind": MasterMaterial.Kind(kind).label}, field="file"
+        )
     if upload is not None:
         allowed, limit = MATERIAL_RULES[kind]
         try:
-            material.mime = check_upload(upload, allowed=allowed, field_label="文件", max_bytes=limit)
+            material.mime = check_upload(upload, allowed=allowed, field_label=_("文件"), max_bytes=limit)
         except ValidationError as exc:
             raise ApplicationError(exc.messages[0], field="file") from exc
         material.size = upload.size
@@ -264,7 +276,17 @@ def master_material_add(
 
 def master_material_publish(*, material: MasterMaterial, actor: User, publish: bool) -> MasterMaterial:
     to = MasterMaterial.Status.PUBLISHED if publish else MasterMaterial.Status.DRAFT
-    return transition(material, to, actor=actor, reason="公开资料" if publish else "取消公开")
+    return master_material_move(material, to=to, actor=actor)
+
+
+@workflow.atomic()
+def master_material_move(
+    material: MasterMaterial, *, to: str, actor: User, reason: str = "", expect: str | None = None
+) -> MasterMaterial:
+    """MOVE_SERVICE of MasterMaterial: publish or withdraw from the profile."""
+    default = "公开资料" if to == MasterMaterial.Status.PUBLISHED else "取消公开"
+    locked = workflow.lock(material)
+    return workflow.transition(locked, to, actor=actor, reason=reason.strip() or default, expect=expect)
 
 
 @transaction.atomic
@@ -292,12 +314,12 @@ def material_partner_add(
     """A research or industry partner of a product (000 §三(四))."""
     authorize(actor, "master.material_manage", material)
     if material.kind != MasterMaterial.Kind.PRODUCT:
-        raise ApplicationError("只有产品可以登记科研或产业合作单位")
+        raise ApplicationError(_("只有产品可以登记科研或产业合作单位"))
     if kind not in MaterialPartner.Kind.values:
-        raise ApplicationError("合作类型：请选择科研合作或产业合作", field="kind")
+        raise ApplicationError(_("合作类型：请选择科研合作或产业合作"), field="kind")
     name = (name or "").strip()
     if not name:
-        raise ApplicationError("合作单位：必须填写", field="name")
+        raise ApplicationError(_("合作单位：必须填写"), field="name")
     partner = MaterialPartner.objects.create(
         material=material, kind=kind, name=name[:120], cooperation=(cooperation or "").strip()[:300]
     )

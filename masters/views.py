@@ -6,34 +6,27 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.permissions import authorize, can, scope
-from lib.errors import ApplicationError
-from masters import selectors, services
-from masters.forms import AdvanceForm, ExemptionForm, MasterApplicationForm, MaterialForm, PartnerForm
-from masters.models import Master, MasterMaterial, Tier, tier_choices_by_track
+from accounts.permissions import authorize, scope
+from chuancheng.errors import errors_to
+from masters import permissions, selectors, services
+from masters.forms import (
+    AdvanceForm,
+    ApplicationFilterForm,
+    ExemptionForm,
+    MasterApplicationForm,
+    MaterialForm,
+    PartnerForm,
+)
+from masters.models import Master, MasterMaterial, tier_choices_by_track
 from masters.rules import check_master_eligibility, current_exemption
 from workflow.models import AuditEntry
-from workflow.services import allowed_transitions, state_label
+from workflow.services import state_label_in_current_language
+from workflow.templatetags.workflow import moves as moves_tag
 
 LIST_RELATED = ("organization", "region")
-# What the buttons say: the act, not the state it leads to.
-ACTION_LABELS = {
-    ("submitted", "reviewed"): _("审核通过"),
-    ("reviewed", "selected"): _("确定入选"),
-    ("selected", "certified"): _("认证并颁发证书"),
-    ("submitted", "returned"): _("退回修改"),
-    ("reviewed", "returned"): _("退回修改"),
-    ("submitted", "rejected"): _("不予通过"),
-    ("reviewed", "rejected"): _("不予通过"),
-    ("selected", "rejected"): _("不予认证"),
-}
-
-
-def _moves(status: str, pairs) -> list[tuple[str, str]]:
-    return [(to, ACTION_LABELS.get((status, to), label)) for to, label in pairs if to != Master.Status.SUBMITTED]
 
 
 # --- the public directory ------------------------------------------------------------------------
@@ -75,16 +68,17 @@ def _save(request, form, master=None):
 
 def _form_page(request, form, master=None):
     if request.method == "POST" and form.is_valid():
-        try:
-            master = _save(request, form, master)
-        except ApplicationError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-        except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
-        else:
-            messages.success(request, "申请已保存为草稿，请核对申请条件后提交。")
-            return redirect("masters:application-detail", pk=master.pk)
+        saved = None
+        with errors_to(form):
+            try:
+                saved = _save(request, form, master)
+            except ValidationError as exc:
+                # The model's own validation (full_clean) names the fields the person typed.
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+        if not form.errors:
+            messages.success(request, _("申请已保存为草稿，请核对申请条件后提交。"))
+            return redirect("masters:application-detail", pk=saved.pk)
     return render(request, "masters/application_form.html", {"form": form, "master": master})
 
 
@@ -98,8 +92,8 @@ def application_create(request):
 def application_edit(request, pk: int):
     master = get_object_or_404(Master, pk=pk)
     authorize(request.user, "master.edit", master)
-    if master.status not in services.EDITABLE:
-        messages.error(request, f"申请处于「{master.get_status_display()}」状态，不能修改")
+    if not permissions.may_edit(request.user, master):
+        messages.error(request, _("申请处于「%(state)s」状态，不能修改") % {"state": master.get_status_display()})
         return redirect("masters:application-detail", pk=master.pk)
     form = MasterApplicationForm(request.POST or None, instance=master, user=request.user)
     return _form_page(request, form, master)
@@ -109,16 +103,13 @@ def application_edit(request, pk: int):
 def application_list(request):
     """The person's own applications, and every one their units may see."""
     visible = scope(request.user, "master.view", Master.objects.all())
-    status = request.GET.get("status") or ""
-    if status in Master.Status.values:
+    form = ApplicationFilterForm(request.GET or None)
+    status = form.cleaned_data["status"] if form.is_valid() else ""
+    if status:
         visible = visible.filter(status=status)
     results = selectors.search_masters(visible, request.GET).select_related(*LIST_RELATED).order_by("-updated_at")
     page = Paginator(results, 50).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "masters/application_list.html",
-        {"page": page, "statuses": Master.Status.choices, "tiers": Tier.choices},
-    )
+    return render(request, "masters/application_list.html", {"page": page, "form": form})
 
 
 @login_required
@@ -134,17 +125,13 @@ def application_detail(request, pk: int):
         .select_related("actor")
         .order_by("created_at")[:200]
     )
-    editable = master.status in services.EDITABLE
     context = {
         "master": master,
         "eligibility": check_master_eligibility(master, timezone.localdate()),
         "exemption": current_exemption(master),
         "exemptions": master.exemptions.select_related("decided_by"),
-        "moves": _moves(master.status, allowed_transitions(master, request.user)),
-        "can_edit": editable and can(request.user, "master.edit", master),
-        "can_submit": editable and can(request.user, "master.submit", master),
-        "can_exempt": master.status in (*services.EDITABLE, Master.Status.SUBMITTED)
-        and can(request.user, "master.exempt", master),
+        "may_edit": permissions.may_edit(request.user, master),
+        "may_decide_exemption": permissions.may_decide_exemption(request.user, master),
         "history": history,
     }
     return render(request, "masters/application_detail.html", context)
@@ -154,18 +141,15 @@ def application_detail(request, pk: int):
 @require_POST
 def application_submit(request, pk: int):
     master = get_object_or_404(Master, pk=pk)
-    try:
-        services.master_application_submit(master=master, actor=request.user)
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, "申请已提交，等待承办单位审核。")
+    services.master_application_submit(master=master, actor=request.user)
+    messages.success(request, _("申请已提交，等待承办单位审核。"))
     return redirect("masters:application-detail", pk=master.pk)
 
 
 @login_required
 @require_POST
 def application_advance(request, pk: int):
+    """A decision posted by an older page (the buttons now post to workflow:move)."""
     master = get_object_or_404(Master, pk=pk)
     form = AdvanceForm(request.POST)
     if not form.is_valid():
@@ -173,14 +157,8 @@ def application_advance(request, pk: int):
         return redirect("masters:application-detail", pk=master.pk)
     to = form.cleaned_data["to"]
     stage = master.status
-    try:
-        services.master_application_advance(
-            master=master, actor=request.user, to=to, reason=form.cleaned_data["reason"]
-        )
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, f"状态已变更为「{state_label(Master, to)}」")
+    services.master_application_advance(master=master, actor=request.user, to=to, reason=form.cleaned_data["reason"])
+    messages.success(request, _("状态已变更为「%(state)s」") % {"state": state_label_in_current_language(Master, to)})
     if request.POST.get("next") == "queue":
         return redirect(f"{reverse('masters:review-queue')}?stage={stage}")
     return redirect("masters:application-detail", pk=master.pk)
@@ -192,38 +170,30 @@ def exemption_decide(request, pk: int):
     master = get_object_or_404(Master, pk=pk)
     form = ExemptionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "豁免决定必须选择同意或不同意，并填写理由")
+        messages.error(request, _("豁免决定必须选择同意或不同意，并填写理由"))
         return redirect("masters:application-detail", pk=master.pk)
-    try:
-        services.master_exemption_decide(master=master, actor=request.user, **form.cleaned_data)
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, "豁免决定已记录。")
+    services.master_exemption_decide(master=master, actor=request.user, **form.cleaned_data)
+    messages.success(request, _("豁免决定已记录。"))
     return redirect("masters:application-detail", pk=master.pk)
 
 
 @login_required
 def review_queue(request):
-    """One queue per stage the person works; the buttons come from the transition table."""
-    stages = [(status, act, label) for status, act, label in selectors.STAGES if can(request.user, act)]
+    """One queue per stage the person works; each row's buttons are its moves."""
+    stages = selectors.stages_for(request.user, request.GET.get("stage") or "")
     if not stages:
         authorize(request.user, "master.review")
-    wanted = request.GET.get("stage") or stages[0][0]
-    current = next((s for s in stages if s[0] == wanted), stages[0])
-    status, act, _label = current
-    rows = scope(request.user, act, Master.objects.filter(status=status))
+    current = next(s for s in stages if s.active)
+    rows = scope(request.user, current.act, Master.objects.filter(status=current.status))
     rows = selectors.search_masters(rows, request.GET).select_related(*LIST_RELATED).order_by("submitted_at", "pk")
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
-    moves = _moves(
-        status,
-        [(to, state_label(Master, to)) for to, a in Master.TRANSITIONS[status].items() if can(request.user, a)],
-    )
-    return render(
-        request,
-        "masters/review_queue.html",
-        {"stages": stages, "current": current, "page": page, "moves": moves},
-    )
+    # Every row waits in the same state within the scope of the same act, so every row has the
+    # moves of the first: the buttons are worked out once (the workflow core's own tag), not once
+    # per row, and only the record they post for changes (templates/masters/review_queue.html).
+    buttons = moves_tag({"request": request}, page[0], compact=True) if page else {}
+    for own in ("obj", "csrf_token"):  # the row's, and the page's own token
+        buttons.pop(own, None)
+    return render(request, "masters/review_queue.html", {**buttons, "stages": stages, "current": current, "page": page})
 
 
 # --- materials (MST-4) ---------------------------------------------------------------------------
@@ -237,7 +207,7 @@ def material_list(request, pk: int):
     form = MaterialForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
+        with errors_to(form):
             services.master_material_add(
                 master=master,
                 actor=request.user,
@@ -247,10 +217,8 @@ def material_list(request, pk: int):
                 product_type=data["product_type"],
                 upload=data["file"],
             )
-        except ApplicationError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-        else:
-            messages.success(request, "资料已上传，公开后将显示在您的传承人主页上。")
+        if not form.errors:
+            messages.success(request, _("资料已上传，公开后将显示在您的传承人主页上。"))
             return redirect("masters:material-list", pk=master.pk)
     materials = master.materials.prefetch_related("partners").order_by("kind", "-created_at", "-pk")
     return render(
@@ -265,12 +233,8 @@ def material_list(request, pk: int):
 def material_publish(request, pk: int):
     material = get_object_or_404(MasterMaterial, pk=pk)
     publish = request.POST.get("publish") == "1"
-    try:
-        services.master_material_publish(material=material, actor=request.user, publish=publish)
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, "资料已公开。" if publish else "资料已取消公开。")
+    services.master_material_publish(material=material, actor=request.user, publish=publish)
+    messages.success(request, _("资料已公开。") if publish else _("资料已取消公开。"))
     return redirect("masters:material-list", pk=material.master_id)
 
 
@@ -280,7 +244,7 @@ def material_remove(request, pk: int):
     material = get_object_or_404(MasterMaterial, pk=pk)
     master_id = material.master_id
     services.master_material_remove(material=material, actor=request.user)
-    messages.success(request, "资料已删除。")
+    messages.success(request, _("资料已删除。"))
     return redirect("masters:material-list", pk=master_id)
 
 
@@ -290,14 +254,10 @@ def partner_add(request, pk: int):
     material = get_object_or_404(MasterMaterial, pk=pk)
     form = PartnerForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "合作单位：必须填写名称并选择合作类型")
+        messages.error(request, _("合作单位：必须填写名称并选择合作类型"))
     else:
-        try:
-            services.material_partner_add(material=material, actor=request.user, **form.cleaned_data)
-        except ApplicationError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, "合作单位已登记。")
+        services.material_partner_add(material=material, actor=request.user, **form.cleaned_data)
+        messages.success(request, _("合作单位已登记。"))
     return redirect("masters:material-list", pk=material.master_id)
 
 

@@ -64,7 +64,7 @@ def test_the_guiding_unit_certifies_verifies_and_revokes(
 
     # Revocation needs a reason.
     page.goto(f"/certificates/{number}/")
-    page.locator("#certificate-revoke").click()
+    page.get_by_role("link", name="撤销证书").click()
     page.get_by_role("button", name="确认撤销").click()  # the browser blocks the empty required field
     page.get_by_label("撤销原因").fill("经复核，申报业绩材料不实")
     page.get_by_role("button", name="确认撤销").click()

@@ -134,7 +134,9 @@ def test_a_reviewer_who_loses_to_a_colleague_is_told_it_was_already_decided(worl
     stale = Master.objects.get(pk=master.pk)  # the second reviewer's page, loaded before the first decided
     services.master_application_advance(master=master, actor=world.wang, to=Master.Status.REVIEWED)
     with pytest.raises(ConflictError, match="已由其他人员处理"):
-        services.master_application_advance(master=stale, actor=world.wang, to=Master.Status.RETURNED, reason="材料不全")
+        services.master_application_advance(
+            master=stale, actor=world.wang, to=Master.Status.RETURNED, reason="材料不全"
+        )
     master.refresh_from_db()
     assert master.status == Master.Status.REVIEWED
     attempts = AuditEntry.objects.filter(object_id=str(master.pk), to_state="已退回")
