@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
@@ -183,10 +184,13 @@ class AssignmentOut(Schema):
 class RespondIn(Schema):
     accept: bool
     reason: str = ""
+    # The state the client last saw: when the record has moved on since, nothing is done (409).
+    expect: str | None = None
 
 
 class ReasonIn(Schema):
     reason: str = ""
+    expect: str | None = None
 
 
 class ScoreEntryIn(Schema):
@@ -259,6 +263,7 @@ class ConcludeIn(Schema):
     grade: str = ""
     recommendation: str
     conclusion: str
+    expect: str | None = None
 
 
 class ConclusionOut(Schema):
@@ -281,6 +286,7 @@ class DecideIn(Schema):
     management_class: str = ""
     reason: str = ""
     deadline: datetime | None = None
+    expect: str | None = None
 
 
 class DecisionOut(Schema):
@@ -393,11 +399,13 @@ def expert_list(request, field: str = ""):
 def expert_create(request, payload: ExpertIn):
     user = User.objects.filter(username=payload.username).first()
     if user is None:
-        raise ApplicationError(f"账号「{payload.username}」不存在", field="username")
+        raise ApplicationError(_("账号「%(name)s」不存在") % {"name": payload.username}, field="username")
     specialties = list(Term.objects.filter(vocabulary__in=["category", "disease"], name__in=payload.specialties))
     unknown = set(payload.specialties) - {t.name for t in specialties}
     if unknown:
-        raise ApplicationError(f"专长「{'、'.join(sorted(unknown))}」不在技术类别或病种词表中", field="specialties")
+        raise ApplicationError(
+            _("专长「%(names)s」不在技术类别或病种词表中") % {"names": "、".join(sorted(unknown))}, field="specialties"
+        )
     expert = services.expert_profile_create(
         actor=request.user,
         user=user,
@@ -473,7 +481,7 @@ def evaluation_open(request, payload: OpenIn):
         else Rubric.objects.filter(is_default=True).first()
     )
     if rubric is None:
-        raise ApplicationError("评分细则不存在", field="rubric_id")
+        raise ApplicationError(_("评分细则不存在"), field="rubric_id")
     opened = services.evaluation_open(
         actor=request.user,
         techniques=list(Technique.objects.filter(pk__in=payload.techniques)),
@@ -540,20 +548,26 @@ def assignment_queue(request):
 def assignment_respond(request, pk: int, payload: RespondIn):
     assignment = get_object_or_404(Assignment.objects.select_related("evaluation", "expert"), pk=pk)
     authorize(request.user, "assignment.respond", assignment)
-    services.assignment_respond(actor=request.user, assignment=assignment, accept=payload.accept, reason=payload.reason)
+    services.assignment_respond(
+        actor=request.user, assignment=assignment, accept=payload.accept, reason=payload.reason, expect=payload.expect
+    )
     return _assignment_out(pk)
 
 
 @router.post("assignments/{pk}/withdraw", response=AssignmentOut, operation_id="assignment_withdraw")
 def assignment_withdraw(request, pk: int, payload: ReasonIn):
     assignment = get_object_or_404(Assignment.objects.select_related("evaluation__technique", "expert__user"), pk=pk)
-    services.assignment_withdraw(actor=request.user, assignment=assignment, reason=payload.reason)
+    services.assignment_withdraw(
+        actor=request.user, assignment=assignment, reason=payload.reason, expect=payload.expect
+    )
     return _assignment_out(pk)
 
 
 @router.post("assignments/{pk}/scores", response=AssignmentOut, operation_id="score_submit")
 def score_submit(request, pk: int, payload: SheetIn):
     assignment = get_object_or_404(Assignment.objects.select_related("evaluation__rubric", "expert"), pk=pk)
+    # Someone else's sheet does not exist for them, whatever it would be refused for.
+    authorize(request.user, "assignment.score", assignment)
     sheet = {
         s.criterion_id: services.ScoreInput(value=s.value, not_applicable=s.not_applicable, comment=s.comment)
         for s in payload.scores
@@ -574,7 +588,7 @@ def evaluation_start_scoring(request, pk: int):
 @router.post("evaluations/{pk}/cancel", response=EvaluationOut, operation_id="evaluation_cancel")
 def evaluation_cancel(request, pk: int, payload: ReasonIn):
     evaluation = get_object_or_404(Evaluation, pk=pk)
-    services.evaluation_cancel(actor=request.user, evaluation=evaluation, reason=payload.reason)
+    services.evaluation_cancel(actor=request.user, evaluation=evaluation, reason=payload.reason, expect=payload.expect)
     return _evaluation(request, pk)
 
 
@@ -589,7 +603,7 @@ def evaluation_aggregate(request, pk: int, round: int = 0):
         rounds.setdefault(a.round, []).append(a)
     rounds.setdefault(round_no, [])
     if round_no not in selectors.scores_visible(request.user, evaluation, rounds):
-        raise PermissionDenied("背靠背评分：提交您本人的评分后才能查看其他专家的评分")
+        raise PermissionDenied(_("背靠背评分：提交您本人的评分后才能查看其他专家的评分"))
     result = services.evaluation_aggregate(evaluation, round_no)
     return {
         "round": round_no,
@@ -667,11 +681,15 @@ def evaluation_decide(request, pk: int, payload: DecideIn):
     evaluation = get_object_or_404(Evaluation, pk=pk)
     if payload.action == "rereview":
         services.evaluation_rereview(
-            actor=request.user, evaluation=evaluation, reason=payload.reason, deadline=payload.deadline
+            actor=request.user,
+            evaluation=evaluation,
+            reason=payload.reason,
+            deadline=payload.deadline,
+            expect=payload.expect,
         )
         return Status(200, _evaluation(request, pk))
     if payload.action != "finalize":
-        raise ApplicationError("决定只能是 finalize（终审）或 rereview（复评）", field="action")
+        raise ApplicationError(_("决定只能是 finalize（终审）或 rereview（复评）"), field="action")
     decision = services.evaluation_finalize(
         actor=request.user,
         evaluation=evaluation,
@@ -679,6 +697,7 @@ def evaluation_decide(request, pk: int, payload: DecideIn):
         grade=payload.grade,
         management_class=payload.management_class,
         reason=payload.reason,
+        expect=payload.expect,
     )
     return Status(201, decision)
 
@@ -712,7 +731,7 @@ def training_class_add(request, pk: int, payload: TrainingIn):
     listing = get_object_or_404(PromotionListing.objects.select_related("evaluation"), pk=pk)
     holder = listing.technique.holders.filter(pk=payload.holder_id).first()
     if holder is None:
-        raise ApplicationError("授课人必须是该技术的持有人", field="holder_id")
+        raise ApplicationError(_("授课人必须是该技术的持有人"), field="holder_id")
     data = payload.dict(exclude={"holder_id"})
     return Status(201, outcomes.training_class_add(actor=request.user, listing=listing, holder=holder, **data))
 
@@ -749,7 +768,7 @@ def pricing_record(request, pk: int, payload: PricingIn):
 def pricing_export(request):
     """The price proposals and insurance recommendations as .xlsx, for the medical-insurance bureau."""
     if not can(request.user, "pricing.manage"):
-        raise PermissionDenied("没有权限：提出价格与医保建议")
+        raise PermissionDenied(_("没有权限：提出价格与医保建议"))
     visible = scope(request.user, "evaluation.view", Evaluation.objects.all())
     data = outcomes.pricing_workbook(
         actor=request.user, proposals=PricingProposal.objects.filter(evaluation__in=visible.values("pk"))

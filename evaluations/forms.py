@@ -62,6 +62,12 @@ class RespondForm(forms.Form):
     reason = forms.CharField(label=_("说明（谢绝时必填）"), max_length=300, required=False)
 
 
+def expect_field() -> forms.CharField:
+    """The state the page showed when the form was filled in (workflow.transition's expect=): when
+    the evaluation has moved on since, the person is told someone else has decided."""
+    return forms.CharField(required=False, empty_value=None, widget=forms.HiddenInput)
+
+
 class ConcludeForm(forms.Form):
     passed = forms.TypedChoiceField(
         label=_("筛选结果"), choices=[("yes", _("通过筛选")), ("no", _("未通过筛选"))], coerce=lambda v: v == "yes"
@@ -69,6 +75,7 @@ class ConcludeForm(forms.Form):
     grade = forms.CharField(label=_("评定等级"), max_length=20, required=False)
     recommendation = forms.ChoiceField(label=_("推荐意见"), choices=Recommendation.choices)
     conclusion = forms.CharField(label=_("专家组结论"), widget=forms.Textarea(attrs={"rows": 3}))
+    expect = expect_field()
 
 
 class DecideForm(forms.Form):
@@ -83,6 +90,7 @@ class DecideForm(forms.Form):
     management_class = forms.CharField(label=_("管理类别"), max_length=40, required=False)
     reason = forms.CharField(label=_("决定说明"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
     deadline = forms.DateTimeField(label=_("复评截止时间"), widget=DATETIME_INPUT, required=False)
+    expect = expect_field()
 
 
 class EfficacyForm(forms.Form):

@@ -16,11 +16,13 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import in_regions
+from workflow.maps import Notice
 
 
 class Field(models.TextChoices):
@@ -224,6 +226,44 @@ class Evaluation(models.Model):
         Status.SCORING: {Status.CONCLUDED: "evaluation.manage", Status.CANCELLED: "evaluation.manage"},
         Status.CONCLUDED: {Status.FINALIZED: "evaluation.finalize", Status.ASSIGNING: "evaluation.finalize"},
     }
+    # The stages in which the panel works: experts are invited, answer and score.
+    PANEL_STATES = (Status.ASSIGNING, Status.SCORING)
+    # Workflow core (workflow/services.py).
+    MOVE_SERVICE = "evaluations.services.evaluation_move"
+    MOVE_LABELS = {
+        Status.SCORING: _("开始评分"),
+        Status.CANCELLED: _("撤销评估"),
+        Status.CONCLUDED: _("形成专家组结论"),
+        Status.FINALIZED: _("终审"),
+        Status.ASSIGNING: _("复评"),
+    }
+    REASON_REQUIRED = frozenset({Status.CANCELLED, Status.ASSIGNING})
+    ENDING_STATES = frozenset({Status.CANCELLED})
+    # Cancelling is nobody's task. The panel's conclusion waits for the office only once the panel
+    # is done (every score in, or the deadline passed), which the state alone cannot say:
+    # evaluations/todos.py lists it then, from evaluations.permissions.ready_to_conclude_q.
+    SIDE_MOVES = frozenset(
+        {(Status.ASSIGNING, Status.CANCELLED), (Status.SCORING, Status.CANCELLED), (Status.SCORING, Status.CONCLUDED)}
+    )
+    WAITING_SINCE = "stage_entered_at"
+    # Who hears of each arrival. The experts hear when they must score and how the evaluation they
+    # sat on ends; the holders, whom the opening told, hear how it ends or that it goes round again;
+    # the office hears when a conclusion waits for its decision.
+    NOTIFY = {
+        Status.SCORING: Notice(
+            _("请为「{obj.technique.name}」评分"),
+            to=("scoring_panel",),
+            body=_("专家组已组建完成，请在 {obj.deadline_text} 前独立评分。"),
+        ),
+        Status.CONCLUDED: Notice(_("「{obj.technique.name}」待终审"), to=("act:evaluation.finalize",)),
+        Status.FINALIZED: Notice(
+            _("「{obj.technique.name}」价值评估终审：{obj.outcome_label}"), to=("holder_users", "panel_users")
+        ),
+        Status.ASSIGNING: Notice(
+            _("「{obj.technique.name}」价值评估将复评"), to=("holder_users", "act:evaluation.manage")
+        ),
+        Status.CANCELLED: Notice(_("「{obj.technique.name}」价值评估已撤销"), to=("holder_users", "active_panel")),
+    }
 
     batch = models.ForeignKey(EvaluationBatch, models.PROTECT, related_name="evaluations", verbose_name=_("批次"))
     technique = models.ForeignKey(
@@ -276,6 +316,9 @@ class Evaluation(models.Model):
     def __str__(self) -> str:
         return f"{self.technique.name}（第{self.round}轮）" if self.round > 1 else self.technique.name
 
+    def get_absolute_url(self) -> str:
+        return reverse("evaluations:detail", args=[self.pk])
+
     @classmethod
     def scope_q(cls, *, regions, organization_ids) -> Q:
         q = in_regions("region", regions)
@@ -295,9 +338,71 @@ class Evaluation(models.Model):
     def audit_organization(self):
         return self.organization
 
+    def move_pages(self) -> dict:
+        """The conclusion (grade, recommendation), the final decision (grade, class) and a re-review
+        (a new deadline) are made with the forms of the evaluation page."""
+        url = self.get_absolute_url()
+        return {
+            self.Status.CONCLUDED: f"{url}#conclude-form",
+            self.Status.FINALIZED: f"{url}#decide-form",
+            self.Status.ASSIGNING: f"{url}#decide-form",
+        }
+
     @property
     def is_past_deadline(self) -> bool:
         return timezone.now() > self.deadline
+
+    @property
+    def is_closed(self) -> bool:
+        """Finalized or cancelled: a state the table leads nowhere from."""
+        return not self.TRANSITIONS.get(self.status)
+
+    @property
+    def deadline_text(self) -> str:
+        return timezone.localtime(self.deadline).strftime("%Y-%m-%d %H:%M")
+
+    @property
+    def disagreement_note(self) -> str:
+        return str(_("专家意见存在分歧，请查看逐项分歧。")) if self.flagged else ""
+
+    @property
+    def outcome_label(self) -> str:
+        """The final decision in words: the grade, or that the technique did not pass."""
+        decision = FinalDecision.objects.filter(evaluation_id=self.pk).only("grade").first()
+        return (decision.grade if decision else "") or str(_("未通过筛选"))
+
+    # --- who hears of its arrivals (NOTIFY) --------------------------------------------------------
+
+    def holder_users(self):
+        from accounts.models import User
+
+        return User.objects.filter(pk__in=self.technique.holders.exclude(user=None).values("user_id"))
+
+    def panel_users(self):
+        """Every expert ever invited to its panel, in any round."""
+        from accounts.models import User
+
+        return User.objects.filter(expert_profile__assignments__evaluation=self).distinct()
+
+    def scoring_panel(self):
+        """The experts of the current round who have accepted: they score now."""
+        from accounts.models import User
+
+        return User.objects.filter(
+            expert_profile__assignments__evaluation=self,
+            expert_profile__assignments__round=self.round,
+            expert_profile__assignments__status=Assignment.Status.ACCEPTED,
+        ).distinct()
+
+    def active_panel(self):
+        """The experts of the current round still invited or at work."""
+        from accounts.models import User
+
+        return User.objects.filter(
+            expert_profile__assignments__evaluation=self,
+            expert_profile__assignments__round=self.round,
+            expert_profile__assignments__status__in=[Assignment.Status.INVITED, Assignment.Status.ACCEPTED],
+        ).distinct()
 
 
 class Assignment(models.Model):
@@ -317,6 +422,36 @@ class Assignment(models.Model):
             Status.WITHDRAWN: "evaluation.manage",
         },
         Status.ACCEPTED: {Status.SUBMITTED: "assignment.score", Status.WITHDRAWN: "evaluation.manage"},
+    }
+    # Workflow core (workflow/services.py). What waits for an expert is what their scope allows
+    # now (owner_q below): an invitation while its round runs, a sheet while it is being scored.
+    MOVE_SERVICE = "evaluations.services.assignment_move"
+    MOVE_LABELS = {
+        Status.ACCEPTED: _("接受"),
+        Status.DECLINED: _("谢绝"),
+        Status.SUBMITTED: _("填写评分"),
+        Status.WITHDRAWN: _("撤回"),
+    }
+    REASON_REQUIRED = frozenset({Status.DECLINED, Status.WITHDRAWN})
+    ENDING_STATES = frozenset({Status.DECLINED, Status.WITHDRAWN})
+    SIDE_MOVES = frozenset({(Status.INVITED, Status.WITHDRAWN), (Status.ACCEPTED, Status.WITHDRAWN)})
+    WAITING_SINCE = "invited_at"
+    # The office hears each answer, and once the whole panel has scored (not each sheet: nobody
+    # but the office learns who has scored); the expert hears when withdrawn. An invitation is
+    # not an arrival but a creation: services.assignment_create sends it with the personal link.
+    NOTIFY = {
+        Status.ACCEPTED: Notice(
+            _("{obj.expert}接受了「{obj.evaluation.technique.name}」的评估邀请"), to=("act:evaluation.manage",)
+        ),
+        Status.DECLINED: Notice(
+            _("{obj.expert}谢绝了「{obj.evaluation.technique.name}」的评估邀请"), to=("act:evaluation.manage",)
+        ),
+        Status.SUBMITTED: Notice(
+            _("「{obj.evaluation.technique.name}」专家已全部提交评分"),
+            to=("office_when_panel_done",),
+            body=_("请汇总形成专家组结论。{obj.evaluation.disagreement_note}"),
+        ),
+        Status.WITHDRAWN: Notice(_("「{obj.evaluation.technique.name}」的评估邀请已撤回"), to=("expert.user",)),
     }
 
     evaluation = models.ForeignKey(Evaluation, models.CASCADE, related_name="assignments")
@@ -354,7 +489,13 @@ class Assignment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.expert} · {self.evaluation}"
+        # The evaluation first: an expert's to-do reads 「答复评估邀请：<technique> · <expert>」.
+        return f"{self.evaluation} · {self.expert}"
+
+    def get_absolute_url(self) -> str:
+        # One address for every reader: it takes each where they act on the assignment
+        # (views.assignment_page).
+        return reverse("evaluations:assignment", args=[self.pk])
 
     @classmethod
     def scope_q(cls, *, regions, organization_ids) -> Q:
@@ -365,14 +506,43 @@ class Assignment(models.Model):
 
     @classmethod
     def owner_q(cls, user) -> Q:
-        return Q(expert__user_id=user.pk)
+        """The expert's own assignments (the acts on an assignment are the expert's answer and
+        score sheet, so this is what the expert may act on): an open invitation only while its round
+        runs, an accepted one only while the round is scored. An invitation left open when its
+        evaluation ended, or a sheet before scoring starts, is nothing the expert can do: no button,
+        no to-do, no sheet (their evaluation page and queue still list it)."""
+        Status = cls.Status
+        current = Q(round=F("evaluation__round"))
+        return Q(expert__user_id=user.pk) & (
+            ~Q(status__in=[Status.INVITED, Status.ACCEPTED])
+            | (current & Q(status=Status.INVITED, evaluation__status__in=Evaluation.PANEL_STATES))
+            | (current & Q(status=Status.ACCEPTED, evaluation__status=Evaluation.Status.SCORING))
+        )
 
     def audit_organization(self):
         return self.evaluation.organization
 
+    def move_pages(self) -> dict:
+        # The score sheet is filled in criterion by criterion on its own page.
+        return {self.Status.SUBMITTED: reverse("evaluations:score", args=[self.pk])}
+
     @property
     def is_active(self) -> bool:
         return self.status in (self.Status.INVITED, self.Status.ACCEPTED, self.Status.SUBMITTED)
+
+    @property
+    def waits_for_panel(self) -> bool:
+        """Accepted while the panel is still being formed: the sheet opens when scoring starts."""
+        return self.status == self.Status.ACCEPTED and self.evaluation.status == Evaluation.Status.ASSIGNING
+
+    def office_when_panel_done(self):
+        """Who hears of a submitted sheet: the office, once nobody of the round still owes one."""
+        from accounts.permissions import people_who_can
+
+        owing = Assignment.objects.filter(
+            evaluation_id=self.evaluation_id, round=self.round, status=self.Status.ACCEPTED
+        ).exists()
+        return [] if owing else people_who_can("evaluation.manage", self.evaluation)
 
 
 class Score(models.Model):

@@ -1,13 +1,22 @@
-"""Acts of the value evaluation (EVA-1..4, PRO-2), registered into accounts.permissions.ACTS.
+"""Acts of the value evaluation (EVA-1..4, PRO-2), registered into accounts.permissions.ACTS, and
+the rules of its pages that are not moves of a workflow.
 
 The city office runs evaluations (003 §三(三).13: the city organizes the evaluation of the
 techniques it accepted); county staff follow their county's evaluations; experts act on their
 own invitations and see the evaluations they sit on.
+
+Each rule below is the one answer for the service that enforces it, the view that offers it and
+the template that shows it: a `…_refusal()` says why not (in Chinese, '' when allowed) and its
+`may_…()` predicate is that answer as a yes or no.
 """
 
+from __future__ import annotations
+
+from django.db.models import Exists, F, OuterRef, Q
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.permissions import ACTS, Act, Level, Role
+from accounts.permissions import ACTS, Act, Level, Role, can
 
 CITY_OFFICE = dict(roles=frozenset({Role.OFFICE_STAFF}), region_levels=frozenset({Level.CITY}))
 
@@ -29,3 +38,100 @@ ACTS.update(
         "pricing.manage": Act(gettext_lazy("提出价格与医保建议"), **CITY_OFFICE),
     }
 )
+
+
+# --- evidence (EVA-3) -------------------------------------------------------------------------------
+
+
+def evidence_refusal(user, evaluation) -> str:
+    """May this person add evidence (疗效判定, 患者随访) to this evaluation now? The office and the
+    experts of the panel may (the act), while the evaluation is open, an expert only once they
+    have accepted. '' when they may, else why not."""
+    from evaluations.models import Assignment
+
+    if not can(user, "evaluation.evidence", evaluation):
+        return _("没有权限：%(act)s") % {"act": ACTS["evaluation.evidence"].label}
+    if evaluation.is_closed:
+        return _("评估已%(state)s，不能再补充证据") % {"state": evaluation.get_status_display().removeprefix("已")}
+    if not can(user, "evaluation.manage", evaluation) and not (
+        Assignment.objects.filter(
+            evaluation=evaluation,
+            expert__user=user,
+            status__in=[Assignment.Status.ACCEPTED, Assignment.Status.SUBMITTED],
+        ).exists()
+    ):
+        return _("接受评估邀请后才能记录证据")
+    return ""
+
+
+def may_add_evidence(user, evaluation) -> bool:
+    return not evidence_refusal(user, evaluation)
+
+
+def meeting_refusal(user, evaluation) -> str:
+    """May this person record an expert meeting (专家论证会)? The office, while the evaluation is open."""
+    if not can(user, "evaluation.manage", evaluation):
+        return _("没有权限：%(act)s") % {"act": ACTS["evaluation.manage"].label}
+    if evaluation.is_closed:
+        return _("评估已结束，不能再记录论证会")
+    return ""
+
+
+def may_record_meeting(user, evaluation) -> bool:
+    return not meeting_refusal(user, evaluation)
+
+
+# --- the panel (EVA-2) ------------------------------------------------------------------------------
+
+
+def inviting_refusal(user, evaluation) -> str:
+    """May this person invite experts to the evaluation's current round? The office, while the
+    panel works and before the scoring deadline."""
+    if not can(user, "evaluation.manage", evaluation):
+        return _("没有权限：%(act)s") % {"act": ACTS["evaluation.manage"].label}
+    if evaluation.status not in evaluation.PANEL_STATES:
+        return _("评估处于「%(state)s」阶段，不能再指派专家") % {"state": evaluation.get_status_display()}
+    if evaluation.is_past_deadline:
+        return _("评分已于 %(deadline)s 截止，不能再指派专家") % {"deadline": evaluation.deadline_text}
+    return ""
+
+
+def may_invite_experts(user, evaluation) -> bool:
+    return not inviting_refusal(user, evaluation)
+
+
+def may_set_availability(user, expert) -> bool:
+    """The expert themselves or the office marks an expert (un)available for new panels."""
+    return expert.user_id == user.pk or can(user, "expert.manage", expert)
+
+
+def is_invited_expert(user, assignment) -> bool:
+    """A personal invitation is answered by the invited expert only."""
+    return assignment.expert.user_id == user.pk
+
+
+# --- the panel's conclusion (issue 5 §6) --------------------------------------------------------------
+
+
+def conclusion_blocker(evaluation, *, scored: bool, owing: int) -> str:
+    """Whether the panel is done so that its conclusion can be recorded: at least one sheet in,
+    and every accepted expert's sheet in unless the deadline has passed. '' when done."""
+    if not scored:
+        return _("尚无专家提交评分，不能形成结论")
+    if owing and not evaluation.is_past_deadline:
+        return _("尚有 %(n)d 位专家未提交评分，截止时间（%(deadline)s）前不能形成结论") % {
+            "n": owing,
+            "deadline": evaluation.deadline_text,
+        }
+    return ""
+
+
+def ready_to_conclude_q(now) -> Q:
+    """conclusion_blocker as a filter of evaluations in scoring: what waits for the office's
+    conclusion (a score stored means a sheet is in)."""
+    from evaluations.models import Assignment
+
+    owing = Assignment.objects.filter(
+        evaluation=OuterRef("pk"), round=F("evaluation__round"), status=Assignment.Status.ACCEPTED
+    )
+    return Q(score__isnull=False) & (~Exists(owing) | Q(deadline__lt=now))

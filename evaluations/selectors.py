@@ -1,27 +1,43 @@
-"""Reads of the value evaluation: the expert's queue, an expert's history, the dashboard, who must
-act next, the graded database."""
+"""Reads of the value evaluation: the evaluation page, the expert's queue, an expert's history,
+the dashboard, who must act next, the graded database."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import Region
 from accounts.permissions import can
-from evaluations.models import Assignment, Evaluation, ExpertProfile
+from evaluations import permissions
+from evaluations.models import (
+    Assignment,
+    EfficacyRecord,
+    Evaluation,
+    ExpertProfile,
+    FollowUp,
+    PanelConclusion,
+    PricingProposal,
+    PromotionListing,
+    Score,
+)
+from evaluations.scoring import grade_for
+from workflow.models import AuditEntry
+from workflow.services import moves
 
 Status = Evaluation.Status
 AStatus = Assignment.Status
-RUNNING = (Status.ASSIGNING, Status.SCORING)
+RUNNING = Evaluation.PANEL_STATES
 
 
 def expert_queue(user) -> QuerySet:
     """The expert's invitations and panels, the ones waiting for them first."""
     return (
         Assignment.objects.filter(expert__user_id=user.pk)
-        .select_related("evaluation__technique__region", "evaluation__technique__category")
+        .select_related("evaluation__technique__region", "evaluation__technique__category", "expert__user")
         .annotate(waiting=Q(status__in=[AStatus.INVITED, AStatus.ACCEPTED], evaluation__status__in=RUNNING))
         .order_by("-waiting", "evaluation__deadline", "-pk")
     )
@@ -35,7 +51,9 @@ def scores_visible(user, evaluation: Evaluation, rounds: dict[int, list[Assignme
     ):
         return set(rounds)
     return {
-        r for r, panel in rounds.items() if any(a.expert.user_id == user.pk and a.status == "submitted" for a in panel)
+        r
+        for r, panel in rounds.items()
+        if any(a.expert.user_id == user.pk and a.status == AStatus.SUBMITTED for a in panel)
     }
 
 
@@ -87,14 +105,14 @@ def next_actor(evaluation: Evaluation, waiting: dict[str, int] | None = None) ->
     waiting = waiting or {}
     if evaluation.status == Status.ASSIGNING:
         if waiting.get("invited"):
-            return f"{waiting['invited']} 位专家答复邀请"
-        return "办公室：组建专家组"
+            return _("%(n)d 位专家答复邀请") % {"n": waiting["invited"]}
+        return _("办公室：组建专家组")
     if evaluation.status == Status.SCORING:
         if waiting.get("accepted") and not evaluation.is_past_deadline:
-            return f"{waiting['accepted']} 位专家评分"
-        return "办公室：形成专家组结论"
+            return _("%(n)d 位专家评分") % {"n": waiting["accepted"]}
+        return _("办公室：形成专家组结论")
     if evaluation.status == Status.CONCLUDED:
-        return "办公室：终审"
+        return _("办公室：终审")
     return "—"
 
 
@@ -117,9 +135,9 @@ def waiting_counts(evaluations: list[Evaluation]) -> dict[int, dict[str, int]]:
 
 
 STAGE_SPANS = [
-    ("组建专家组", "opened_at", "scoring_started_at"),
-    ("专家评分", "scoring_started_at", "concluded_at"),
-    ("待终审", "concluded_at", "finalized_at"),
+    (Status.ASSIGNING.label, "opened_at", "scoring_started_at"),
+    (Status.SCORING.label, "scoring_started_at", "concluded_at"),
+    (Status.CONCLUDED.label, "concluded_at", "finalized_at"),
 ]
 
 
@@ -134,7 +152,7 @@ def dashboard_figures(visible: QuerySet) -> dict:
     for label, start, end in STAGE_SPANS:
         spans = base.filter(**{f"{start}__isnull": False, f"{end}__isnull": False}).values_list(start, end)[:5000]
         durations = [(b - a).total_seconds() / 86400 for a, b in spans]
-        days.append({"name": label, "value": round(sum(durations) / len(durations), 1) if durations else 0})
+        days.append({"name": str(label), "value": round(sum(durations) / len(durations), 1) if durations else 0})
     overdue = (
         Assignment.objects.filter(overdue_q(now), evaluation__in=base.filter(status__in=RUNNING).values("pk"))
         .filter(round=F("evaluation__round"))
@@ -142,7 +160,7 @@ def dashboard_figures(visible: QuerySet) -> dict:
         .order_by("evaluation__deadline")[:50]
     )
     waiting = list(
-        base.filter(status__in=[Status.ASSIGNING, Status.SCORING, Status.CONCLUDED])
+        base.filter(status__in=list(Evaluation.TRANSITIONS))
         .select_related("technique")
         .order_by("stage_entered_at")[:20]
     )
@@ -195,3 +213,140 @@ def graded(visible: QuerySet, params) -> QuerySet:
     if (params.get("category") or "").isdigit():
         results = results.filter(technique__category_id=int(params["category"]))
     return results.order_by("-finalized_at", "-pk")
+
+
+# --- the evaluation page ----------------------------------------------------------------------------
+
+
+def evaluation_for_page(pk: int) -> Evaluation:
+    return get_object_or_404(
+        Evaluation.objects.select_related(
+            "technique__region", "technique__category", "technique__inheritance", "rubric", "grade_scale", "batch"
+        ).prefetch_related(
+            "technique__diseases",
+            "technique__syndromes",
+            "technique__features",
+            "technique__holders",
+            "rubric__criteria",
+            "grade_scale__levels",
+        ),
+        pk=pk,
+    )
+
+
+def panel_rounds(evaluation: Evaluation) -> dict[int, list[Assignment]]:
+    rounds: dict[int, list[Assignment]] = {}
+    assignments = evaluation.assignments.select_related(
+        "expert__user", "expert__organization", "waiver_by", "evaluation__technique"
+    ).order_by("round", "field", "pk")
+    for a in assignments:
+        rounds.setdefault(a.round, []).append(a)
+    return rounds
+
+
+def score_sections(user, evaluation: Evaluation, rounds: dict[int, list[Assignment]], criteria) -> list[dict]:
+    """Each round's scores, or that they are hidden from this person (blind: an expert of the
+    panel sees a round's scores only once their own sheet is in)."""
+    from evaluations.services import evaluation_aggregate
+
+    visible = scores_visible(user, evaluation, rounds)
+    sections = []
+    for r in sorted(rounds):
+        if r not in visible:
+            sections.append({"round": r, "visible": False})
+            continue
+        submitted = [a for a in rounds[r] if a.status == AStatus.SUBMITTED]
+        by_assignment: dict[int, dict[int, Score]] = {a.pk: {} for a in submitted}
+        for s in Score.objects.filter(assignment_id__in=list(by_assignment)):
+            by_assignment[s.assignment_id][s.criterion_id] = s
+        sections.append(
+            {
+                "round": r,
+                "visible": True,
+                "result": evaluation_aggregate(evaluation, r),
+                "rows": [(a, [by_assignment[a.pk].get(c.pk) for c in criteria]) for a in submitted],
+            }
+        )
+    return sections
+
+
+def evaluation_page(user, evaluation: Evaluation) -> dict:
+    """Everything the evaluation page shows this person. Which forms it offers follows from the
+    moves they may make now (workflow.moves) and the rules of evaluations.permissions."""
+    from evaluations.services import experts_suggest, grade_levels
+
+    rounds = panel_rounds(evaluation)
+    criteria = list(evaluation.rubric.criteria.all())
+    sections = score_sections(user, evaluation, rounds, criteria)
+    targets = {m.to for m in moves(evaluation, user)}
+    levels = grade_levels(evaluation)
+    current = next((s["result"] for s in sections if s["round"] == evaluation.round and s["visible"]), None)
+    computed_grade = grade_for(current.score, levels) if current and current.score is not None else ""
+    conclusions = list(evaluation.conclusions.select_related("recorded_by"))
+    current_conclusion = next((c for c in conclusions if c.round == evaluation.round), None)
+    decision = getattr(evaluation, "decision", None)  # made with the move to finalized
+    panel_experts = (
+        ExpertProfile.objects.filter(
+            assignments__evaluation=evaluation, assignments__status__in=[AStatus.ACCEPTED, AStatus.SUBMITTED]
+        )
+        .select_related("user")
+        .distinct()
+    )
+    history = (
+        AuditEntry.objects.filter(
+            content_type__app_label="evaluations", content_type__model="evaluation", object_id=str(evaluation.pk)
+        )
+        .select_related("actor")
+        .order_by("created_at")[:200]
+    )
+    return {
+        "evaluation": evaluation,
+        "technique": evaluation.technique,
+        "criteria": criteria,
+        "rounds": rounds,
+        "score_sections": sections,
+        "mine": next((a for a in rounds.get(evaluation.round, []) if a.expert.user_id == user.pk), None),
+        "suggestions": experts_suggest(evaluation=evaluation, limit=30)
+        if permissions.may_invite_experts(user, evaluation)
+        else [],
+        "levels": levels,
+        "computed_grade": computed_grade,
+        "conclusions": conclusions,
+        "current_conclusion": current_conclusion,
+        "decision": decision,
+        "may_add_evidence": permissions.may_add_evidence(user, evaluation),
+        "may_record_meeting": permissions.may_record_meeting(user, evaluation),
+        "efficacy": evaluation.efficacy_records.select_related("recorded_by"),
+        "follow_ups": evaluation.follow_ups.select_related("recorded_by"),
+        "meetings": evaluation.meetings.prefetch_related(
+            Prefetch("attendees", queryset=ExpertProfile.objects.select_related("user"))
+        ),
+        "panel_experts": panel_experts,
+        # The forms of the moves made on this page (Evaluation.move_pages), offered when the
+        # person may make the move now.
+        "offers_conclusion": Status.CONCLUDED in targets,
+        "offers_decision": bool({Status.FINALIZED, Status.ASSIGNING} & targets),
+        "recommendations": PanelConclusion._meta.get_field("recommendation").choices,
+        "history": history,
+        "judgements": EfficacyRecord.Judgement.choices,
+        "methods": FollowUp.Method.choices,
+        "outcomes": outcomes_section(user, evaluation, decision),
+    }
+
+
+def outcomes_section(user, evaluation: Evaluation, decision) -> dict:
+    """The promotion listing and pricing of a technique that passed the final decision."""
+    if decision is None or not decision.passed:
+        return {}
+    listing = (
+        PromotionListing.objects.filter(technique_id=evaluation.technique_id)
+        .prefetch_related("training_classes__trainees", "training_classes__holder", "clinics__organization")
+        .first()
+    )
+    return {
+        "listing": listing,
+        "pricing": PricingProposal.objects.filter(evaluation=evaluation).first(),
+        "can_promote": can(user, "promotion.manage", evaluation),
+        "can_price": can(user, "pricing.manage", evaluation),
+        "holders": list(evaluation.technique.holders.all()),
+    }

@@ -1,9 +1,12 @@
 """Writes of the value evaluation: the expert pool, opening, assignment with recusal, evidence,
 scoring, the panel's conclusion and the office's decision (EVA-1..3).
 
-Every state change goes through workflow.transition(); every other write leaves an audit row.
-Each refusal is an ApplicationError with a Chinese message naming the field and the rule, raised
-before anything is written.
+Every state change is a step of a service in workflow.atomic(): the row is locked, the move made
+with workflow.transition() (which checks scope, the state the person saw, the table and the act,
+audits the move or its refusal, and announces it to the people the model's NOTIFY map names),
+then the rest of the work is plain code. Every other write leaves an audit row. Each refusal is an
+ApplicationError with a Chinese message naming the field and the rule, raised before anything is
+written.
 """
 
 from __future__ import annotations
@@ -17,12 +20,15 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count, F, Q
+from django.http import Http404
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Membership, Organization, Region, User
-from accounts.permissions import authorize, can
-from evaluations import rules, scoring
+from accounts.permissions import authorize
+from evaluations import permissions, rules, scoring
 from evaluations.models import (
     Assignment,
     Criterion,
@@ -40,28 +46,27 @@ from evaluations.models import (
     Rubric,
     Score,
 )
-from lib.errors import ApplicationError, ConflictError
+from lib.errors import ApplicationError
 from notifications.services import notify
 from techniques.models import Technique, Term
+from workflow import services as workflow
 from workflow.models import AuditEntry
-from workflow.services import audit_record, transition
+from workflow.services import audit_record
 
 Status = Evaluation.Status
 AStatus = Assignment.Status
 ACTIVE_ASSIGNMENT = (AStatus.INVITED, AStatus.ACCEPTED, AStatus.SUBMITTED)
-OPEN_STATUSES = (Status.ASSIGNING, Status.SCORING, Status.CONCLUDED)
+# A technique has one evaluation at a time: any not yet finalized or cancelled.
+OPEN_STATUSES = tuple(Evaluation.TRANSITIONS)
 
 
 def _local(moment: datetime) -> str:
     return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
 
 
-def _detail_url(evaluation: Evaluation) -> str:
-    return reverse("evaluations:detail", args=[evaluation.pk])
-
-
 def office_staff_of(evaluation: Evaluation) -> list[User]:
-    """Who acts next for the office: the opener and the office staff of the organizing unit."""
+    """Who hears of overdue experts for the office (evaluations.tasks): the opener and the office
+    staff of the organizing unit."""
     staff = list(
         User.objects.filter(
             memberships__organization_id=evaluation.organization_id, memberships__role=Membership.Role.OFFICE_STAFF
@@ -89,13 +94,15 @@ def expert_profile_create(
     authorize(actor, "expert.manage")
     memberships = user.memberships.filter(role=Membership.Role.EXPERT).select_related("organization__region")
     if not memberships:
-        raise ApplicationError(f"「{user.display_name}」没有「评估专家」角色，请先在其单位授予该角色", field="user")
+        raise ApplicationError(
+            _("「%(name)s」没有「评估专家」角色，请先在其单位授予该角色") % {"name": user.display_name}, field="user"
+        )
     if ExpertProfile.objects.filter(user=user).exists():
-        raise ApplicationError(f"「{user.display_name}」已在专家库中", field="user")
+        raise ApplicationError(_("「%(name)s」已在专家库中") % {"name": user.display_name}, field="user")
     if field not in ("tcm", "western"):
-        raise ApplicationError("专业类别只能是中医或西医", field="field")
+        raise ApplicationError(_("专业类别只能是中医或西医"), field="field")
     if title not in ExpertProfile.Title.values:
-        raise ApplicationError("请选择职称", field="title")
+        raise ApplicationError(_("请选择职称"), field="title")
     organization = organization or memberships[0].organization
     expert = ExpertProfile.objects.create(
         user=user,
@@ -114,10 +121,10 @@ def expert_profile_create(
 @transaction.atomic
 def expert_availability_set(*, actor: User, expert: ExpertProfile, available: bool, note: str = "") -> ExpertProfile:
     """The expert themselves or the office marks the expert (un)available for new panels."""
-    if not (can(actor, "expert.manage", expert) or expert.user_id == actor.pk):
-        authorize(actor, "expert.manage", expert)
+    if not permissions.may_set_availability(actor, expert):
+        authorize(actor, "expert.manage", expert)  # 404 outside scope, else 403
     if not available and not note.strip():
-        raise ApplicationError("暂停参加评估须说明原因（如出差、退休、回避期）", field="unavailable_note")
+        raise ApplicationError(_("暂停参加评估须说明原因（如出差、退休、回避期）"), field="unavailable_note")
     expert.is_available = available
     expert.unavailable_note = "" if available else note.strip()[:200]
     expert.save(update_fields=["is_available", "unavailable_note"])
@@ -144,10 +151,10 @@ def expert_relationship_declare(
 ) -> ExpertRelationship:
     authorize(actor, "expert.declare", expert)
     if kind not in ExpertRelationship.Kind.values:
-        raise ApplicationError("请选择关系类型", field="kind")
+        raise ApplicationError(_("请选择关系类型"), field="kind")
     holder_name = holder_name.strip() or (holder_user.display_name if holder_user else "")
     if not holder_name and organization is None:
-        raise ApplicationError("请填写关系所涉的持有人姓名或单位", field="holder_name")
+        raise ApplicationError(_("请填写关系所涉的持有人姓名或单位"), field="holder_name")
     relationship = ExpertRelationship.objects.create(
         expert=expert,
         kind=kind,
@@ -197,7 +204,8 @@ def technique_parties(technique: Technique) -> Parties:
 
 def expert_conflicts(expert: ExpertProfile, parties: Parties) -> list[str]:
     """The reasons this expert must stand aside, in words the office reads; [] when none.
-    `expert.relationships` should be prefetched when many experts are checked."""
+    `expert.relationships` should be prefetched when many experts are checked. The reasons are
+    kept on the assignment as the record of the recusal, in the programme's language."""
     reasons = []
     if expert.organization_id in parties.organizations:
         reasons.append(f"与持有人同单位（{parties.organizations[expert.organization_id]}）")
@@ -267,18 +275,18 @@ def _office_of(actor: User) -> Organization:
         kind=Organization.Kind.GOVERNMENT, department="health", region__level=Region.Level.CITY
     ).first()
     if organization is None:
-        raise ApplicationError("没有可作为组织单位的市级卫生健康部门")
+        raise ApplicationError(_("没有可作为组织单位的市级卫生健康部门"))
     return organization
 
 
 def _check_panel(tcm_count: int, western_count: int) -> None:
     if tcm_count < 0 or western_count < 0:
-        raise ApplicationError("专家人数不能为负数", field="tcm_count")
+        raise ApplicationError(_("专家人数不能为负数"), field="tcm_count")
     total = tcm_count + western_count
     if not 3 <= total <= 15:
-        raise ApplicationError(f"专家组人数须在 3 至 15 人之间（现为 {total} 人）", field="tcm_count")
+        raise ApplicationError(_("专家组人数须在 3 至 15 人之间（现为 %(n)d 人）") % {"n": total}, field="tcm_count")
     if tcm_count == 0:
-        raise ApplicationError("专家组至少需要 1 名中医专家", field="tcm_count")
+        raise ApplicationError(_("专家组至少需要 1 名中医专家"), field="tcm_count")
 
 
 @transaction.atomic
@@ -297,26 +305,27 @@ def evaluation_open(
     """Opens one evaluation per technique, together as a batch (issue 5 §2)."""
     authorize(actor, "evaluation.open")
     if not techniques:
-        raise ApplicationError("请至少选择一项已入库的技术", field="techniques")
+        raise ApplicationError(_("请至少选择一项已入库的技术"), field="techniques")
     if len(techniques) > 200:
-        raise ApplicationError("一个批次最多 200 项技术", field="techniques")
+        raise ApplicationError(_("一个批次最多 200 项技术"), field="techniques")
     _check_panel(tcm_count, western_count)
     if deadline <= timezone.now():
-        raise ApplicationError("评分截止时间必须晚于现在", field="deadline")
+        raise ApplicationError(_("评分截止时间必须晚于现在"), field="deadline")
     if not rubric.is_active or not rubric.criteria.exists():
-        raise ApplicationError(f"评分细则「{rubric.name}」未启用或没有评价指标", field="rubric")
+        raise ApplicationError(_("评分细则「%(name)s」未启用或没有评价指标") % {"name": rubric.name}, field="rubric")
     grade_scale = grade_scale or GradeScale.objects.filter(is_default=True).first()
     if grade_scale is None or not grade_scale.levels.exists():
-        raise ApplicationError("没有可用的分级标准，请先在系统管理中设置", field="grade_scale")
+        raise ApplicationError(_("没有可用的分级标准，请先在系统管理中设置"), field="grade_scale")
     spread = rubric.disagreement_spread if disagreement_spread is None else Decimal(disagreement_spread)
     if not Decimal(0) < spread <= Decimal(100):
-        raise ApplicationError("分歧阈值须在 0 至 100 分之间", field="disagreement_spread")
+        raise ApplicationError(_("分歧阈值须在 0 至 100 分之间"), field="disagreement_spread")
     locked = list(Technique.objects.select_for_update().filter(pk__in=[t.pk for t in techniques]).order_by("pk"))
     for technique in locked:
         authorize(actor, "technique.view", technique)
         if technique.status not in (Technique.Status.ACCEPTED, Technique.Status.PUBLISHED):
             raise ApplicationError(
-                f"「{technique.name}」处于「{technique.get_status_display()}」状态，只有已入库的技术才能评估",
+                _("「%(name)s」处于「%(state)s」状态，只有已入库的技术才能评估")
+                % {"name": technique.name, "state": technique.get_status_display()},
                 field="techniques",
             )
     busy = set(
@@ -325,7 +334,9 @@ def evaluation_open(
         )
     )
     if busy:
-        raise ApplicationError(f"以下技术已在评估中：{'、'.join(sorted(busy))}", field="techniques")
+        raise ApplicationError(
+            _("以下技术已在评估中：%(names)s") % {"names": "、".join(sorted(busy))}, field="techniques"
+        )
     organization = _office_of(actor)
     now = timezone.now()
     batch = EvaluationBatch.objects.create(
@@ -358,12 +369,13 @@ def evaluation_open(
             to_state=Status.ASSIGNING.label,
             reason=f"{batch.title}：中医 {tcm_count} 人、西医 {western_count} 人，{_local(deadline)} 截止",
         )
-        holders = User.objects.filter(pk__in=technique.holders.exclude(user=None).values("user_id"))
-        notify(
-            recipients=holders,
-            title=f"「{technique.name}」已进入价值评估",
-            body="市级组织专家进行疗效判定、患者随访和专家论证，可能需要您配合提供病例与随访线索。",
-        )
+        # An opening is a creation, not a move: it has no arrival for a NOTIFY map to announce.
+        with translation.override("zh-hans"):  # notices are written in the programme's language
+            notify(
+                recipients=evaluation.holder_users(),
+                title=_("「%(name)s」已进入价值评估") % {"name": technique.name},
+                body=_("市级组织专家进行疗效判定、患者随访和专家论证，可能需要您配合提供病例与随访线索。"),
+            )
         evaluations.append(evaluation)
     return evaluations
 
@@ -385,6 +397,12 @@ def invitation_link_issue(assignment: Assignment) -> str:
     return reverse("evaluations:invitation", args=[token])
 
 
+class InvitationLinkError(ApplicationError):
+    """A personal link that does not lead to an invitation (any more): the page is not there."""
+
+    status_code = 404
+
+
 def invitation_from_link(token: str) -> Assignment:
     assignment = (
         Assignment.objects.select_related("evaluation__technique", "expert__user")
@@ -394,10 +412,32 @@ def invitation_from_link(token: str) -> Assignment:
         else None
     )
     if assignment is None:
-        raise ApplicationError("邀请链接无效或已使用，请在「我的评估」中查看邀请")
+        raise InvitationLinkError(_("邀请链接无效或已使用，请在「我的评估」中查看邀请"))
     if assignment.link_expires_at is None or assignment.link_expires_at < timezone.now():
-        raise ApplicationError("邀请链接已过期，请联系市卫生健康委员会办公室重新发送")
+        raise InvitationLinkError(_("邀请链接已过期，请联系市卫生健康委员会办公室重新发送"))
     return assignment
+
+
+OTHER_EXPERTS_LINK = gettext_lazy("该邀请链接属于其他专家，只能由受邀专家本人答复")
+
+
+def invitation_link_opened(*, actor: User, assignment: Assignment) -> None:
+    """Someone opens a personal invitation link (to read it or to answer through it): only the
+    invited expert may. Anyone else is refused before the page says anything about the invitation,
+    and the attempt is audited here: using someone else's link is not a move, so the workflow
+    core, which audits refused moves, does not see it. (An answer that reaches assignment_respond
+    from anyone else is refused and audited by the core.)"""
+    if permissions.is_invited_expert(actor, assignment):
+        return
+    audit_record(
+        action=AuditEntry.Action.TRANSITION,
+        actor=actor,
+        obj=assignment,
+        from_state=workflow.state_label(Assignment, assignment.status),
+        reason="试图打开他人的评估邀请链接（未执行）",
+        outcome=AuditEntry.Outcome.DENIED,
+    )
+    raise PermissionDenied(str(OTHER_EXPERTS_LINK))
 
 
 @transaction.atomic
@@ -408,27 +448,33 @@ def assignment_create(
     office records a waiver with its reason (EVA-2)."""
     evaluation = Evaluation.objects.select_for_update().select_related("technique__region").get(pk=evaluation.pk)
     authorize(actor, "evaluation.manage", evaluation)
-    if evaluation.status not in (Status.ASSIGNING, Status.SCORING):
-        raise ApplicationError(f"评估处于「{evaluation.get_status_display()}」阶段，不能再指派专家", field="expert")
-    if evaluation.is_past_deadline:
-        raise ApplicationError(f"评分已于 {_local(evaluation.deadline)} 截止，不能再指派专家", field="expert")
+    refusal = permissions.inviting_refusal(actor, evaluation)
+    if refusal:
+        raise ApplicationError(refusal, field="expert")
     if not expert.is_available or not expert.user.is_active:
-        raise ApplicationError(f"「{expert}」目前不参加评估：{expert.unavailable_note or '账号已停用'}", field="expert")
+        raise ApplicationError(
+            _("「%(expert)s」目前不参加评估：%(note)s")
+            % {"expert": expert, "note": expert.unavailable_note or _("账号已停用")},
+            field="expert",
+        )
     if Assignment.objects.filter(evaluation=evaluation, expert=expert, round=evaluation.round).exists():
-        raise ApplicationError(f"「{expert}」已在本轮专家组中", field="expert")
+        raise ApplicationError(_("「%(expert)s」已在本轮专家组中") % {"expert": expert}, field="expert")
     seats = evaluation.tcm_count if expert.field == "tcm" else evaluation.western_count
     taken = Assignment.objects.filter(
         evaluation=evaluation, round=evaluation.round, field=expert.field, status__in=ACTIVE_ASSIGNMENT
     ).count()
     if taken >= seats:
         raise ApplicationError(
-            f"{expert.get_field_display()}专家已满 {seats} 人；如需替换，请先撤回一位", field="expert"
+            _("%(field)s专家已满 %(n)d 人；如需替换，请先撤回一位") % {"field": expert.get_field_display(), "n": seats},
+            field="expert",
         )
     conflicts = expert_conflicts(expert, technique_parties(evaluation.technique))
     waiver_reason = waiver_reason.strip()
     if conflicts and not waiver_reason:
         raise ApplicationError(
-            f"「{expert}」需回避：{'；'.join(conflicts)}。如确需指派，请登记豁免理由", field="waiver_reason"
+            _("「%(expert)s」需回避：%(conflicts)s。如确需指派，请登记豁免理由")
+            % {"expert": expert, "conflicts": "；".join(conflicts)},
+            field="waiver_reason",
         )
     assignment = Assignment.objects.create(
         evaluation=evaluation,
@@ -444,75 +490,91 @@ def assignment_create(
         action=AuditEntry.Action.CREATE,
         actor=actor,
         obj=assignment,
-        to_state=AStatus.INVITED.label,
+        to_state=workflow.state_label(Assignment, AStatus.INVITED),
         reason=f"回避豁免：{waiver_reason}（{'；'.join(conflicts)}）" if conflicts else "",
     )
     link = invitation_link_issue(assignment)
-    notify(
-        recipients=[expert.user],
-        title=f"评估邀请：{evaluation.technique.name}",
-        body=f"邀请您参加该技术的价值评估，评分截止 {_local(evaluation.deadline)}。请点击链接接受或谢绝（链接仅限本人使用）。",
-        url=link,
-    )
+    # An invitation is a creation, not a move, and its notice carries the personal link.
+    with translation.override("zh-hans"):
+        notify(
+            recipients=[expert.user],
+            title=_("评估邀请：%(name)s") % {"name": evaluation.technique.name},
+            body=_("邀请您参加该技术的价值评估，评分截止 %(deadline)s。请点击链接接受或谢绝（链接仅限本人使用）。")
+            % {"deadline": evaluation.deadline_text},
+            url=link,
+        )
     return assignment
 
 
-def assignment_check_expert(*, actor: User, assignment: Assignment) -> None:
-    """A personal invitation is answered by the invited expert only; anyone else's attempt is
-    refused and audited (issue 5: an expert opening another expert's link)."""
-    if assignment.expert.user_id == actor.pk:
-        return
-    audit_record(
-        action=AuditEntry.Action.TRANSITION,
-        actor=actor,
-        obj=assignment,
-        from_state=assignment.get_status_display(),
-        reason="试图使用他人的评估邀请（未执行）",
-        outcome=AuditEntry.Outcome.DENIED,
-    )
-    raise PermissionDenied("该邀请链接属于其他专家，只能由受邀专家本人答复")
+def assignment_respond(
+    *, actor: User, assignment: Assignment, accept: bool, reason: str = "", expect: str | None = None
+) -> Assignment:
+    """The expert accepts or declines (with a reason). Only the invited expert may answer: anyone
+    else is refused with 403 whoever they are (a personal link may travel), the refusal audited."""
+    try:
+        return _assignment_answer(actor=actor, assignment=assignment, accept=accept, reason=reason, expect=expect)
+    except Http404:
+        # Outside the person's scope: not their invitation (the core has audited the refusal).
+        raise PermissionDenied(str(OTHER_EXPERTS_LINK)) from None
 
 
-def assignment_respond(*, actor: User, assignment: Assignment, accept: bool, reason: str = "") -> Assignment:
-    """The expert accepts or declines (with a reason). Only the invited expert may answer: another
-    person's answer is refused and audited, and nothing changes."""
+@workflow.atomic()
+def _assignment_answer(
+    *, actor: User, assignment: Assignment, accept: bool, reason: str, expect: str | None
+) -> Assignment:
     evaluation = assignment.evaluation
-    assignment_check_expert(actor=actor, assignment=assignment)
-    if assignment.status != AStatus.INVITED:
-        raise ApplicationError(f"该邀请已{assignment.get_status_display().removeprefix('已')}，不能再次答复")
-    if evaluation.status not in (Status.ASSIGNING, Status.SCORING) or evaluation.is_past_deadline:
-        raise ApplicationError("该评估已截止或已结束，不能再答复邀请")
+    # A button says which state its page showed (expect): a moved-on row is then "decided
+    # elsewhere" (workflow.AlreadyDecided); otherwise the invitation has simply been answered.
+    if assignment.status != AStatus.INVITED and expect is None:
+        raise ApplicationError(
+            _("该邀请已%(state)s，不能再次答复") % {"state": assignment.get_status_display().removeprefix("已")}
+        )
+    if (
+        evaluation.status not in Evaluation.PANEL_STATES
+        or evaluation.is_past_deadline
+        or assignment.round != evaluation.round
+    ):
+        raise ApplicationError(_("该评估已截止或已结束，不能再答复邀请"))
     reason = reason.strip()
     if not accept and not reason:
-        raise ApplicationError("谢绝邀请请填写原因（如需回避、时间冲突）", field="reason")
-
-    def stamp(locked: Assignment) -> None:
-        locked.responded_at = timezone.now()
-        locked.response_reason = reason[:300]
-        locked.link_hash = ""
-        locked.save(update_fields=["responded_at", "response_reason", "link_hash"])
-
-    to = AStatus.ACCEPTED if accept else AStatus.DECLINED
-    assignment = transition(assignment, to, actor=actor, reason=reason or "接受邀请", then=stamp)
-    notify(
-        recipients=office_staff_of(evaluation),
-        title=f"{assignment.expert}{'接受' if accept else '谢绝'}了「{evaluation.technique.name}」的评估邀请",
-        body=reason,
-        url=_detail_url(evaluation),
+        raise ApplicationError(_("谢绝邀请请填写原因（如需回避、时间冲突）"), field="reason")
+    locked = workflow.lock(assignment)
+    workflow.transition(
+        locked,
+        AStatus.ACCEPTED if accept else AStatus.DECLINED,
+        actor=actor,
+        reason=reason or "接受邀请",
+        expect=expect,
     )
-    return assignment
+    locked.responded_at = timezone.now()
+    locked.response_reason = reason[:300]
+    locked.link_hash = ""  # the personal link is spent
+    locked.save(update_fields=["responded_at", "response_reason", "link_hash"])
+    return locked
 
 
-def assignment_withdraw(*, actor: User, assignment: Assignment, reason: str) -> Assignment:
+@workflow.atomic()
+def assignment_withdraw(*, actor: User, assignment: Assignment, reason: str, expect: str | None = None) -> Assignment:
     if not reason.strip():
-        raise ApplicationError("撤回专家须填写原因", field="reason")
-    assignment = transition(assignment, AStatus.WITHDRAWN, actor=actor, reason=reason.strip())
-    notify(
-        recipients=[assignment.expert.user],
-        title=f"「{assignment.evaluation.technique.name}」的评估邀请已撤回",
-        body=reason.strip(),
+        raise ApplicationError(_("撤回专家须填写原因"), field="reason")
+    return workflow.transition(
+        workflow.lock(assignment), AStatus.WITHDRAWN, actor=actor, reason=reason.strip(), expect=expect
     )
-    return assignment
+
+
+def assignment_move(
+    assignment: Assignment, *, to: str, actor: User, reason: str = "", expect: str | None = None
+) -> Assignment:
+    """MOVE_SERVICE of Assignment: the workflow buttons' way in."""
+    if to in (AStatus.ACCEPTED, AStatus.DECLINED):
+        # Like every move: outside the person's scope the assignment does not exist (404).
+        return _assignment_answer(
+            actor=actor, assignment=assignment, accept=to == AStatus.ACCEPTED, reason=reason, expect=expect
+        )
+    if to == AStatus.WITHDRAWN:
+        return assignment_withdraw(actor=actor, assignment=assignment, reason=reason, expect=expect)
+    # The score sheet is a page of its own (Assignment.move_pages).
+    raise ApplicationError(_("评分须在评分页逐项填写后提交"))
 
 
 # --- evaluation stages ------------------------------------------------------------------------------
@@ -531,61 +593,72 @@ def _seat_counts(evaluation: Evaluation) -> dict[str, int]:
     return counts
 
 
-def evaluation_start_scoring(*, actor: User, evaluation: Evaluation) -> Evaluation:
+@workflow.atomic()
+def evaluation_start_scoring(
+    *, actor: User, evaluation: Evaluation, reason: str = "", expect: str | None = None
+) -> Evaluation:
     counts = _seat_counts(evaluation)
     if counts["tcm"] < evaluation.tcm_count or counts["western"] < evaluation.western_count:
         raise ApplicationError(
-            f"专家组尚未组建完成：中医已接受 {counts['tcm']}/{evaluation.tcm_count} 人，"
-            f"西医已接受 {counts['western']}/{evaluation.western_count} 人"
+            _("专家组尚未组建完成：中医已接受 %(tcm)d/%(tcm_seats)d 人，西医已接受 %(western)d/%(western_seats)d 人")
+            % {
+                "tcm": counts["tcm"],
+                "tcm_seats": evaluation.tcm_count,
+                "western": counts["western"],
+                "western_seats": evaluation.western_count,
+            }
         )
     if evaluation.is_past_deadline:
-        raise ApplicationError(f"评分截止时间 {_local(evaluation.deadline)} 已过，请先复评或撤销")
-
-    def stamp(locked: Evaluation) -> None:
-        locked.scoring_started_at = locked.stage_entered_at = timezone.now()
-        locked.save(update_fields=["scoring_started_at", "stage_entered_at"])
-
-    evaluation = transition(evaluation, Status.SCORING, actor=actor, reason="专家组组建完成，开始评分", then=stamp)
-    experts = User.objects.filter(
-        expert_profile__assignments__evaluation=evaluation,
-        expert_profile__assignments__round=evaluation.round,
-        expert_profile__assignments__status=AStatus.ACCEPTED,
+        raise ApplicationError(
+            _("评分截止时间 %(deadline)s 已过，请先复评或撤销") % {"deadline": evaluation.deadline_text}
+        )
+    locked = workflow.lock(evaluation)
+    workflow.transition(
+        locked, Status.SCORING, actor=actor, reason=reason.strip() or "专家组组建完成，开始评分", expect=expect
     )
-    notify(
-        recipients=experts,
-        title=f"请为「{evaluation.technique.name}」评分",
-        body=f"专家组已组建完成，请在 {_local(evaluation.deadline)} 前独立评分。",
-        url=reverse("evaluations:queue"),
-    )
-    return evaluation
+    locked.scoring_started_at = locked.stage_entered_at = timezone.now()
+    locked.save(update_fields=["scoring_started_at", "stage_entered_at"])
+    return locked
 
 
-def evaluation_cancel(*, actor: User, evaluation: Evaluation, reason: str) -> Evaluation:
+@workflow.atomic()
+def evaluation_cancel(*, actor: User, evaluation: Evaluation, reason: str, expect: str | None = None) -> Evaluation:
     if not reason.strip():
-        raise ApplicationError("撤销评估须填写原因", field="reason")
-    return transition(evaluation, Status.CANCELLED, actor=actor, reason=reason.strip())
+        raise ApplicationError(_("撤销评估须填写原因"), field="reason")
+    return workflow.transition(
+        workflow.lock(evaluation), Status.CANCELLED, actor=actor, reason=reason.strip(), expect=expect
+    )
+
+
+def evaluation_move(
+    evaluation: Evaluation, *, to: str, actor: User, reason: str = "", expect: str | None = None
+) -> Evaluation:
+    """MOVE_SERVICE of Evaluation: the workflow buttons' way in."""
+    if to == Status.SCORING:
+        return evaluation_start_scoring(actor=actor, evaluation=evaluation, reason=reason, expect=expect)
+    if to == Status.CANCELLED:
+        return evaluation_cancel(actor=actor, evaluation=evaluation, reason=reason, expect=expect)
+    # The conclusion, the final decision and a re-review are forms of the evaluation page
+    # (Evaluation.move_pages): they need a grade, a recommendation or a new deadline.
+    raise ApplicationError(_("请在评估页面填写后办理：%(state)s") % {"state": Status(to).label})
 
 
 # --- evidence (EVA-3) -------------------------------------------------------------------------------
 
 
 def _may_add_evidence(actor: User, evaluation: Evaluation) -> None:
-    authorize(actor, "evaluation.evidence", evaluation)
-    if evaluation.status in (Status.FINALIZED, Status.CANCELLED):
-        raise ApplicationError(f"评估已{evaluation.get_status_display().removeprefix('已')}，不能再补充证据")
-    if not can(actor, "evaluation.manage", evaluation):
-        # An expert of the panel: only once they have accepted.
-        if not Assignment.objects.filter(
-            evaluation=evaluation, expert__user=actor, status__in=[AStatus.ACCEPTED, AStatus.SUBMITTED]
-        ).exists():
-            raise ApplicationError("接受评估邀请后才能记录证据")
+    """The rule is evaluations.permissions.evidence_refusal, which the page asks too."""
+    authorize(actor, "evaluation.evidence", evaluation)  # 404 outside scope, 403 without the act
+    refusal = permissions.evidence_refusal(actor, evaluation)
+    if refusal:
+        raise ApplicationError(refusal)
 
 
 def _required(values: dict[str, str], labels: dict[str, str]) -> dict[str, str]:
     cleaned = {k: (v or "").strip() for k, v in values.items()}
     for key, label in labels.items():
         if not cleaned.get(key):
-            raise ApplicationError(f"请填写「{label}」", field=key)
+            raise ApplicationError(_("请填写「%(label)s」") % {"label": label}, field=key)
     return cleaned
 
 
@@ -596,10 +669,10 @@ def efficacy_record_add(
     _may_add_evidence(actor, evaluation)
     values = _required(
         {"case": case, "measure": measure, "before": before, "after": after},
-        {"case": "病例", "measure": "观察指标", "before": "治疗前", "after": "治疗后"},
+        {"case": _("病例"), "measure": _("观察指标"), "before": _("治疗前"), "after": _("治疗后")},
     )
     if judgement not in EfficacyRecord.Judgement.values:
-        raise ApplicationError("疗效判定只能是痊愈、显效、有效或无效", field="judgement")
+        raise ApplicationError(_("疗效判定只能是痊愈、显效、有效或无效"), field="judgement")
     record = EfficacyRecord.objects.create(
         evaluation=evaluation,
         case=values["case"][:200],
@@ -627,13 +700,13 @@ def follow_up_add(
     adverse_events: str = "",
 ) -> FollowUp:
     _may_add_evidence(actor, evaluation)
-    values = _required({"patient": patient, "outcome": outcome}, {"patient": "患者", "outcome": "随访结果"})
+    values = _required({"patient": patient, "outcome": outcome}, {"patient": _("患者"), "outcome": _("随访结果")})
     if followed_on is None:
-        raise ApplicationError("请填写随访日期", field="followed_on")
+        raise ApplicationError(_("请填写随访日期"), field="followed_on")
     if followed_on > timezone.localdate():
-        raise ApplicationError("随访日期不能晚于今天", field="followed_on")
+        raise ApplicationError(_("随访日期不能晚于今天"), field="followed_on")
     if method not in FollowUp.Method.values:
-        raise ApplicationError("请选择随访方式", field="method")
+        raise ApplicationError(_("请选择随访方式"), field="method")
     record = FollowUp.objects.create(
         evaluation=evaluation,
         patient=values["patient"][:60],
@@ -661,15 +734,16 @@ def meeting_add(
 ) -> Meeting:
     """专家论证: the attendees must be experts of this evaluation's panel."""
     authorize(actor, "evaluation.manage", evaluation)
-    if evaluation.status in (Status.FINALIZED, Status.CANCELLED):
-        raise ApplicationError("评估已结束，不能再记录论证会")
+    refusal = permissions.meeting_refusal(actor, evaluation)
+    if refusal:
+        raise ApplicationError(refusal)
     values = _required(
-        {"minutes": minutes, "conclusion": conclusion}, {"minutes": "会议纪要", "conclusion": "论证结论"}
+        {"minutes": minutes, "conclusion": conclusion}, {"minutes": _("会议纪要"), "conclusion": _("论证结论")}
     )
     if held_on is None or held_on > timezone.localdate():
-        raise ApplicationError("论证日期不能为空，也不能晚于今天", field="held_on")
+        raise ApplicationError(_("论证日期不能为空，也不能晚于今天"), field="held_on")
     if not attendees:
-        raise ApplicationError("请选择出席的专家", field="attendees")
+        raise ApplicationError(_("请选择出席的专家"), field="attendees")
     panel = set(
         Assignment.objects.filter(evaluation=evaluation, status__in=[AStatus.ACCEPTED, AStatus.SUBMITTED]).values_list(
             "expert_id", flat=True
@@ -677,7 +751,7 @@ def meeting_add(
     )
     strangers = [str(e) for e in attendees if e.pk not in panel]
     if strangers:
-        raise ApplicationError(f"{'、'.join(strangers)} 不是本评估专家组成员", field="attendees")
+        raise ApplicationError(_("%(names)s 不是本评估专家组成员") % {"names": "、".join(strangers)}, field="attendees")
     meeting = Meeting.objects.create(
         evaluation=evaluation,
         held_on=held_on,
@@ -717,26 +791,28 @@ def _clean_sheet(criteria: list[Criterion], sheet: dict[int, ScoreInput]) -> lis
         empty = raw is None or (isinstance(raw, str) and not raw.strip())
         if entry.not_applicable:
             if not c.allow_not_applicable:
-                errors.append((f"c{c.pk}", f"「{c.name}」不允许选择「不适用」"))
+                errors.append((f"c{c.pk}", _("「%(name)s」不允许选择「不适用」") % {"name": c.name}))
                 continue
             rows.append(Score(criterion=c, value=None, not_applicable=True, comment=entry.comment.strip()[:500]))
             continue
         if empty:
             if c.required:
-                errors.append((f"c{c.pk}", f"「{c.name}」为必评项，请填写分数"))
+                errors.append((f"c{c.pk}", _("「%(name)s」为必评项，请填写分数") % {"name": c.name}))
             elif c.allow_not_applicable:
                 rows.append(Score(criterion=c, value=None, not_applicable=True, comment=entry.comment.strip()[:500]))
             continue
         try:
             value = Decimal(str(raw).strip())
         except InvalidOperation:
-            errors.append((f"c{c.pk}", f"「{c.name}」的分数必须是数字"))
+            errors.append((f"c{c.pk}", _("「%(name)s」的分数必须是数字") % {"name": c.name}))
             continue
         if not value.is_finite() or not Decimal(0) <= value <= Decimal(c.max_score):
-            errors.append((f"c{c.pk}", f"「{c.name}」的分数必须在 0 到 {c.max_score} 之间"))
+            errors.append(
+                (f"c{c.pk}", _("「%(name)s」的分数必须在 0 到 %(max)d 之间") % {"name": c.name, "max": c.max_score})
+            )
             continue
         if value != value.quantize(Decimal("0.1")):
-            errors.append((f"c{c.pk}", f"「{c.name}」的分数最多保留一位小数"))
+            errors.append((f"c{c.pk}", _("「%(name)s」的分数最多保留一位小数") % {"name": c.name}))
             continue
         rows.append(Score(criterion=c, value=value, comment=entry.comment.strip()[:500]))
     if errors:
@@ -744,52 +820,49 @@ def _clean_sheet(criteria: list[Criterion], sheet: dict[int, ScoreInput]) -> lis
     return rows
 
 
+@workflow.atomic()
 def score_submit(
-    *, actor: User, assignment: Assignment, sheet: dict[int, ScoreInput], overall_comment: str = ""
+    *,
+    actor: User,
+    assignment: Assignment,
+    sheet: dict[int, ScoreInput],
+    overall_comment: str = "",
+    expect: str | None = None,
 ) -> Assignment:
     """An expert's independent score sheet, all at once. Refused — and nothing written — when
     scored already, before accepting, after the deadline, out of range or with a required
-    criterion empty."""
-    authorize(actor, "assignment.score", assignment)
+    criterion empty. The office hears when the last sheet of the round is in (Assignment.NOTIFY)."""
     evaluation = assignment.evaluation
     if assignment.status == AStatus.SUBMITTED:
-        raise ApplicationError("您已提交过本轮评分，不能重复评分")
+        raise ApplicationError(_("您已提交过本轮评分，不能重复评分"))
     if assignment.status != AStatus.ACCEPTED:
-        raise ApplicationError(f"该邀请{assignment.get_status_display()}，接受邀请后才能评分")
+        raise ApplicationError(_("该邀请%(state)s，接受邀请后才能评分") % {"state": assignment.get_status_display()})
     if assignment.round != evaluation.round:
-        raise ApplicationError("这是已结束轮次的邀请，不能评分")
+        raise ApplicationError(_("这是已结束轮次的邀请，不能评分"))
     if evaluation.status != Status.SCORING:
-        raise ApplicationError(f"评估处于「{evaluation.get_status_display()}」阶段，现在不能评分")
+        raise ApplicationError(
+            _("评估处于「%(state)s」阶段，现在不能评分") % {"state": evaluation.get_status_display()}
+        )
     if evaluation.is_past_deadline:
-        raise ApplicationError(f"评分已于 {_local(evaluation.deadline)} 截止，不能再提交")
+        raise ApplicationError(_("评分已于 %(deadline)s 截止，不能再提交") % {"deadline": evaluation.deadline_text})
     criteria = list(evaluation.rubric.criteria.all())
     rows = _clean_sheet(criteria, sheet)
     specs = [scoring.CriterionSpec(c.pk, c.name, float(c.weight), float(c.max_score)) for c in criteria]
     total = scoring.weighted_total(
         specs, {r.criterion_id: (float(r.value) if r.value is not None else None) for r in rows}
     )
-
-    def write(locked: Assignment) -> None:
-        for row in rows:
-            row.assignment = locked
-        Score.objects.bulk_create(rows)
-        locked.submitted_at = timezone.now()
-        locked.total = total
-        locked.overall_comment = overall_comment.strip()
-        locked.save(update_fields=["submitted_at", "total", "overall_comment"])
-        evaluation_refresh(evaluation)
-
-    assignment = transition(assignment, AStatus.SUBMITTED, actor=actor, reason="提交评分", then=write)
-    evaluation.refresh_from_db()
-    waiting = Assignment.objects.filter(evaluation=evaluation, round=evaluation.round, status=AStatus.ACCEPTED).exists()
-    if not waiting:
-        notify(
-            recipients=office_staff_of(evaluation),
-            title=f"「{evaluation.technique.name}」专家已全部提交评分",
-            body="请汇总形成专家组结论。" + ("专家意见存在分歧，请查看逐项分歧。" if evaluation.flagged else ""),
-            url=_detail_url(evaluation),
-        )
-    return assignment
+    locked = workflow.lock(assignment)
+    workflow.transition(locked, AStatus.SUBMITTED, actor=actor, reason="提交评分", expect=expect)
+    for row in rows:
+        row.assignment = locked
+    Score.objects.bulk_create(rows)
+    locked.submitted_at = timezone.now()
+    locked.total = total
+    locked.overall_comment = overall_comment.strip()
+    locked.save(update_fields=["submitted_at", "total", "overall_comment"])
+    # On the locked row's own evaluation, which the notice of the arrival reads (its disagreement).
+    evaluation_refresh(locked.evaluation)
+    return locked
 
 
 def round_sheets(evaluation: Evaluation, round_no: int | None = None) -> list[scoring.Sheet]:
@@ -821,10 +894,11 @@ def evaluation_aggregate(evaluation: Evaluation, round_no: int | None = None) ->
 
 
 def evaluation_refresh(evaluation: Evaluation) -> scoring.Aggregate:
-    """Stores the current round's score and disagreement flag on the evaluation."""
+    """Stores the current round's score and disagreement flag on the evaluation (and the copy)."""
     result = evaluation_aggregate(evaluation)
     score = round(result.score, 2) if result.score is not None else None
     Evaluation.objects.filter(pk=evaluation.pk).update(score=score, flagged=result.flagged)
+    evaluation.score, evaluation.flagged = score, result.flagged
     return result
 
 
@@ -837,14 +911,15 @@ def grade_levels(evaluation: Evaluation) -> list[tuple[str, float]]:
 
 def _check_grade(evaluation: Evaluation, passed: bool, grade: str) -> str:
     grade = (grade or "").strip()
-    labels = [label for label, _ in grade_levels(evaluation)]
+    labels = [label for label, _minimum in grade_levels(evaluation)]
     if passed and grade not in labels:
-        raise ApplicationError(f"通过筛选须评定等级（{'、'.join(labels)}）", field="grade")
+        raise ApplicationError(_("通过筛选须评定等级（%(labels)s）") % {"labels": "、".join(labels)}, field="grade")
     if not passed and grade:
-        raise ApplicationError("未通过筛选的技术不评定等级", field="grade")
+        raise ApplicationError(_("未通过筛选的技术不评定等级"), field="grade")
     return grade
 
 
+@workflow.atomic()
 def evaluation_conclude(
     *,
     actor: User,
@@ -853,60 +928,47 @@ def evaluation_conclude(
     grade: str,
     recommendation: str,
     conclusion: str,
+    expect: str | None = None,
 ) -> PanelConclusion:
     """The panel's conclusion for the current round, resting on the aggregate of its scores."""
-    authorize(actor, "evaluation.manage", evaluation)
-    if evaluation.status != Status.SCORING:
-        raise ApplicationError(f"评估处于「{evaluation.get_status_display()}」阶段，不能形成专家组结论")
     result = evaluation_aggregate(evaluation)
-    if result.score is None:
-        raise ApplicationError("尚无专家提交评分，不能形成结论")
-    pending = Assignment.objects.filter(evaluation=evaluation, round=evaluation.round, status=AStatus.ACCEPTED).count()
-    if pending and not evaluation.is_past_deadline:
-        raise ApplicationError(
-            f"尚有 {pending} 位专家未提交评分，截止时间（{_local(evaluation.deadline)}）前不能形成结论"
-        )
+    owing = Assignment.objects.filter(evaluation=evaluation, round=evaluation.round, status=AStatus.ACCEPTED).count()
+    blocker = permissions.conclusion_blocker(evaluation, scored=result.score is not None, owing=owing)
+    if blocker:
+        raise ApplicationError(blocker)
     grade = _check_grade(evaluation, passed, grade)
     if recommendation not in Recommendation.values:
-        raise ApplicationError("请选择推荐意见", field="recommendation")
+        raise ApplicationError(_("请选择推荐意见"), field="recommendation")
     if not conclusion.strip():
-        raise ApplicationError("请填写专家组结论", field="conclusion")
+        raise ApplicationError(_("请填写专家组结论"), field="conclusion")
     computed = scoring.grade_for(result.score, grade_levels(evaluation))
-    holder: dict[str, PanelConclusion] = {}
-
-    def record(locked: Evaluation) -> None:
-        holder["c"] = PanelConclusion.objects.create(
-            evaluation=locked,
-            round=locked.round,
-            score=round(result.score, 2),
-            tcm_score=_rounded(result.by_field.get("tcm")),
-            western_score=_rounded(result.by_field.get("western")),
-            computed_grade=computed,
-            passed=passed,
-            grade=grade,
-            recommendation=recommendation,
-            conclusion=conclusion.strip(),
-            flagged=result.flagged,
-            recorded_by=actor,
-        )
-        locked.concluded_at = locked.stage_entered_at = timezone.now()
-        locked.save(update_fields=["concluded_at", "stage_entered_at"])
-
+    locked = workflow.lock(evaluation)
     reason = f"专家组结论：{grade or '未通过筛选'}（综合得分 {result.score:.2f}）"
-    evaluation = transition(evaluation, Status.CONCLUDED, actor=actor, reason=reason, then=record)
-    notify(
-        recipients=office_staff_of(evaluation),
-        title=f"「{evaluation.technique.name}」待终审",
-        body=reason,
-        url=_detail_url(evaluation),
+    workflow.transition(locked, Status.CONCLUDED, actor=actor, reason=reason, expect=expect)
+    record = PanelConclusion.objects.create(
+        evaluation=locked,
+        round=locked.round,
+        score=round(result.score, 2),
+        tcm_score=_rounded(result.by_field.get("tcm")),
+        western_score=_rounded(result.by_field.get("western")),
+        computed_grade=computed,
+        passed=passed,
+        grade=grade,
+        recommendation=recommendation,
+        conclusion=conclusion.strip(),
+        flagged=result.flagged,
+        recorded_by=actor,
     )
-    return holder["c"]
+    locked.concluded_at = locked.stage_entered_at = timezone.now()
+    locked.save(update_fields=["concluded_at", "stage_entered_at"])
+    return record
 
 
 def _rounded(value: float | None) -> float | None:
     return round(value, 2) if value is not None else None
 
 
+@workflow.atomic()
 def evaluation_finalize(
     *,
     actor: User,
@@ -915,81 +977,73 @@ def evaluation_finalize(
     grade: str,
     management_class: str = "",
     reason: str = "",
+    expect: str | None = None,
 ) -> FinalDecision:
     """The office's final decision, separate from the panel's: it may differ, with a reason. The
     grade is written to the technique database through techniques' own grading service. Two
-    staff deciding at once: transition() locks the row, so exactly one wins."""
+    staff deciding at once: the row is locked, so exactly one wins and the other is told it was
+    decided (workflow.AlreadyDecided)."""
     from techniques.services import technique_classify
 
     conclusion = evaluation.conclusions.filter(round=evaluation.round).first()
-    if evaluation.status != Status.CONCLUDED or conclusion is None:
-        # Most often a second person deciding on a page opened before the first decision.
-        raise ConflictError(f"评估处于「{evaluation.get_status_display()}」阶段，不能终审")
     grade = _check_grade(evaluation, passed, grade)
     reason = reason.strip()
-    if (grade, passed) != (conclusion.grade, conclusion.passed) and not reason:
+    if conclusion is not None and (grade, passed) != (conclusion.grade, conclusion.passed) and not reason:
         raise ApplicationError(
-            f"终审结果与专家组结论（{conclusion.grade or '未通过筛选'}）不同，须说明理由", field="reason"
+            _("终审结果与专家组结论（%(grade)s）不同，须说明理由") % {"grade": conclusion.grade or _("未通过筛选")},
+            field="reason",
         )
     level = evaluation.grade_scale.levels.filter(label=grade).first() if grade else None
     technique_grade = level.technique_grade if level else ""
-    holder: dict[str, FinalDecision] = {}
-
-    def decide(locked: Evaluation) -> None:
-        holder["d"] = FinalDecision.objects.create(
-            evaluation=locked,
-            round=locked.round,
-            passed=passed,
-            grade=grade,
-            technique_grade=technique_grade,
-            management_class=management_class.strip()[:40],
-            reason=reason,
-            decided_by=actor,
-        )
-        locked.finalized_at = locked.stage_entered_at = timezone.now()
-        locked.save(update_fields=["finalized_at", "stage_entered_at"])
-        technique_classify(
-            technique=locked.technique,
-            actor=actor,
-            grade=technique_grade,
-            management_class=management_class,
-            reason=f"价值评估终审：{grade or '未通过筛选'}",
-        )
-
-    evaluation = transition(
-        evaluation,
+    locked = workflow.lock(evaluation)
+    workflow.transition(
+        locked,
         Status.FINALIZED,
         actor=actor,
         reason=f"终审：{grade or '未通过筛选'}；{reason}".rstrip("；"),
-        then=decide,
+        expect=expect,
     )
-    holders = User.objects.filter(pk__in=evaluation.technique.holders.exclude(user=None).values("user_id"))
-    panel = User.objects.filter(expert_profile__assignments__evaluation=evaluation).distinct()
-    notify(
-        recipients=[*holders, *panel],
-        title=f"「{evaluation.technique.name}」价值评估终审：{grade or '未通过筛选'}",
-        body=reason,
+    decision = FinalDecision.objects.create(
+        evaluation=locked,
+        round=locked.round,
+        passed=passed,
+        grade=grade,
+        technique_grade=technique_grade,
+        management_class=management_class.strip()[:40],
+        reason=reason,
+        decided_by=actor,
     )
-    return holder["d"]
+    locked.finalized_at = locked.stage_entered_at = timezone.now()
+    locked.save(update_fields=["finalized_at", "stage_entered_at"])
+    technique_classify(
+        technique=locked.technique,
+        actor=actor,
+        grade=technique_grade,
+        management_class=management_class,
+        reason=f"价值评估终审：{grade or '未通过筛选'}",
+    )
+    return decision
 
 
-def evaluation_rereview(*, actor: User, evaluation: Evaluation, reason: str, deadline: datetime | None) -> Evaluation:
+@workflow.atomic()
+def evaluation_rereview(
+    *, actor: User, evaluation: Evaluation, reason: str, deadline: datetime | None, expect: str | None = None
+) -> Evaluation:
     """Another round instead of a final decision: a new panel is formed; earlier rounds' panels,
     scores and conclusions stay as they were and remain visible."""
     if not reason.strip():
-        raise ApplicationError("复评须填写原因", field="reason")
+        raise ApplicationError(_("复评须填写原因"), field="reason")
     if deadline is None or deadline <= timezone.now():
-        raise ApplicationError("请为复评设定晚于现在的评分截止时间", field="deadline")
-
-    def next_round(locked: Evaluation) -> None:
-        locked.round += 1
-        locked.score = None
-        locked.flagged = False
-        locked.deadline = deadline
-        locked.stage_entered_at = timezone.now()
-        locked.save(update_fields=["round", "score", "flagged", "deadline", "stage_entered_at"])
-
-    return transition(evaluation, Status.ASSIGNING, actor=actor, reason=f"复评：{reason.strip()}", then=next_round)
+        raise ApplicationError(_("请为复评设定晚于现在的评分截止时间"), field="deadline")
+    locked = workflow.lock(evaluation)
+    workflow.transition(locked, Status.ASSIGNING, actor=actor, reason=f"复评：{reason.strip()}", expect=expect)
+    locked.round += 1
+    locked.score = None
+    locked.flagged = False
+    locked.deadline = deadline
+    locked.stage_entered_at = timezone.now()
+    locked.save(update_fields=["round", "score", "flagged", "deadline", "stage_entered_at"])
+    return locked
 
 
 def evaluations_aggregate_many(evaluation_ids: list[int], *, chunk: int = 2000) -> dict[int, scoring.Aggregate]:
@@ -1005,7 +1059,7 @@ def evaluations_aggregate_many(evaluation_ids: list[int], *, chunk: int = 2000) 
                 "pk", "rubric_id", "disagreement_spread"
             )
         )
-        for rubric_id in {r for r, _ in heads.values()} - set(specs_by_rubric):
+        for rubric_id in {r for r, _spread in heads.values()} - set(specs_by_rubric):
             specs_by_rubric[rubric_id] = [
                 scoring.CriterionSpec(c.pk, c.name, float(c.weight), float(c.max_score))
                 for c in Criterion.objects.filter(rubric_id=rubric_id)

@@ -1,68 +1,38 @@
-"""Workbench to-dos of the evaluation: invitations to answer and sheets to score (experts),
-conclusions to record and decisions to make (the city office). Bounded queries only."""
+"""Workbench to-dos of the evaluation that the transition tables cannot give.
+
+What waits in a state comes from workflow.waiting_for: an invitation to answer and a sheet to
+score (the expert; Assignment.owner_q keeps to the ones that can be acted on), an evaluation
+to assemble a panel for or to decide (the city office). One move waits for more than a state:
+the panel's conclusion is due only once the panel is done — every sheet in, or the deadline
+passed (evaluations.permissions.conclusion_blocker) — so Evaluation.SIDE_MOVES leaves it out of
+waiting_for and it is listed here when it is due. Bounded queries only."""
 
 from __future__ import annotations
 
-from django.db.models import F
-from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.todos import Todo, provider
 
 
 @provider
-def evaluation_todos(user) -> list[Todo]:
+def conclusions_due(user) -> list[Todo]:
     from accounts.permissions import can, scope
-    from evaluations.models import Assignment, Evaluation
+    from evaluations.models import Evaluation
+    from evaluations.permissions import ready_to_conclude_q
 
-    items: list[Todo] = []
-    mine = (
-        Assignment.objects.filter(
-            expert__user_id=user.pk,
-            status__in=[Assignment.Status.INVITED, Assignment.Status.ACCEPTED],
-            evaluation__status__in=[Evaluation.Status.ASSIGNING, Evaluation.Status.SCORING],
+    # Superusers could do everything, so nothing waits for them (as in workflow.waiting_for).
+    if user.is_superuser or not can(user, "evaluation.manage"):
+        return []
+    due = scope(user, "evaluation.manage", Evaluation.objects.filter(status=Evaluation.Status.SCORING))
+    due = due.filter(ready_to_conclude_q(timezone.now())).select_related("technique")
+    return [
+        Todo(
+            kind=str(Evaluation._meta.verbose_name),
+            title=_("形成专家组结论：%(name)s") % {"name": evaluation},
+            detail=_("专家意见存在分歧") if evaluation.flagged else "",
+            url=evaluation.move_pages()[Evaluation.Status.CONCLUDED],
+            since=evaluation.stage_entered_at,
         )
-        .select_related("evaluation__technique")
-        .order_by("evaluation__deadline")[:50]
-    )
-    for a in mine:
-        ev = a.evaluation
-        if a.status == Assignment.Status.INVITED:
-            title, url = _("答复评估邀请：%(name)s") % {"name": ev.technique.name}, reverse("evaluations:queue")
-        elif ev.status == Evaluation.Status.SCORING:
-            title, url = _("评分：%(name)s") % {"name": ev.technique.name}, reverse("evaluations:score", args=[a.pk])
-        else:
-            continue
-        items.append(
-            Todo(
-                kind=_("价值评估"),
-                title=title,
-                detail=_("截止 %(d)s") % {"d": f"{ev.deadline:%Y-%m-%d}"},
-                url=url,
-                since=a.invited_at,
-            )
-        )
-    if can(user, "evaluation.manage"):
-        steps = [
-            (Evaluation.Status.CONCLUDED, "evaluation.finalize", _("终审")),
-            (Evaluation.Status.SCORING, "evaluation.manage", _("形成专家组结论")),
-        ]
-        for status, act, label in steps:
-            waiting = scope(user, act, Evaluation.objects.filter(status=status)).select_related("technique")
-            if status == Evaluation.Status.SCORING:
-                # Ready once nobody of the current round still owes a score.
-                owing = Assignment.objects.filter(
-                    status=Assignment.Status.ACCEPTED, round=F("evaluation__round")
-                ).values("evaluation_id")
-                waiting = waiting.exclude(pk__in=owing).filter(score__isnull=False)
-            for ev in waiting.order_by("stage_entered_at")[:50]:
-                items.append(
-                    Todo(
-                        kind=_("价值评估"),
-                        title=f"{label}：{ev.technique.name}",
-                        detail=_("专家意见存在分歧") if ev.flagged else "",
-                        url=reverse("evaluations:detail", args=[ev.pk]),
-                        since=ev.stage_entered_at,
-                    )
-                )
-    return items
+        for evaluation in due.order_by("stage_entered_at")[:50]
+    ]

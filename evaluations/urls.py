@@ -17,6 +17,7 @@ urlpatterns = [
     path("<int:pk>/meetings/", views.meeting_add, name="meeting-add"),
     path("<int:pk>/promotion/", views_outcomes.promotion_add, name="promotion-add"),
     path("<int:pk>/pricing/", views_outcomes.pricing, name="pricing"),
+    path("assignments/<int:pk>/", views.assignment_page, name="assignment"),
     path("assignments/<int:pk>/withdraw/", views.assignment_withdraw, name="assignment-withdraw"),
     path("assignments/<int:pk>/respond/", views.respond, name="respond"),
     path("assignments/<int:pk>/score/", views.score, name="score"),

@@ -1,49 +1,41 @@
 """Pages of the evaluation itself: the list, opening, the evaluation page (panel, evidence,
-scores, conclusion, decision), the expert's queue, invitations and the score sheet."""
+scores, conclusion, decision), the expert's queue, invitations and the score sheet.
+
+A refused POST ends in chuancheng.errors (the message, back to the page it came from); the buttons
+of the workflow's moves post to workflow:move (templates/workflow/_moves.html). The forms posted
+here are the moves and records that need more than a reason."""
 
 from __future__ import annotations
 
+from django import forms as django_forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import authorize, can, scope
-from evaluations import forms, selectors, services
-from evaluations.models import (
-    Assignment,
-    EfficacyRecord,
-    Evaluation,
-    ExpertProfile,
-    FollowUp,
-    PanelConclusion,
-    Rubric,
-    Score,
-)
+from chuancheng.errors import errors_to
+from evaluations import forms, permissions, selectors, services
+from evaluations.models import Assignment, Evaluation, ExpertProfile, Rubric
 from lib.errors import ApplicationError
 from lib.pagination import CappedPaginator
 from techniques.models import Technique, Term, Vocabulary
-from workflow.models import AuditEntry
+from workflow.services import moves
 
 Status = Evaluation.Status
 LIST_RELATED = ("technique__region", "technique__category", "batch")
 
 
 def _done(request, pk: int, form, call, success: str):
-    """Validate the form, call one service, say what happened, back to the evaluation."""
+    """Validate the form, call one service, say what happened, back to the evaluation. A refusal
+    goes back to the page the form was on, with its message (chuancheng.errors)."""
     if not form.is_valid():
-        messages.error(request, forms.errors_text(form))
-    else:
-        try:
-            call(form.cleaned_data)
-        except ApplicationError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, success)
+        raise ApplicationError(forms.errors_text(form))
+    call(form.cleaned_data)
+    messages.success(request, success)
     return redirect("evaluations:detail", pk=pk)
 
 
@@ -63,10 +55,11 @@ def evaluation_list(request):
     )
     waiting = selectors.waiting_counts(list(page.object_list))
     rows = [(e, selectors.next_actor(e, waiting.get(e.pk))) for e in page.object_list]
+    stages = [(value, label, value == status) for value, label in Status.choices]
     return render(
         request,
         "evaluations/list.html",
-        {"page": page, "rows": rows, "statuses": Status.choices, "can_open": can(request.user, "evaluation.open")},
+        {"page": page, "rows": rows, "stages": stages, "can_open": can(request.user, "evaluation.open")},
     )
 
 
@@ -85,28 +78,26 @@ def evaluation_open(request):
     if (request.GET.get("category") or "").isdigit():
         candidates = candidates.filter(category_id=int(request.GET["category"]))
     chosen = [int(v) for v in request.POST.getlist("techniques") if v.isdigit()]
-    if request.method == "POST":
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                opened = services.evaluation_open(
-                    actor=request.user,
-                    techniques=list(Technique.objects.filter(pk__in=chosen)),
-                    rubric=data["rubric"],
-                    grade_scale=data["grade_scale"],
-                    deadline=data["deadline"],
-                    tcm_count=data["tcm_count"],
-                    western_count=data["western_count"],
-                    disagreement_spread=data["disagreement_spread"],
-                    title=data["title"],
-                )
-            except ApplicationError as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-            else:
-                messages.success(request, _("已发起 %(n)d 项技术的价值评估") % {"n": len(opened)})
-                if len(opened) == 1:
-                    return redirect("evaluations:detail", pk=opened[0].pk)
-                return redirect("evaluations:list")
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        opened = []
+        with errors_to(form):
+            opened = services.evaluation_open(
+                actor=request.user,
+                techniques=list(Technique.objects.filter(pk__in=chosen)),
+                rubric=data["rubric"],
+                grade_scale=data["grade_scale"],
+                deadline=data["deadline"],
+                tcm_count=data["tcm_count"],
+                western_count=data["western_count"],
+                disagreement_spread=data["disagreement_spread"],
+                title=data["title"],
+            )
+        if not form.errors:
+            messages.success(request, _("已发起 %(n)d 项技术的价值评估") % {"n": len(opened)})
+            if len(opened) == 1:
+                return redirect("evaluations:detail", pk=opened[0].pk)
+            return redirect("evaluations:list")
     context = {
         "form": form,
         "candidates": candidates.select_related("region", "category").order_by("code", "pk")[:100],
@@ -120,152 +111,17 @@ def evaluation_open(request):
 # --- the evaluation page ----------------------------------------------------------------------------
 
 
-def _panel_rounds(evaluation: Evaluation) -> dict[int, list[Assignment]]:
-    rounds: dict[int, list[Assignment]] = {}
-    assignments = evaluation.assignments.select_related("expert__user", "expert__organization", "waiver_by").order_by(
-        "round", "field", "pk"
-    )
-    for a in assignments:
-        rounds.setdefault(a.round, []).append(a)
-    return rounds
-
-
 @login_required
 def evaluation_detail(request, pk: int):
-    evaluation = get_object_or_404(
-        Evaluation.objects.select_related(
-            "technique__region", "technique__category", "technique__inheritance", "rubric", "grade_scale", "batch"
-        ).prefetch_related(
-            "technique__diseases",
-            "technique__syndromes",
-            "technique__features",
-            "technique__holders",
-            "rubric__criteria",
-            "grade_scale__levels",
-        ),
-        pk=pk,
-    )
+    evaluation = selectors.evaluation_for_page(pk)
     authorize(request.user, "evaluation.view", evaluation)
-    user = request.user
-    rounds = _panel_rounds(evaluation)
-    visible_rounds = selectors.scores_visible(user, evaluation, rounds)
-    criteria = list(evaluation.rubric.criteria.all())
-    results = {}
-    score_sections = []
-    for r in sorted(rounds):
-        if r not in visible_rounds:
-            score_sections.append({"round": r, "visible": False})
-            continue
-        results[r] = services.evaluation_aggregate(evaluation, r)
-        by_assignment: dict[int, dict[int, Score]] = {a.pk: {} for a in rounds[r] if a.status == "submitted"}
-        for s in Score.objects.filter(assignment_id__in=list(by_assignment)):
-            by_assignment[s.assignment_id][s.criterion_id] = s
-        score_sections.append(
-            {
-                "round": r,
-                "visible": True,
-                "result": results[r],
-                "rows": [
-                    (a, [by_assignment[a.pk].get(c.pk) for c in criteria]) for a in rounds[r] if a.pk in by_assignment
-                ],
-            }
-        )
-    manage = can(user, "evaluation.manage", evaluation)
-    finalize = can(user, "evaluation.finalize", evaluation)
-    mine = next((a for a in rounds.get(evaluation.round, []) if a.expert.user_id == user.pk), None)
-    suggestions = []
-    if manage and evaluation.status in (Status.ASSIGNING, Status.SCORING):
-        suggestions = services.experts_suggest(evaluation=evaluation, limit=30)
-    panel_experts = (
-        ExpertProfile.objects.filter(
-            assignments__evaluation=evaluation, assignments__status__in=["accepted", "submitted"]
-        )
-        .select_related("user")
-        .distinct()
-    )
-    conclusions = list(evaluation.conclusions.select_related("recorded_by"))
-    current_conclusion = next((c for c in conclusions if c.round == evaluation.round), None)
-    levels = services.grade_levels(evaluation)
-    current = results.get(evaluation.round)
-    computed_grade = ""
-    if current and current.score is not None:
-        from evaluations.scoring import grade_for
-
-        computed_grade = grade_for(current.score, levels)
-    decision = getattr(evaluation, "decision", None) if evaluation.status == Status.FINALIZED else None
     if evaluation.technique.holders.all():
         from techniques.services import holders_viewed
 
-        holders_viewed(viewer=user, technique=evaluation.technique)
-    history = (
-        AuditEntry.objects.filter(
-            content_type__app_label="evaluations", content_type__model="evaluation", object_id=str(evaluation.pk)
-        )
-        .select_related("actor")
-        .order_by("created_at")[:200]
-    )
-    context = {
-        "evaluation": evaluation,
-        "technique": evaluation.technique,
-        "criteria": criteria,
-        "rounds": rounds,
-        "visible_rounds": visible_rounds,
-        "score_sections": score_sections,
-        "manage": manage,
-        "finalize": finalize and evaluation.status == Status.CONCLUDED,
-        "mine": mine,
-        "suggestions": suggestions,
-        "levels": levels,
-        "computed_grade": computed_grade,
-        "conclusions": conclusions,
-        "current_conclusion": current_conclusion,
-        "decision": decision,
-        "can_evidence": can(user, "evaluation.evidence", evaluation)
-        and evaluation.status not in (Status.FINALIZED, Status.CANCELLED),
-        "efficacy": evaluation.efficacy_records.select_related("recorded_by"),
-        "follow_ups": evaluation.follow_ups.select_related("recorded_by"),
-        "meetings": evaluation.meetings.prefetch_related(
-            Prefetch("attendees", queryset=ExpertProfile.objects.select_related("user"))
-        ),
-        "meeting_form": forms.MeetingForm(panel=panel_experts),
-        "efficacy_form": forms.EfficacyForm(),
-        "follow_up_form": forms.FollowUpForm(),
-        "conclude_form": forms.ConcludeForm(
-            initial={"grade": computed_grade, "passed": "yes" if computed_grade else "no"}
-        ),
-        "decide_form": forms.DecideForm(
-            initial={
-                "grade": current_conclusion.grade if current_conclusion else "",
-                "passed": "yes" if current_conclusion and current_conclusion.passed else "no",
-            }
-        ),
-        "recommendations": PanelConclusion._meta.get_field("recommendation").choices,
-        "history": history,
-        "judgements": EfficacyRecord.Judgement.choices,
-        "methods": FollowUp.Method.choices,
-        "outcomes": _outcomes_context(user, evaluation, decision),
-    }
+        holders_viewed(viewer=request.user, technique=evaluation.technique)
+    context = selectors.evaluation_page(request.user, evaluation)
+    context.update(efficacy_form=forms.EfficacyForm(), pricing_form=forms.PricingForm())
     return render(request, "evaluations/detail.html", context)
-
-
-def _outcomes_context(user, evaluation: Evaluation, decision) -> dict:
-    if decision is None or not decision.passed:
-        return {}
-    from evaluations.models import PricingProposal, PromotionListing
-
-    listing = (
-        PromotionListing.objects.filter(technique_id=evaluation.technique_id)
-        .prefetch_related("training_classes__trainees", "training_classes__holder", "clinics__organization")
-        .first()
-    )
-    return {
-        "listing": listing,
-        "pricing": PricingProposal.objects.filter(evaluation=evaluation).first(),
-        "can_promote": can(user, "promotion.manage", evaluation),
-        "can_price": can(user, "pricing.manage", evaluation),
-        "pricing_form": forms.PricingForm(),
-        "holders": list(evaluation.technique.holders.all()),
-    }
 
 
 @login_required
@@ -299,24 +155,19 @@ def assignment_withdraw(request, pk: int):
 @login_required
 @require_POST
 def advance(request, pk: int):
-    """Start scoring or cancel: the two moves of the office before the conclusion."""
+    """Start scoring or cancel (kept for links and scripts; the page's buttons post to
+    workflow:move, which makes the same moves)."""
     evaluation = get_object_or_404(Evaluation, pk=pk)
-    to = request.POST.get("to")
-    form = forms.ReasonForm(request.POST)
-    if to == Status.SCORING:
-        call, success = (
-            (lambda d: services.evaluation_start_scoring(actor=request.user, evaluation=evaluation)),
-            _("已开始评分，已通知专家"),
-        )
-    elif to == Status.CANCELLED:
-        call, success = (
-            (lambda d: services.evaluation_cancel(actor=request.user, evaluation=evaluation, reason=d["reason"])),
-            _("评估已撤销"),
-        )
-    else:
-        messages.error(request, _("无效的操作"))
-        return redirect("evaluations:detail", pk=pk)
-    return _done(request, pk, form, call, success)
+    to = {Status.SCORING.value: Status.SCORING, Status.CANCELLED.value: Status.CANCELLED}.get(request.POST.get("to"))
+    if to is None:
+        raise ApplicationError(_("无效的操作"))
+    return _done(
+        request,
+        pk,
+        forms.ReasonForm(request.POST),
+        lambda d: services.evaluation_move(evaluation, to=to, actor=request.user, reason=d["reason"]),
+        _("已开始评分，已通知专家") if to == Status.SCORING else _("评估已撤销"),
+    )
 
 
 def evaluation_action(form_class, service, success: str):
@@ -346,12 +197,18 @@ follow_up_add = evaluation_action(forms.FollowUpForm, services.follow_up_add, ge
 @login_required
 @require_POST
 def decide(request, pk: int):
+    """The office's final decision or a re-review round (the two moves from 待终审)."""
     evaluation = get_object_or_404(Evaluation, pk=pk)
+    rereview = request.POST.get("action") == "rereview"
 
     def call(d):
-        if d["action"] == "rereview":
+        if rereview:
             return services.evaluation_rereview(
-                actor=request.user, evaluation=evaluation, reason=d["reason"], deadline=d["deadline"]
+                actor=request.user,
+                evaluation=evaluation,
+                reason=d["reason"],
+                deadline=d["deadline"],
+                expect=d["expect"],
             )
         return services.evaluation_finalize(
             actor=request.user,
@@ -360,13 +217,10 @@ def decide(request, pk: int):
             grade=d["grade"],
             management_class=d["management_class"],
             reason=d["reason"],
+            expect=d["expect"],
         )
 
-    success = (
-        _("已决定复评，请组建新一轮专家组")
-        if request.POST.get("action") == "rereview"
-        else _("已终审，等级已写入技术数据库")
-    )
+    success = _("已决定复评，请组建新一轮专家组") if rereview else _("已终审，等级已写入技术数据库")
     return _done(request, pk, forms.DecideForm(request.POST), call, success)
 
 
@@ -391,34 +245,42 @@ def meeting_add(request, pk: int):
 
 @login_required
 def queue(request):
-    """The expert's invitations and panels."""
+    """The expert's invitations and panels, each with the moves the expert may make on it now."""
     page = CappedPaginator(selectors.expert_queue(request.user), 50).get_page(request.GET.get("page"))
     expert = ExpertProfile.objects.filter(user=request.user).first()
-    return render(
-        request, "evaluations/queue.html", {"page": page, "expert": expert, "respond_form": forms.RespondForm()}
-    )
+    return render(request, "evaluations/queue.html", {"page": page, "expert": expert})
+
+
+@login_required
+def assignment_page(request, pk: int):
+    """An assignment's address, where its to-dos and notices link: the invited expert goes where
+    they act on it (the score sheet, or their queue to answer the invitation); everyone else who
+    may see the evaluation goes to its panel."""
+    assignment = get_object_or_404(Assignment.objects.select_related("evaluation", "expert"), pk=pk)
+    if permissions.is_invited_expert(request.user, assignment):
+        page = next((m.page_url for m in moves(assignment, request.user) if m.page_url), "")
+        return redirect(page or f"{reverse('evaluations:queue')}#assignment-{assignment.pk}")
+    authorize(request.user, "evaluation.view", assignment.evaluation)
+    return redirect(f"{assignment.evaluation.get_absolute_url()}#panel-{assignment.round}")
 
 
 @login_required
 @require_POST
 def respond(request, pk: int):
+    """An answer from the queue (kept for links and scripts; the queue's buttons post to
+    workflow:move, which makes the same moves)."""
     assignment = get_object_or_404(Assignment.objects.select_related("evaluation", "expert"), pk=pk)
     authorize(request.user, "assignment.respond", assignment)
     form = forms.RespondForm(request.POST)
     if not form.is_valid():
-        messages.error(request, forms.errors_text(form))
-    else:
-        try:
-            services.assignment_respond(
-                actor=request.user,
-                assignment=assignment,
-                accept=form.cleaned_data["answer"] == "accept",
-                reason=form.cleaned_data["reason"],
-            )
-        except ApplicationError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, _("已答复"))
+        raise ApplicationError(forms.errors_text(form))
+    services.assignment_respond(
+        actor=request.user,
+        assignment=assignment,
+        accept=form.cleaned_data["answer"] == "accept",
+        reason=form.cleaned_data["reason"],
+    )
+    messages.success(request, _("已答复"))
     return redirect("evaluations:queue")
 
 
@@ -426,26 +288,18 @@ def respond(request, pk: int):
 def invitation(request, token: str):
     """The one-click personal link of an invitation email: the invited expert, signed in,
     answers here. Anyone else is refused (and the attempt audited); nothing changes."""
-    try:
-        assignment = services.invitation_from_link(token)
-    except ApplicationError as exc:
-        return render(request, "evaluations/invitation.html", {"error": exc.message}, status=404)
-    try:
-        services.assignment_check_expert(actor=request.user, assignment=assignment)
-    except PermissionDenied as exc:
-        return render(request, "evaluations/invitation.html", {"error": str(exc)}, status=403)
+    assignment = services.invitation_from_link(token)
+    services.invitation_link_opened(actor=request.user, assignment=assignment)
     form = forms.RespondForm(request.POST or None, initial={"answer": request.GET.get("answer", "accept")})
     if request.method == "POST" and form.is_valid():
-        try:
+        with errors_to(form):
             services.assignment_respond(
                 actor=request.user,
                 assignment=assignment,
                 accept=form.cleaned_data["answer"] == "accept",
                 reason=form.cleaned_data["reason"],
             )
-        except ApplicationError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-        else:
+        if not form.errors:
             messages.success(request, _("已答复，感谢您的支持"))
             return redirect("evaluations:queue")
     return render(request, "evaluations/invitation.html", {"assignment": assignment, "form": form})
@@ -464,26 +318,25 @@ def _sheet_from_post(post, criteria) -> dict[int, services.ScoreInput]:
 
 @login_required
 def score(request, pk: int):
+    """The score sheet: open while the expert may submit it (the move to 已提交评分), read-only
+    once submitted. A refused sheet comes back with what was typed and the rule broken."""
     assignment = get_object_or_404(
         Assignment.objects.select_related("evaluation__technique", "evaluation__rubric", "expert__user"), pk=pk
     )
     authorize(request.user, "assignment.score", assignment)
     criteria = list(assignment.evaluation.rubric.criteria.all())
-    error = ""
+    form = django_forms.Form(request.POST or None)
     entered = {}
     if request.method == "POST":
-        sheet = _sheet_from_post(request.POST, criteria)
-        entered = sheet
-        try:
+        entered = _sheet_from_post(request.POST, criteria)
+        with errors_to(form):
             services.score_submit(
                 actor=request.user,
                 assignment=assignment,
-                sheet=sheet,
+                sheet=entered,
                 overall_comment=request.POST.get("overall_comment", ""),
             )
-        except ApplicationError as exc:
-            error = exc.message
-        else:
+        if not form.errors:
             messages.success(request, _("评分已提交。现在可以查看其他专家的评分"))
             return redirect("evaluations:detail", pk=assignment.evaluation_id)
     submitted = {s.criterion_id: s for s in assignment.scores.all()}
@@ -495,7 +348,8 @@ def score(request, pk: int):
             "assignment": assignment,
             "evaluation": assignment.evaluation,
             "rows": rows,
-            "error": error,
+            "form": form,
+            "sheet_open": any(m.to == Assignment.Status.SUBMITTED for m in moves(assignment, request.user)),
             "overall_comment": request.POST.get("overall_comment", ""),
         },
     )

@@ -31,7 +31,13 @@ def graded(request):
     results = selectors.graded(visible, request.GET)
     page = CappedPaginator(results, 50).get_page(request.GET.get("page"))
     levels = sorted(
-        {lv for lv in visible.filter(status="finalized").values_list("decision__grade", flat=True)[:1000] if lv}
+        {
+            lv
+            for lv in visible.filter(status=Evaluation.Status.FINALIZED).values_list("decision__grade", flat=True)[
+                :1000
+            ]
+            if lv
+        }
     )
     return render(
         request,
@@ -67,7 +73,7 @@ def training_add(request, pk: int):
     def call(d):
         holder = listing.technique.holders.filter(pk=d.pop("holder")).first()
         if holder is None:
-            raise ApplicationError("授课人必须是该技术的持有人", field="holder")
+            raise ApplicationError(_("授课人必须是该技术的持有人"), field="holder")
         return outcomes.training_class_add(actor=request.user, listing=listing, holder=holder, **d)
 
     return _done(request, listing.evaluation_id, forms.TrainingForm(request.POST), call, _("已添加培训班"))
@@ -107,7 +113,9 @@ def clinic_add(request, pk: int):
     def call(d):
         organization = Organization.objects.filter(name=d["organization"].strip()).first()
         if organization is None:
-            raise ApplicationError(f"医疗机构「{d['organization']}」不存在，请填写全称", field="organization")
+            raise ApplicationError(
+                _("医疗机构「%(name)s」不存在，请填写全称") % {"name": d["organization"]}, field="organization"
+            )
         return outcomes.clinic_add(
             actor=request.user, listing=listing, name=d["name"], organization=organization, opened_on=d["opened_on"]
         )

@@ -11,7 +11,8 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Organization, User
 from accounts.permissions import authorize, can, scope
-from evaluations import forms, selectors, services
+from chuancheng.errors import errors_to
+from evaluations import forms, permissions, selectors, services
 from evaluations.models import ExpertProfile, Field
 from lib.errors import ApplicationError
 from lib.pagination import CappedPaginator
@@ -46,7 +47,9 @@ def _specialties(text: str) -> list[Term]:
     }
     unknown = [n for n in names if n not in terms]
     if unknown:
-        raise ApplicationError(f"专长「{'、'.join(unknown)}」不在技术类别或病种词表中", field="specialties")
+        raise ApplicationError(
+            _("专长「%(names)s」不在技术类别或病种词表中") % {"names": "、".join(unknown)}, field="specialties"
+        )
     return list(terms.values())
 
 
@@ -57,9 +60,9 @@ def expert_create(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         user = User.objects.filter(username=data["username"].strip()).first()
-        try:
+        with errors_to(form):
             if user is None:
-                raise ApplicationError(f"账号「{data['username']}」不存在", field="username")
+                raise ApplicationError(_("账号「%(name)s」不存在") % {"name": data["username"]}, field="username")
             expert = services.expert_profile_create(
                 actor=request.user,
                 user=user,
@@ -68,9 +71,7 @@ def expert_create(request):
                 specialties=_specialties(data["specialties"]),
                 specialty_note=data["specialty_note"],
             )
-        except ApplicationError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-        else:
+        if not form.errors:
             messages.success(request, _("已加入专家库"))
             return redirect("evaluations:expert-detail", pk=expert.pk)
     return render(request, "evaluations/expert_form.html", {"form": form})
@@ -92,7 +93,7 @@ def expert_detail(request, pk: int):
             "assignments": assignments,
             "relationships": expert.relationships.select_related("organization"),
             "can_declare": can(request.user, "expert.declare", expert),
-            "can_availability": can(request.user, "expert.manage", expert) or expert.user_id == request.user.pk,
+            "can_availability": permissions.may_set_availability(request.user, expert),
             "relationship_form": forms.RelationshipForm(),
             "availability_form": forms.AvailabilityForm(initial={"available": "yes" if expert.is_available else "no"}),
         },
@@ -105,27 +106,24 @@ def relationship_add(request, pk: int):
     expert = get_object_or_404(ExpertProfile, pk=pk)
     form = forms.RelationshipForm(request.POST)
     if not form.is_valid():
-        messages.error(request, forms.errors_text(form))
-        return redirect("evaluations:expert-detail", pk=pk)
+        raise ApplicationError(forms.errors_text(form))
     data = form.cleaned_data
-    try:
-        organization = None
-        if data["organization"].strip():
-            organization = Organization.objects.filter(name=data["organization"].strip()).first()
-            if organization is None:
-                raise ApplicationError(f"单位「{data['organization']}」不存在，请填写单位全称", field="organization")
-        services.expert_relationship_declare(
-            actor=request.user,
-            expert=expert,
-            kind=data["kind"],
-            holder_name=data["holder_name"],
-            organization=organization,
-            note=data["note"],
-        )
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("已登记该关系，今后指派时将据此回避"))
+    organization = None
+    if data["organization"].strip():
+        organization = Organization.objects.filter(name=data["organization"].strip()).first()
+        if organization is None:
+            raise ApplicationError(
+                _("单位「%(name)s」不存在，请填写单位全称") % {"name": data["organization"]}, field="organization"
+            )
+    services.expert_relationship_declare(
+        actor=request.user,
+        expert=expert,
+        kind=data["kind"],
+        holder_name=data["holder_name"],
+        organization=organization,
+        note=data["note"],
+    )
+    messages.success(request, _("已登记该关系，今后指派时将据此回避"))
     return redirect("evaluations:expert-detail", pk=pk)
 
 
@@ -136,17 +134,12 @@ def availability(request, pk: int):
     authorize(request.user, "expert.view", expert)
     form = forms.AvailabilityForm(request.POST)
     if not form.is_valid():
-        messages.error(request, forms.errors_text(form))
-    else:
-        try:
-            services.expert_availability_set(
-                actor=request.user,
-                expert=expert,
-                available=form.cleaned_data["available"],
-                note=form.cleaned_data["note"],
-            )
-        except ApplicationError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, _("已更新"))
+        raise ApplicationError(forms.errors_text(form))
+    services.expert_availability_set(
+        actor=request.user,
+        expert=expert,
+        available=form.cleaned_data["available"],
+        note=form.cleaned_data["note"],
+    )
+    messages.success(request, _("已更新"))
     return redirect("evaluations:expert-detail", pk=pk)

@@ -73,6 +73,17 @@ def expert(
     )
 
 
+def city_colleague(world, username: str = "li_city", full_name: str = "李科长") -> User:
+    """A colleague of 杨主任 at the city office (office staff of 运城市卫生健康委员会)."""
+    colleague = accounts_services.user_create(
+        username=username, password=PASSWORD, full_name=full_name, region=world.city_health.region
+    )
+    accounts_services.membership_grant(
+        user=colleague, organization=world.city_health, role=Membership.Role.OFFICE_STAFF
+    )
+    return colleague
+
+
 def accepted_technique(world, name: str = "郭氏小儿推拿治疗积滞", region: Region | None = None) -> Technique:
     """郭秀兰's declaration in a township of 盐湖区, received, verified and accepted."""
     region = region or world.township_centre.region

@@ -9,6 +9,7 @@ from evaluations import services
 from evaluations.models import Evaluation, FinalDecision, PanelConclusion
 from evaluations.tests.factories import (
     UNIFORM,
+    city_colleague,
     concluded_evaluation,
     invite_and_accept,
     scoring_evaluation,
@@ -52,6 +53,7 @@ def test_after_the_deadline_the_panel_concludes_on_the_scores_it_has(world):
 
 
 def test_the_conclusion_records_the_aggregate_per_panel_and_the_computed_grade(world):
+    colleague = city_colleague(world)
     evaluation, assignments = scoring_evaluation(world)
     for a in assignments[:3]:
         submit(a)  # TCM: 82.5 each
@@ -66,7 +68,10 @@ def test_the_conclusion_records_the_aggregate_per_panel_and_the_computed_grade(w
     assert conclusion.computed_grade == "乙级"
     evaluation.refresh_from_db()
     assert evaluation.status == "concluded"
-    assert Notification.objects.filter(recipient=world.yang, title__contains="待终审").exists()
+    # The office hears that the decision waits for it; 杨主任, who recorded the conclusion, is not
+    # told of his own move (the workflow core's rule), his colleague is.
+    assert Notification.objects.filter(recipient=colleague, title__contains="待终审").exists()
+    assert not Notification.objects.filter(recipient=world.yang, title__contains="待终审").exists()
 
 
 @pytest.mark.parametrize(

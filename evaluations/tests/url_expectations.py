@@ -21,6 +21,9 @@ def expectations(world, groups):
     profile = only({"chen": 200, "yang": 200, "sun": 200, "admin": 200, "zhang": 403}, 404)
     city = only({"yang": 200, "admin": 200}, 403)
     sheet = only({"chen": 200, "admin": 200, "yang": 403, "sun": 403, "lin": 403}, 404)
+    # An assignment's address sends 陈专家 to where he answers it and the others who see the
+    # evaluation to its panel.
+    assignment_page = only({"chen": 302, "yang": 302, "sun": 302, "lin": 302, "admin": 302}, 404)
     post = signed_in(405)
     e, a = {"pk": evaluation.pk}, {"pk": assignment.pk}
     api = lambda table: {**table, "anon": 401}  # noqa: E731
@@ -37,6 +40,7 @@ def expectations(world, groups):
         "evaluations:meeting-add": (e, {}, post),
         "evaluations:promotion-add": (e, {}, post),
         "evaluations:pricing": (e, {}, post),
+        "evaluations:assignment": (a, {}, assignment_page),
         "evaluations:assignment-withdraw": (a, {}, post),
         "evaluations:respond": (a, {}, post),
         "evaluations:score": (a, {}, sheet),
