@@ -74,3 +74,15 @@ def approved_for(world, masters, user=None, **fields) -> ApprenticeApplication:
 
 def live_match(application) -> Match:
     return application.matches.exclude(status__in=["declined", "cancelled"]).get()
+
+
+def signed_for(world, masters=None, user=None, **fields):
+    """The whole way: approved, accepted by the first master, signed by both. Returns the match,
+    whose `apprenticeship` now exists (张医生 teaching 李明 by default)."""
+    masters = masters or [zhang_master(world)]
+    application = approved_for(world, masters, user, **fields)
+    match = live_match(application)
+    services.apprentice_match_decide(match=match, actor=match.master.user, accept=True)
+    services.apprentice_contract_sign(match=match, actor=application.applicant)
+    services.apprentice_contract_sign(match=match, actor=match.master.user)
+    return match

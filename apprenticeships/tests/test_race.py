@@ -108,3 +108,39 @@ def test_a_master_accepting_two_apprentices_at_once_for_the_last_place_accepts_o
     assert len(errors) == 1, outcomes
     _told(errors[0], "带教名额已满")
     assert Match.objects.filter(master=master, status="accepted").count() == 1
+
+
+def test_two_host_reviewers_terminating_at_once_end_it_once_and_the_other_is_told(committed_world):
+    from accounts import services as accounts_services
+    from accounts.models import Membership
+    from apprenticeships.models import Apprenticeship
+    from apprenticeships.tests.factories import signed_for
+    from workflow.models import AuditEntry
+    from workflow.services import AlreadyDecided
+
+    world = committed_world
+    second = accounts_services.user_create(username="zhao2", password=None, full_name="钱主任")
+    accounts_services.membership_grant(user=second, organization=world.host, role=Membership.Role.REVIEWER)
+    apprenticeship = signed_for(world).apprenticeship
+
+    outcomes = _at_once(
+        *[
+            (
+                lambda actor=actor, reason=reason: services.apprenticeship_terminate(
+                    apprenticeship=Apprenticeship.objects.get(pk=apprenticeship.pk), actor=actor, reason=reason
+                )
+            )
+            for actor, reason in ((world.zhao, "师承人调离"), (second, "传承人病休"))
+        ]
+    )
+    errors = [o for o in outcomes if isinstance(o, Exception)]
+    assert len(errors) == 1, outcomes
+    if not (connection.vendor == "sqlite" and isinstance(errors[0], OperationalError)):
+        assert isinstance(errors[0], AlreadyDecided), errors[0]
+        _told(errors[0], "已由其他人员处理")
+    apprenticeship.refresh_from_db()
+    assert apprenticeship.status == Apprenticeship.Status.TERMINATED
+    ended = AuditEntry.objects.filter(
+        content_type__model="apprenticeship", object_id=str(apprenticeship.pk), outcome="success", to_state="已终止"
+    )
+    assert ended.count() == 1

@@ -18,12 +18,22 @@ def expectations(world, groups):
     match = live_match(approved)
     services.apprentice_match_decide(match=match, actor=master.user, accept=True)
     signature = services.apprentice_contract_sign(match=match, actor=other, scan=pdf("签字合同.pdf"))
+    # The master countersigns: their apprenticeship exists.
+    services.apprentice_contract_sign(match=match, actor=master.user)
+    apprenticeship = match.apprenticeship
 
     view = only({"liming": 200, "zhou": 200, "yang": 200, "admin": 200}, 404)
     edit = only({"liming": 200, "admin": 200, "zhou": 403, "yang": 403}, 404)
     # A match in 永济市: the county's and the city's staff and the programme's reviewers; 李明
     # works at the same hospital as the applicant (reaches it) but is no staff (403).
     match_view = only({"zhou": 200, "yang": 200, "wang": 200, "zhao": 200, "admin": 200, "liming": 403}, 404)
+    # 王小红's apprenticeship at 永济市中医医院 with 薛荣昌 (运城市中医医院): the county's and the
+    # city's staff and the programme's units; 李明 reaches it through his hospital and 张医生 and 陈专家
+    # through the master's, but none of them is staff (403).
+    apprenticeship_view = only(
+        {"zhou": 200, "yang": 200, "wang": 200, "zhao": 200, "admin": 200, "liming": 403, "zhang": 403, "chen": 403},
+        404,
+    )
     reviewers = only({"wang": 200, "zhao": 200, "admin": 200}, 403)
     organizing = only({"wang": 200, "admin": 200}, 403)
     proposers = only({"wang": 200, "zhao": 200, "admin": 200, "zhou": 403, "yang": 403, "liming": 403}, 404)
@@ -51,7 +61,8 @@ def expectations(world, groups):
         "apprenticeships:match-sign": ({"pk": match.pk}, {}, post),
         "apprenticeships:match-contract": ({"pk": match.pk}, {}, match_view),
         "apprenticeships:signature-scan": ({"pk": signature.pk}, {}, match_view),
-        "apprenticeships:apprenticeship-list": ({}, {}, signed_in(200)),
+        "apprenticeships:apprenticeship-list": ({}, {"status": "active"}, signed_in(200)),
+        "apprenticeships:apprenticeship-detail": ({"pk": apprenticeship.pk}, {}, apprenticeship_view),
         "api:apprentice_application_list": ({}, {"status": "draft"}, signed_in(200, anon=401)),
         "api:apprentice_application_create": ({}, {}, signed_in(200, anon=401)),
         "api:apprentice_application_get": ({"pk": draft.pk}, {}, {**view, "anon": 401}),
