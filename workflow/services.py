@@ -390,6 +390,8 @@ def waiting_for(user) -> list[Waiting]:
                     continue
                 acts_by_state.setdefault(from_state, []).append(act)
         since_field = getattr(model, "WAITING_SINCE", "updated_at")
+        # What a to-do's title and link read of related rows, loaded with it (WAITING_RELATED).
+        related = getattr(model, "WAITING_RELATED", ())
         seen: set[int] = set()
         for from_state, acts in acts_by_state.items():
             for act in acts:
@@ -397,6 +399,8 @@ def waiting_for(user) -> list[Waiting]:
                     # Superusers may do everything and so would be waited for by everything.
                     continue
                 queryset = scope(user, act, model._default_manager.filter(**{field: from_state}))
+                if related:
+                    queryset = queryset.select_related(*related)
                 for obj in queryset.order_by(since_field, "pk")[:WAITING_LIMIT]:
                     if obj.pk in seen:
                         continue
