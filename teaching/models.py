@@ -83,6 +83,7 @@ class TeachingPlan(_OfApprenticeship, models.Model):
     ENDING_STATES = frozenset({Status.DRAFT})
     # A draft waits for its master since it was last saved or returned.
     WAITING_SINCE = "updated_at"
+    WAITING_RELATED = ("apprenticeship__master", "apprenticeship__apprentice")
     NOTIFY = {
         Status.SUBMITTED: Notice(_("请确认传承计划：{obj}"), to=("act:teaching.plan_agree",)),
         Status.AGREED: Notice(_("传承计划已确认，可以开始登记带教课时：{obj}"), to=(MASTER_USER, APPRENTICE_USER)),
@@ -244,6 +245,7 @@ class Graduation(_OfApprenticeship, models.Model):
     ENDING_STATES = frozenset({Status.FAILED})
     # Since its last change of state (materials may be added to a draft without one).
     WAITING_SINCE = "updated_at"
+    WAITING_RELATED = ("apprenticeship__master", "apprenticeship__apprentice")
     NOTIFY = {
         Status.SUBMITTED: Notice(_("请进行出师考核：{obj}"), to=(MASTER_USER,)),
         Status.PASSED: [
