@@ -101,6 +101,7 @@ class Master(models.Model):
         Status.CERTIFIED: _("认证并颁发证书"),
         Status.RETURNED: _("退回修改"),
         Status.REJECTED: _("不予通过"),
+        (Status.SELECTED, Status.REJECTED): _("不予认证"),
     }
     # The applicant reads the reason of a return or a rejection.
     REASON_REQUIRED = frozenset({Status.RETURNED, Status.REJECTED})

@@ -74,6 +74,14 @@ def test_each_stage_shows_its_units_buttons_and_nobody_elses(world):
     assert moves(master, guide_reviewer(world)) == []
 
 
+def test_the_guiding_unit_certifies_or_declines_to(world):
+    master = selected(world)
+    assert [(m.to, m.button, m.reason_required) for m in moves(master, guide_reviewer(world))] == [
+        (S.CERTIFIED, "认证并颁发证书", False),
+        (S.REJECTED, "不予认证", True),
+    ]
+
+
 def test_the_applicant_submits_a_draft_from_its_page(world, client_for):
     master = application_for(world)
     page = client_for("zhang").get(detail_url(master)).content.decode()
