@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from ninja import Field, File, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import LimitOffsetPagination, paginate
@@ -187,18 +188,18 @@ def _application(pk: int) -> ApprenticeApplication:
 def _fields(payload: ApplicationIn) -> dict:
     region = Region.objects.filter(code=payload.region).first()
     if region is None:
-        raise ApplicationError(f"区划代码「{payload.region}」不存在", field="region")
+        raise ApplicationError(_("区划代码「%(code)s」不存在") % {"code": payload.region}, field="region")
     organization = Organization.objects.filter(pk=payload.organization).first()
     if organization is None:
-        raise ApplicationError("工作单位不存在", field="organization")
+        raise ApplicationError(_("工作单位不存在"), field="organization")
     recommending = None
     if payload.recommending_organization:
         recommending = Organization.objects.filter(pk=payload.recommending_organization).first()
         if recommending is None:
-            raise ApplicationError("推荐单位不存在", field="recommending_organization")
+            raise ApplicationError(_("推荐单位不存在"), field="recommending_organization")
     masters = list(Master.objects.filter(pk__in=payload.masters))
     if len(masters) != len(set(payload.masters)):
-        raise ApplicationError("意向传承人不存在", field="masters")
+        raise ApplicationError(_("意向传承人不存在"), field="masters")
     order = {pk: i for i, pk in enumerate(payload.masters)}
     data = payload.dict(exclude={"region", "organization", "recommending_organization", "masters"})
     return dict(
