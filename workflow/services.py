@@ -75,6 +75,16 @@ class _Step:
 
     changes: list[dict] = dataclass_field(default_factory=list)
     denials: list[dict] = dataclass_field(default_factory=list)
+    # The callers' copies that transition() moved along, with what they showed before: put back
+    # when the block that moved them rolls back, so no copy shows a state the database never kept.
+    origins: list[tuple] = dataclass_field(default_factory=list)
+
+    def undo_origins(self, mark: int = 0) -> None:
+        for origin, field, state, updated_at in reversed(self.origins[mark:]):
+            setattr(origin, field, state)
+            if updated_at is not None:
+                origin.updated_at = updated_at
+        del self.origins[mark:]
 
 
 _step: ContextVar[_Step | None] = ContextVar("workflow_step", default=None)
@@ -88,12 +98,13 @@ def atomic() -> Iterator[None]:
     commit), and writes the audit rows of refused moves after it has rolled back."""
     outer = _step.get()
     if outer is not None:
-        mark = len(outer.changes)
+        mark, origins_mark = len(outer.changes), len(outer.origins)
         try:
             with transaction.atomic():
                 yield
         except BaseException:
             del outer.changes[mark:]  # this savepoint's changes were rolled back
+            outer.undo_origins(origins_mark)
             raise
         return
     step = _Step()
@@ -105,6 +116,7 @@ def atomic() -> Iterator[None]:
     except BaseException:
         _step.reset(token)
         token = None
+        step.undo_origins()
         _write_denials(step)
         raise
     finally:
@@ -217,6 +229,7 @@ def transition(locked: Model, to, *, actor, reason: str = "", expect=None, field
     locked._workflow_seen = to
     origin = getattr(locked, "_workflow_origin", None)
     if origin is not None and origin is not locked:
+        step.origins.append((origin, field, getattr(origin, field), getattr(origin, "updated_at", None)))
         setattr(origin, field, to)
         if "updated_at" in update_fields:
             origin.updated_at = locked.updated_at

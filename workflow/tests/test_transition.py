@@ -168,3 +168,11 @@ def test_audit_rows_are_recorded_in_chinese_whatever_the_readers_language(world)
         workstation_decide(workstation=world.workstation, actor=world.zhao, approve=True, reason="ok")
     entry = AuditEntry.objects.filter(action="transition", object_id=str(world.workstation.pk)).get()
     assert (entry.from_state, entry.to_state) == ("待批准", "有效")
+
+
+def test_a_step_that_fails_after_the_move_leaves_the_callers_copy_as_it_was(world):
+    with pytest.raises(RuntimeError), workflow.atomic():
+        transition(workflow.lock(world.workstation), Status.ACTIVE, actor=world.zhao)
+        assert world.workstation.status == Status.ACTIVE  # the copy follows the move …
+        raise RuntimeError("the filing with the guiding unit failed")
+    assert world.workstation.status == Status.PENDING  # … and goes back with the rollback
