@@ -478,6 +478,8 @@ class Match(models.Model):
         }
     )
     WAITING_SINCE = "proposed_at"
+    # A to-do reads "接受或谢绝师承人：李明 → 张医生".
+    WAITING_RELATED = ("application", "master")
     # A match is created proposed (apprenticeships.services._propose tells the master and the
     # applicant): no move arrives there.
     NOTIFY = {
