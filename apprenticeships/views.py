@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from accounts.permissions import authorize, can, scope
 from apprenticeships import permissions, selectors, services
@@ -449,6 +449,7 @@ def apprenticeship_list(request):
 
 
 @login_required
+@require_GET
 def apprenticeship_detail(request, pk: int):
     """The relationship itself: its parties, term, contract and history, and the host unit's
     moves (ending it early; graduation links to the graduation page)."""
