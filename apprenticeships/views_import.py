@@ -1,4 +1,7 @@
-"""The batch channel's pages: download the template, upload the workbook and the zip of documents."""
+"""The batch channel's pages: download the template, upload the workbook and the zip of documents,
+and, for a refused batch, the workbook with each problem marked."""
+
+import base64
 
 from django import forms
 from django.contrib import messages
@@ -10,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Organization
 from accounts.permissions import authorize, scope
 from apprenticeships import importing
-from lib.errors import ApplicationError
+from chuancheng.errors import errors_to
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_UPLOAD = 250 * 1024 * 1024
@@ -52,20 +55,22 @@ def import_template(request):
 def application_import(request):
     authorize(request.user, "apprentice_application.import")
     form = ImportForm(request.POST or None, request.FILES or None, user=request.user)
-    result = None
+    result = error_sheet = None
     if request.method == "POST" and form.is_valid():
         archive = form.cleaned_data.get("archive")
-        try:
+        with errors_to(form):
             result = importing.application_import(
                 actor=request.user,
                 organization=form.cleaned_data["organization"],
                 workbook=form.cleaned_data["workbook"].read(),
                 archive=archive.read() if archive else None,
             )
-        except ApplicationError as exc:
-            form.add_error(None, exc.message)
-        else:
-            if result.ok:
-                messages.success(request, result.summary)
-                return redirect("apprenticeships:review-queue")
-    return render(request, "apprenticeships/import.html", {"form": form, "result": result})
+        if result is not None and result.ok:
+            messages.success(request, result.summary)
+            return redirect("apprenticeships:review-queue")
+        if result is not None:
+            # Nothing of a refused batch is kept (it holds ID numbers and phones): the marked copy
+            # travels back in the page itself, as a link the browser saves.
+            error_sheet = base64.b64encode(result.error_workbook()).decode()
+    context = {"form": form, "result": result, "error_sheet": error_sheet, "xlsx": XLSX}
+    return render(request, "apprenticeships/import.html", context)

@@ -1,41 +1,45 @@
 """Importing a master's or apprentice's cases from a spreadsheet in the layout that case-mining tools
 use (issue 6 §2): one row per visit, columns 患者姓名, 性别, 年龄, 四诊信息, 舌象, 脉象, 西医疾病,
-中医疾病, 证候, 治则治法, 方剂名称, 方剂组成; any other column is kept as a note.
+中医疾病, 证候, 治则治法, 方剂名称, 方剂组成; any other column is kept as a note. The header may sit
+below a title, with a 「说明：…」 row under it (lib/imports skips those). The columns, the rule of a
+row and the write; lib/imports runs them.
 
 All or nothing: every row is checked first and every problem collected as (row as Excel numbers
 it, column, value, rule in Chinese); a file with any problem writes nothing.
 
-De-identification happens here, before anything is written: the patient's name (with sex and
-birth date, when the sheet has 出生日期) becomes a keyed hash, so the same patient keeps the same
-pseudonym; the name, ID numbers, phone numbers and exact dates inside free text are replaced by
-〔已脱敏〕. The raw file is not kept: callers pass its bytes and drop them.
+De-identification happens here, before anything is written (cases/deidentify.py): the patient's
+name (with sex and birth date, when the sheet has 出生日期) becomes a keyed hash, so the same
+patient keeps the same pseudonym; the name, ID numbers, phone numbers and exact dates inside free
+text are replaced by 〔已脱敏〕. The raw file is not kept: callers pass its bytes and drop them; the
+error workbook carries the rows de-identified the same way.
 """
 
 from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.db import transaction
 from django.db.models import Max
-from openpyxl.utils import get_column_letter
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Membership
+from cases.deidentify import SCRUBBED, age_band, patient_key, scrub
 from cases.models import CaseRecord, Prescription, PrescriptionItem, Visit, pseudonym_of
-from lib import fieldcrypt
+from lib import imports
 from lib.errors import ApplicationError
 from lib.herbs import HerbParseError, parse_prescription
-from lib.xlsx import FORMULA as FORMULA_CELL
-from lib.xlsx import MERGED, Sheet, read_sheet
+from lib.imports import Cell, Column, Invalid, Issue, Issues, Row, Spec
 from techniques.models import Term, Vocabulary
 from workflow.models import AuditEntry
 from workflow.services import audit_record
 
+__all__ = ["SCRUBBED", "ImportIssue", "ImportResult", "age_band", "cases_import", "patient_key", "scrub"]
+
+ImportIssue = Issue
 MAX_ROWS = 20_000
 MAX_ERRORS = 1_000
-SCRUBBED = "〔已脱敏〕"
 
 NAME, SEX, AGE = "患者姓名", "性别", "年龄"
 SYMPTOMS, TONGUE, PULSE = "四诊信息", "舌象", "脉象"
@@ -43,39 +47,95 @@ WESTERN, DISEASE, SYNDROME, PRINCIPLE = "西医疾病", "中医疾病", "证候"
 FORMULA, COMPOSITION = "方剂名称", "方剂组成"
 # Optional columns the records have a place for; BIRTH only feeds the pseudonym and is not kept.
 DATE, BIRTH, COMPLAINT, OUTCOME = "就诊日期", "出生日期", "主诉", "转归"
-REQUIRED_COLUMNS = (NAME, COMPOSITION)
 KNOWN_COLUMNS = (
     NAME, SEX, AGE, SYMPTOMS, TONGUE, PULSE, WESTERN, DISEASE, SYNDROME, PRINCIPLE, FORMULA, COMPOSITION,
     DATE, BIRTH, COMPLAINT, OUTCOME,
 )  # fmt: skip
+REQUIRED_COLUMNS = (NAME, COMPOSITION)
+TEXTS = (SYMPTOMS, TONGUE, PULSE, WESTERN, DISEASE, SYNDROME, PRINCIPLE, FORMULA, COMPLAINT, OUTCOME, COMPOSITION)
 SEXES = {"男": CaseRecord.Sex.MALE, "女": CaseRecord.Sex.FEMALE, "": CaseRecord.Sex.UNKNOWN}
 
-# Resident ID numbers (18 or 15 digits), mobile and landline numbers, and exact dates. Longest
-# first, so an ID number is not half-eaten as a phone number.
-_SCRUB = [
-    re.compile(r"(?<!\d)\d{17}[\dXx](?!\d)"),
-    re.compile(r"(?<!\d)\d{15}(?!\d)"),
-    re.compile(r"(?<!\d)(?:\+?86[- ]?)?1[3-9]\d[- ]?\d{4}[- ]?\d{4}(?!\d)"),
-    re.compile(r"(?<!\d)0\d{2,3}[- ]?\d{7,8}(?!\d)"),
-    re.compile(r"(?<!\d)(?:19|20)\d{2}\s*[年./-]\s*\d{1,2}\s*[月./-]\s*\d{1,2}\s*[日号]?"),
-    re.compile(r"(?<!\d)\d{1,2}\s*月\s*\d{1,2}\s*[日号]"),
-    re.compile(r"(?<!\d)(?:19|20)\d{6}(?!\d)"),
+
+def _sex(cell: Cell) -> str:
+    if cell.text not in SEXES:
+        raise Invalid(_("应填写「男」或「女」（或留空）"))
+    return SEXES[cell.text]
+
+
+def _age(cell: Cell) -> str:
+    match = re.fullmatch(r"(\d{1,3})\s*岁?", cell.text)
+    if not match or int(match.group(1)) > 120:
+        raise Invalid(_("应为 0 到 120 之间的整数岁数，如 45 或 45岁"))
+    return age_band(int(match.group(1)))
+
+
+def _date(cell: Cell) -> datetime.date:
+    if isinstance(cell.raw, datetime.datetime):
+        return cell.raw.date()
+    if isinstance(cell.raw, datetime.date):
+        return cell.raw
+    match = re.fullmatch(r"(\d{4})\s*[年./-]\s*(\d{1,2})\s*[月./-]\s*(\d{1,2})\s*日?", cell.text)
+    try:
+        return datetime.date(*map(int, match.groups()))
+    except (AttributeError, ValueError):
+        raise Invalid(_("日期格式应为 2024-03-15 或 2024年3月15日")) from None
+
+
+def _composition(cell: Cell) -> list:
+    try:
+        doses = parse_prescription(cell.text)
+    except HerbParseError as error:
+        raise Invalid(error.message) from None
+    if not doses:
+        raise Invalid(_("没有可识别的药味"))
+    return doses
+
+
+def _redact(key: str, text: str, texts: dict[str, str], bad: bool) -> str | None:
+    """The error workbook and the issues carry no name, birth date, ID or phone number."""
+    if key in (NAME, BIRTH):
+        return SCRUBBED if text else ""
+    if key == DATE:
+        return None
+    scrubbed = scrub(text, names=(texts.get(NAME, ""),))
+    return scrubbed if scrubbed != text else None
+
+
+COLUMNS = [
+    Column(NAME, NAME, True, hide_value=True),
+    Column(SEX, SEX, parse=_sex),
+    Column(AGE, AGE, parse=_age),
+    *(Column(title, title) for title in (SYMPTOMS, TONGUE, PULSE, WESTERN)),
+    Column(DISEASE, DISEASE, max_length=100),
+    Column(SYNDROME, SYNDROME, max_length=100),
+    Column(PRINCIPLE, PRINCIPLE),
+    Column(FORMULA, FORMULA),
+    Column(
+        COMPOSITION,
+        COMPOSITION,
+        True,
+        _composition,
+        required_rule=gettext_lazy("必填项，不能为空：应写明药味与剂量，如 酸枣仁90g;川芎7g"),
+    ),
+    Column(DATE, DATE, parse=_date),
+    Column(BIRTH, BIRTH, parse=lambda cell: _date(cell).isoformat()),
+    Column(COMPLAINT, COMPLAINT),
+    Column(OUTCOME, OUTCOME),
 ]
-
-Progress = Callable[[int, int, str], None]
-
-
-@dataclass(frozen=True)
-class ImportIssue:
-    row: int | None
-    column: str
-    value: str
-    rule: str
-
-    def __str__(self) -> str:
-        if self.row is None:
-            return f"文件 · {self.rule}"
-        return f"第 {self.row} 行 · {self.column or '—'} · {self.value or '（空）'} · {self.rule}"
+SPEC = Spec(
+    columns=COLUMNS,
+    header_row="search",
+    unknown="keep",
+    all_headers=False,
+    max_rows=MAX_ROWS,
+    max_issues=MAX_ERRORS,
+    max_value=60,
+    no_header=gettext_lazy("表格是空的：第 1 行应为表头（患者姓名、性别、年龄……方剂组成）"),
+    no_data=gettext_lazy("表格中没有数据行"),
+    redact=_redact,
+    progress_step=500,
+    required_mark="",
+)
 
 
 @dataclass
@@ -84,13 +144,23 @@ class ImportResult:
     rows: int = 0
     cases_created: int = 0
     visits_created: int = 0
-    errors: list[ImportIssue] = field(default_factory=list)
+    errors: list[Issue] = field(default_factory=Issues)
 
     @property
     def summary(self) -> str:
         if not self.ok:
-            return f"导入失败：发现 {len(self.errors):,} 处错误，未写入任何数据。请按错误清单修改后重新导入。"
-        return f"导入成功：共 {self.rows:,} 行，新建病案 {self.cases_created:,} 份，诊次 {self.visits_created:,} 次"
+            return _("导入失败：发现 %(count)s 处错误，未写入任何数据。请按错误清单修改后重新导入。") % {
+                "count": f"{len(self.errors):,}"
+            }
+        return _("导入成功：共 %(rows)s 行，新建病案 %(cases)s 份，诊次 %(visits)s 次") % {
+            "rows": f"{self.rows:,}",
+            "cases": f"{self.cases_created:,}",
+            "visits": f"{self.visits_created:,}",
+        }
+
+    def error_workbook(self) -> bytes:
+        """The rows, de-identified, with each bad cell marked; and the list of issues."""
+        return imports.error_workbook(self.errors)
 
     def to_dict(self) -> dict:
         return {
@@ -99,12 +169,14 @@ class ImportResult:
             "rows": self.rows,
             "cases_created": self.cases_created,
             "visits_created": self.visits_created,
-            "errors": [{"row": e.row, "column": e.column, "value": e.value, "rule": e.rule} for e in self.errors],
+            "errors": [e.as_dict() for e in self.errors],
         }
 
 
 @dataclass
-class _Row:
+class _Visit:
+    """A row de-identified: what is written."""
+
     line: int
     patient_key: str
     sex: str
@@ -117,31 +189,6 @@ class _Row:
     doses: list
 
 
-def scrub(text: str, *, names: tuple[str, ...] = ()) -> str:
-    """Free text without the patient's name, ID and phone numbers or exact dates."""
-    for name in names:
-        if name:
-            text = text.replace(name, SCRUBBED)
-    for pattern in _SCRUB:
-        text = pattern.sub(SCRUBBED, text)
-    return text
-
-
-def patient_key(*, name: str, sex: str = "", birth: str = "") -> str:
-    return fieldcrypt.keyed_hash(f"case-patient|{name.strip()}|{sex}|{birth.strip()}")
-
-
-def age_band(age: int) -> str:
-    if age < 1:
-        return "1岁以下"
-    if age >= 90:
-        return "90岁及以上"
-    if age < 10:
-        return "1–9岁"
-    low = age // 10 * 10
-    return f"{low}–{low + 9}岁"
-
-
 def doctor_organization(owner):
     """The unit where the owner practises as master or apprentice: the records belong to it."""
     membership = (
@@ -151,197 +198,60 @@ def doctor_organization(owner):
         .first()
     )
     if membership is None:
-        raise ApplicationError("病案只能导入给传承人或师承人：该用户没有传承人或师承人身份")
+        raise ApplicationError(_("病案只能导入给传承人或师承人：该用户没有传承人或师承人身份"))
     return membership.organization
 
 
 def cases_import(
-    *, actor, owner, data: bytes, kind: str = CaseRecord.Kind.RETROSPECTIVE, progress: Progress | None = None
+    *, actor, owner, data: bytes, kind: str = CaseRecord.Kind.RETROSPECTIVE, progress: imports.Progress | None = None
 ) -> ImportResult:
-    """Check the whole sheet, then write every row or none. `actor` is None for the command line."""
+    """Check the whole sheet, then write every row or none. `actor` is None for the command line.
+    Raises ApplicationError when the file cannot be imported at all."""
     from cases import herbmap
 
-    report = progress or (lambda done, total, stage: None)
     organization = doctor_organization(owner)
     herbmap.sync()
     if actor is not None and not actor.is_superuser and actor.pk != owner.pk:
-        raise ApplicationError("只能导入本人的病案")
-    sheet = _read(data)
-    header_line = next(line for line, row in enumerate(sheet.rows, start=1) if any(_cell(c) for c in row))
-    header, body = sheet.rows[header_line - 1], sheet.rows[header_line:]
-    columns = [_cell(c) for c in header]
-    missing = [c for c in REQUIRED_COLUMNS if c not in columns]
-    if missing:
-        shown = "、".join(c for c in columns if c) or "（无）"
-        return ImportResult(
-            ok=False, errors=[ImportIssue(1, c, "", f"缺少「{c}」列（现有列：{shown}）") for c in missing]
-        )
-    located = _formulas_and_merges(sheet, columns)
-    if located:
-        return ImportResult(ok=False, errors=located)
-    rows = [(line, row) for line, row in enumerate(body, start=header_line + 1) if any(_cell(c) for c in row)]
-    if not rows:
-        return ImportResult(ok=False, errors=[ImportIssue(None, "", "", "表格中没有数据行")])
-    if len(rows) > MAX_ROWS:
-        raise ApplicationError(
-            f"数据行数为 {len(rows):,} 行，超过单次导入上限 {MAX_ROWS:,} 行，请拆分为多个文件后分别导入"
-        )
-
+        raise ApplicationError(_("只能导入本人的病案"))
     terms = {
         (t.vocabulary, t.name): t.pk
         for t in Term.objects.filter(vocabulary__in=[Vocabulary.DISEASE, Vocabulary.SYNDROME], is_active=True)
     }
-    parsed: list[_Row] = []
-    errors: list[ImportIssue] = []
-    for done, (line, raw) in enumerate(rows, start=1):
-        values = {name: _cell(raw[i]) if i < len(raw) else "" for i, name in enumerate(columns) if name}
-        dates = {name: raw[i] for i, name in enumerate(columns) if name in (DATE, BIRTH) and i < len(raw)}
-        row = _check(line, values, dates, terms, errors)
-        if row is not None:
-            parsed.append(row)
-        if len(errors) >= MAX_ERRORS:
-            break
-        if done % 500 == 0:
-            report(done, len(rows), "check")
-    if errors:
-        return ImportResult(ok=False, rows=len(rows), errors=errors)
-    report(len(rows), len(rows), "check")
-    created_cases, created_visits = _write(parsed, owner=owner, actor=actor, organization=organization, kind=kind)
-    report(len(rows), len(rows), "write")
-    return ImportResult(ok=True, rows=len(rows), cases_created=created_cases, visits_created=created_visits)
+
+    def check_row(row: Row) -> None:
+        if not row.clean:
+            return
+        name = row.texts[NAME]
+        texts = {column: scrub(row.texts.get(column, ""), names=(name,)) for column in TEXTS}
+        sex = row.values.get(SEX, CaseRecord.Sex.UNKNOWN)
+        row.values["visit"] = _Visit(
+            line=row.line,
+            patient_key=patient_key(name=name, sex=sex, birth=row.values.get(BIRTH, "")),
+            sex=sex,
+            age_band=row.values.get(AGE, ""),
+            date=row.values.get(DATE),
+            texts=texts,
+            notes={header: scrub(value, names=(name,)) for header, value in row.extras.items() if value},
+            disease_term=terms.get((Vocabulary.DISEASE, texts[DISEASE])),
+            syndrome_term=terms.get((Vocabulary.SYNDROME, texts[SYNDROME])),
+            doses=row.values[COMPOSITION],
+        )
+
+    def write(rows: list[Row], report: imports.Progress) -> tuple[int, int]:
+        visits = [row.values["visit"] for row in rows]
+        written = _write(visits, owner=owner, actor=actor, organization=organization, kind=kind)
+        report(len(rows), len(rows), "write")
+        return written
+
+    outcome = imports.run(SPEC, data, write=write, check_row=check_row, progress=progress, max_rows=MAX_ROWS)
+    if not outcome.ok:
+        return ImportResult(ok=False, rows=outcome.rows, errors=outcome.issues)
+    cases, visits = outcome.written
+    return ImportResult(ok=True, rows=outcome.rows, cases_created=cases, visits_created=visits)
 
 
-def _read(data: bytes) -> Sheet:
-    """The first sheet through the shared guard (lib/xlsx.read_sheet): an .xls renamed .xlsx, a
-    damaged file, a zip bomb or a sheet too large to read is refused before a reader opens it."""
-    sheet = read_sheet(data, max_rows=MAX_ROWS)
-    if not any(_cell(c) for row in sheet.rows for c in row):
-        raise ApplicationError("表格是空的：第 1 行应为表头（患者姓名、性别、年龄……方剂组成）")
-    return sheet
-
-
-def _formulas_and_merges(sheet: Sheet, columns: list[str]) -> list[ImportIssue]:
-    """A formula's value is whatever Excel last computed, and a merged range keeps its text in
-    the first cell only: both are refused where they are, like the technique import does."""
-
-    def column(index: int) -> str:
-        return (columns[index] if index < len(columns) else "") or f"{get_column_letter(index + 1)} 列"
-
-    issues = [
-        ImportIssue(line, column(col), formula, FORMULA_CELL) for (line, col), formula in sorted(sheet.formulas.items())
-    ]
-    issues += [
-        ImportIssue(first_row, column(first_col), ref, MERGED.format(ref=ref))
-        for first_row, first_col, _last_row, _last_col, ref in sheet.merges
-    ]
-    return issues[:MAX_ERRORS]
-
-
-def _cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, datetime.datetime):
-        return value.date().isoformat()
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    return str(value).strip()
-
-
-def _date(value) -> datetime.date | None:
-    if isinstance(value, datetime.datetime):
-        return value.date()
-    if isinstance(value, datetime.date):
-        return value
-    text = _cell(value)
-    if not text:
-        return None
-    match = re.fullmatch(r"(\d{4})\s*[年./-]\s*(\d{1,2})\s*[月./-]\s*(\d{1,2})\s*日?", text)
-    if not match:
-        raise ValueError
-    return datetime.date(*map(int, match.groups()))
-
-
-def _check(line: int, values: dict, dates: dict, terms: dict, errors: list) -> _Row | None:
-    before = len(errors)
-
-    def fail(column: str, rule: str) -> None:
-        # The value is shown back to the person who uploaded it, so it is the cell as written
-        # except for the name, which the error sheet must not carry either.
-        shown = "" if column == NAME else values.get(column, "")[:60]
-        errors.append(ImportIssue(line, column, shown, rule))
-
-    name = values.get(NAME, "")
-    if not name:
-        fail(NAME, "必填项，不能为空")
-    sex_text = values.get(SEX, "")
-    if sex_text not in SEXES:
-        fail(SEX, "应填写「男」或「女」（或留空）")
-    band = ""
-    age_text = values.get(AGE, "")
-    if age_text:
-        match = re.fullmatch(r"(\d{1,3})\s*岁?", age_text)
-        if not match or int(match.group(1)) > 120:
-            fail(AGE, "应为 0 到 120 之间的整数岁数，如 45 或 45岁")
-        else:
-            band = age_band(int(match.group(1)))
-    visit_date = None
-    birth = ""
-    for column in (DATE, BIRTH):
-        try:
-            value = _date(dates.get(column))
-        except ValueError:
-            fail(column, "日期格式应为 2024-03-15 或 2024年3月15日")
-            continue
-        if column == DATE:
-            visit_date = value
-        elif value:
-            birth = value.isoformat()
-    composition = values.get(COMPOSITION, "")
-    doses = []
-    if not composition:
-        fail(COMPOSITION, "必填项，不能为空：应写明药味与剂量，如 酸枣仁90g;川芎7g")
-    else:
-        try:
-            doses = parse_prescription(composition)
-        except HerbParseError as error:
-            fail(COMPOSITION, error.message)
-        else:
-            if not doses:
-                fail(COMPOSITION, "没有可识别的药味")
-    for column in (DISEASE, SYNDROME):
-        if len(values.get(column, "")) > 100:
-            fail(column, "不能超过 100 个字")
-    if len(errors) > before:
-        return None
-
-    sex = SEXES[sex_text]
-    names = (name,)
-    texts = {
-        column: scrub(values.get(column, ""), names=names)
-        for column in (SYMPTOMS, TONGUE, PULSE, WESTERN, DISEASE, SYNDROME, PRINCIPLE, FORMULA, COMPLAINT, OUTCOME)
-    }
-    texts[COMPOSITION] = scrub(composition, names=names)
-    notes = {
-        column: scrub(value, names=names) for column, value in values.items() if column not in KNOWN_COLUMNS and value
-    }
-    return _Row(
-        line=line,
-        patient_key=patient_key(name=name, sex=sex, birth=birth),
-        sex=sex,
-        age_band=band,
-        date=visit_date,
-        texts=texts,
-        notes=notes,
-        disease_term=terms.get((Vocabulary.DISEASE, texts[DISEASE])),
-        syndrome_term=terms.get((Vocabulary.SYNDROME, texts[SYNDROME])),
-        doses=doses,
-    )
-
-
-@transaction.atomic
-def _write(rows: list[_Row], *, owner, actor, organization, kind: str) -> tuple[int, int]:
+def _write(rows: list[_Visit], *, owner, actor, organization, kind: str) -> tuple[int, int]:
+    """Runs inside the import's transaction (lib/imports.run)."""
     keys = list(dict.fromkeys(r.patient_key for r in rows))
     existing = {c.patient_key: c for c in CaseRecord.objects.filter(owner=owner, patient_key__in=keys)}
     county = _county(organization.region)

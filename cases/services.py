@@ -308,7 +308,7 @@ MAX_PRESCRIPTIONS = 5
 def _checked_visit(visit: VisitInput, *, names: tuple[str, ...]) -> tuple[dict, list[tuple[dict, list]]]:
     """The visit's fields scrubbed and checked, and each prescription with its parsed doses.
     Raises ApplicationError naming the field at fault."""
-    from cases.importing import scrub
+    from cases.deidentify import scrub
     from lib.herbs import HerbParseError, parse_prescription
 
     fields = {}
@@ -402,7 +402,8 @@ def case_create(
     typed is not kept and is scrubbed from every text), the first visit and its prescriptions.
     A patient the doctor already has (same name and sex) gets the visit added to their case."""
     from cases import herbmap
-    from cases.importing import active_apprenticeship, age_band, doctor_organization, patient_key
+    from cases.deidentify import age_band, patient_key
+    from cases.importing import active_apprenticeship, doctor_organization
 
     authorize(actor, "case.create")
     patient = (patient or "").strip()

@@ -1,5 +1,6 @@
 """Pages of the spreadsheet channel: the template download, the import upload and its result,
-the error sheet of an import, and the export of any filtered list."""
+the error workbook of a refused import (lib/imports: the rows with each bad cell marked, and the
+list of errors), and the export of any filtered list."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization
@@ -68,7 +70,7 @@ class ImportForm(forms.Form):
 def template_download(request):
     authorize(request.user, "technique.create")
     response = HttpResponse(build_template(), content_type=XLSX)
-    response["Content-Disposition"] = content_disposition_header(True, "优势技术申报模板.xlsx")
+    response["Content-Disposition"] = content_disposition_header(True, gettext("优势技术申报模板.xlsx"))
     return response
 
 
@@ -84,7 +86,7 @@ def import_upload(request):
         job = job_create(
             owner=request.user,
             kind=IMPORT_JOB_KIND,
-            title=f"导入优势技术：{upload.name}"[:200],
+            title=(gettext("导入优势技术：%(name)s") % {"name": upload.name})[:200],
             input_file=upload,
         )
         import_techniques.enqueue(
@@ -113,6 +115,7 @@ def import_result(request, pk: int):
 
 @login_required
 def import_errors(request, pk: int):
+    """The refused file's rows with each bad cell marked and commented, and the list of errors."""
     job = get_object_or_404(Job, pk=pk, owner=request.user, kind=IMPORT_JOB_KIND)
     if not job.output_file:
         raise Http404
@@ -127,7 +130,9 @@ def export(request):
     count = results.count()
     if count > EXPORT_LIMIT:
         messages.error(
-            request, f"筛选结果共 {count:,} 项，超过单次导出上限 {EXPORT_LIMIT:,} 项；请增加筛选条件后再导出"
+            request,
+            gettext("筛选结果共 %(count)s 项，超过单次导出上限 %(limit)s 项；请增加筛选条件后再导出")
+            % {"count": f"{count:,}", "limit": f"{EXPORT_LIMIT:,}"},
         )
         return redirect(f"{reverse('techniques:manage-list')}?{request.GET.urlencode()}")
     # On disk rather than in memory: 100,000 rows make a workbook of tens of megabytes.
@@ -141,5 +146,5 @@ def export(request):
         to_state=f"{rows} 项",
         reason=f"导出优势技术清单（{rows} 项）；筛选条件：{request.GET.urlencode() or '无'}",
     )
-    filename = f"优势技术清单-{timezone.localdate():%Y%m%d}.xlsx"
+    filename = gettext("优势技术清单-%(date)s.xlsx") % {"date": f"{timezone.localdate():%Y%m%d}"}
     return FileResponse(target, as_attachment=True, filename=filename, content_type=XLSX)

@@ -3,6 +3,7 @@ nothing (000 §四(一) 师承申请也可由承办单位统一组织办理)."""
 
 import io
 import zipfile
+from types import SimpleNamespace
 
 import pytest
 from openpyxl import load_workbook
@@ -127,3 +128,71 @@ def test_only_the_organizing_units_staff_may_import(world):
 
     with pytest.raises((PermissionDenied, Http404)):
         importing.application_import(actor=world.zhao, organization=world.organizer, workbook=b"", archive=None)
+
+
+NOT_A_MASTER = SimpleNamespace(certificate_number="CZ-0001")
+
+
+def _marked_copy(data: bytes):
+    book = load_workbook(io.BytesIO(data))
+    return book, book[importing.DATA_SHEET]
+
+
+def test_a_refused_batch_offers_the_sheet_with_the_bad_cell_marked_and_writes_nothing(world, client_for):
+    import base64
+    import re
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from accounts.models import User
+
+    users = User.objects.count()
+    row = _row(world, NOT_A_MASTER, **{"职称": "教授"})
+    response = client_for("wang").post(
+        "/apprenticeships/import/",
+        {"organization": world.organizer.pk, "workbook": SimpleUploadedFile("批量.xlsx", _workbook([row]))},
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'id="import-errors"' in html and "应从下拉列表中选择" in html
+    link = re.search(r'id="error-sheet-link" download="[^"]+" href="data:[^;]+;base64,([^"]+)"', html)
+    book, sheet = _marked_copy(base64.b64decode(link.group(1)))
+    headers = [c.value for c in sheet[1]]
+    cell = sheet.cell(row=2, column=headers.index("职称*") + 1)
+    assert cell.value == "教授" and cell.fill.fgColor.rgb.endswith("FFC7CE")
+    assert cell.comment.text.startswith("应从下拉列表中选择：")
+    assert sheet.cell(row=2, column=1).comment is None  # 姓名 is fine
+    assert [r[:3] for r in book["导入错误"].iter_rows(min_row=2, values_only=True)] == [(2, "职称*", "教授")]
+    assert not ApprenticeApplication.objects.exists() and User.objects.count() == users
+
+
+def test_the_result_lists_each_problem_of_a_row_once_its_required_cells_are_there(world):
+    row = _row(world, NOT_A_MASTER, **{"手机号码": "123", "身份证号码": "1408"})
+    result = importing.application_import(
+        actor=world.wang, organization=world.organizer, workbook=_workbook([row]), archive=_zip(FILES)
+    )
+    assert not result.ok and not ApprenticeApplication.objects.exists()
+    found = {(e.row, e.column, e.rule) for e in result.errors}
+    assert (2, "手机号码*", "应为 11 位手机号码") in found
+    assert (2, "身份证号码", "身份证号码无效（GB 11643 校验不通过）") in found
+    assert (2, "意向传承人证书编号*", "「CZ-0001」不是已认证传承人的证书编号") in found
+    book, sheet = _marked_copy(result.error_workbook())
+    assert sheet["B2"].comment.text == "应为 11 位手机号码"
+
+
+def test_a_formula_or_a_missing_sheet_is_refused(world):
+    book = load_workbook(io.BytesIO(_workbook([_row(world, NOT_A_MASTER)])))
+    book[importing.DATA_SHEET]["B2"] = "=1390359*10000"
+    out = io.BytesIO()
+    book.save(out)
+    result = importing.application_import(
+        actor=world.wang, organization=world.organizer, workbook=out.getvalue(), archive=None
+    )
+    assert not result.ok and (2, "手机号码*", "=1390359*10000") in {(e.row, e.column, e.value) for e in result.errors}
+    book[importing.DATA_SHEET].title = "别的"
+    out = io.BytesIO()
+    book.save(out)
+    with pytest.raises(ApplicationError, match="工作簿中没有「师承申请」工作表"):
+        importing.application_import(
+            actor=world.wang, organization=world.organizer, workbook=out.getvalue(), archive=None
+        )

@@ -189,3 +189,46 @@ def test_a_sheet_over_the_row_limit_is_refused_and_nothing_is_written(world, mon
     with pytest.raises(ApplicationError, match="超过单次导入上限"):
         cases_import(actor=world.zhang, owner=world.zhang, data=data)
     assert not CaseRecord.objects.exists()
+
+
+def _platform_sheet(rows: list[list]) -> bytes:
+    """The case platforms' layout: a title, the header, a merged 「说明：…」 row, then the visits."""
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    ws = workbook.active
+    ws.append(["某某医院名老中医病案采集表"])
+    ws.append(HEADER)
+    ws.append(["说明：每行一诊次；方剂组成写明药味与剂量，如 酸枣仁90g;川芎7g"])
+    ws.merge_cells(start_row=3, start_column=1, end_row=3, end_column=len(HEADER))
+    for values in rows:
+        ws.append(values)
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def test_the_case_platform_layout_with_an_explanation_row_imports(world):
+    result = cases_import(actor=world.zhang, owner=world.zhang, data=_platform_sheet([row(), row(name="赵建国")]))
+    assert result.ok, [str(e) for e in result.errors]
+    assert result.visits_created == 2 and Visit.objects.count() == 2
+
+
+def test_a_bad_cell_yields_an_error_workbook_marking_it_without_identifiers(world):
+    from openpyxl import load_workbook
+
+    bad = row(age="一百五", symptoms=f"王秀英自述失眠，电话{PHONE}，身份证{ID_NUMBER}")
+    result = cases_import(actor=world.zhang, owner=world.zhang, data=_platform_sheet([row(), bad]))
+    assert not result.ok and not CaseRecord.objects.exists() and not Visit.objects.exists()
+    assert [(e.row, e.column, e.value) for e in result.errors] == [(5, "年龄", "一百五")]
+    book = load_workbook(io.BytesIO(result.error_workbook()))
+    sheet = book.worksheets[0]
+    cell = sheet.cell(row=5, column=HEADER.index("年龄") + 1)
+    assert cell.value == "一百五" and cell.fill.fgColor.rgb.endswith("FFC7CE")
+    assert cell.comment.text == "应为 0 到 120 之间的整数岁数，如 45 或 45岁"
+    assert sheet.cell(row=4, column=3).comment is None and sheet.cell(row=2, column=1).value == "患者姓名"
+    assert list(book["导入错误"].iter_rows(min_row=2, values_only=True))[0][:3] == (5, "年龄", "一百五")
+    text = "\n".join(str(v) for ws in book for r in ws.iter_rows(values_only=True) for v in r if v is not None)
+    assert "失眠" in text and SCRUBBED in text
+    for secret in ("王秀英", PHONE, ID_NUMBER):
+        assert secret not in text, secret

@@ -682,6 +682,33 @@ def test_the_upload_page_lists_errors_and_offers_the_error_sheet(world, client_f
     assert client_for("yang").get(f"/techniques/import/{job.pk}/errors.xlsx").status_code == 404
 
 
+def test_the_error_sheet_marks_the_bad_cell_on_a_copy_of_the_rows_without_id_numbers(world, client_for):
+    client = client_for("sun")
+    response = _upload(client, from_template([good(), good(**{"技术名称*": "二", "技术类别*": "祖传秘方"})]), world)
+    job = Job.objects.get()
+    assert job.status == "failed" and Technique.objects.count() == 0 and TechniqueHolder.objects.count() == 0
+    assert f"/techniques/import/{job.pk}/errors.xlsx" in client.get(response["Location"]).content.decode()
+    download = client.get(f"/techniques/import/{job.pk}/errors.xlsx")
+    workbook = openpyxl.load_workbook(io.BytesIO(b"".join(download.streaming_content)))
+    assert workbook.sheetnames == [DATA_SHEET, "导入错误"]
+    sheet = workbook[DATA_SHEET]
+    column = HEADERS.index("技术类别*") + 1
+    cell = sheet.cell(row=3, column=column)
+    assert cell.value == "祖传秘方" and cell.fill.fgColor.rgb.endswith("FFC7CE")
+    assert cell.comment.text.startswith("不是有效的技术类别，应为：")
+    assert sheet.cell(row=2, column=column).comment is None and sheet.cell(row=3, column=1).value == "二"
+    # The job keeps the file: the holders' ID numbers and phones are left out of it.
+    values = [str(v) for r in sheet.iter_rows(values_only=True) for v in r if v is not None]
+    assert GOOD_ID not in values and "13903591234" not in values and "〔未保留，请从原文件填写〕" in values
+
+
+def test_a_bad_id_number_stays_on_the_copy_where_it_is_marked(world):
+    result = run(world, xlsx([good(**{"持有人身份证号码": GOOD_ID[:17] + BAD_CHECK})]))
+    sheet = openpyxl.load_workbook(io.BytesIO(result.error_workbook()))[DATA_SHEET]
+    cell = sheet.cell(row=2, column=HEADERS.index("持有人身份证号码") + 1)
+    assert cell.value == GOOD_ID[:17] + BAD_CHECK and cell.comment.text.startswith("身份证号码的校验位不正确")
+
+
 def test_the_upload_page_refuses_an_xls_with_the_message(world, client_for):
     client = client_for("sun")
     response = _upload(client, b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100, world)
