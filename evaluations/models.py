@@ -246,6 +246,7 @@ class Evaluation(models.Model):
         {(Status.ASSIGNING, Status.CANCELLED), (Status.SCORING, Status.CANCELLED), (Status.SCORING, Status.CONCLUDED)}
     )
     WAITING_SINCE = "stage_entered_at"
+    WAITING_RELATED = ("technique",)
     # Who hears of each arrival. The experts hear when they must score and how the evaluation they
     # sat on ends; the holders, whom the opening told, hear how it ends or that it goes round again;
     # the office hears when a conclusion waits for its decision.
@@ -436,6 +437,7 @@ class Assignment(models.Model):
     ENDING_STATES = frozenset({Status.DECLINED, Status.WITHDRAWN})
     SIDE_MOVES = frozenset({(Status.INVITED, Status.WITHDRAWN), (Status.ACCEPTED, Status.WITHDRAWN)})
     WAITING_SINCE = "invited_at"
+    WAITING_RELATED = ("evaluation__technique", "expert__user")
     # The office hears each answer, and once the whole panel has scored (not each sheet: nobody
     # but the office learns who has scored); the expert hears when withdrawn. An invitation is
     # not an arrival but a creation: services.assignment_create sends it with the personal link.

@@ -11,6 +11,7 @@ from decimal import Decimal, InvalidOperation
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import Organization, User
 from accounts.permissions import authorize
@@ -32,7 +33,7 @@ from workflow.services import audit_record
 def _passed(evaluation: Evaluation):
     decision = getattr(evaluation, "decision", None) if evaluation.status == Evaluation.Status.FINALIZED else None
     if decision is None or not decision.passed:
-        raise ApplicationError("只有终审通过筛选的技术才能列入推广名录或提出价格建议")
+        raise ApplicationError(_("只有终审通过筛选的技术才能列入推广名录或提出价格建议"))
     return decision
 
 
@@ -41,9 +42,9 @@ def promotion_list(*, actor: User, evaluation: Evaluation, scope_note: str) -> P
     authorize(actor, "promotion.manage", evaluation)
     decision = _passed(evaluation)
     if PromotionListing.objects.filter(technique_id=evaluation.technique_id).exists():
-        raise ApplicationError(f"「{evaluation.technique.name}」已在推广名录中")
+        raise ApplicationError(_("「%(name)s」已在推广名录中") % {"name": evaluation.technique.name})
     if not scope_note.strip():
-        raise ApplicationError("请填写推广范围与适用机构（如基层医疗卫生机构）", field="scope_note")
+        raise ApplicationError(_("请填写推广范围与适用机构（如基层医疗卫生机构）"), field="scope_note")
     listing = PromotionListing.objects.create(
         technique=evaluation.technique,
         evaluation=evaluation,
@@ -70,11 +71,11 @@ def training_class_add(
 ) -> TrainingClass:
     authorize(actor, "promotion.manage", listing.evaluation)
     if holder.technique_id != listing.technique_id:
-        raise ApplicationError("授课人必须是该技术的持有人", field="holder")
+        raise ApplicationError(_("授课人必须是该技术的持有人"), field="holder")
     if not title.strip() or not place.strip():
-        raise ApplicationError("请填写培训班名称和地点", field="title")
+        raise ApplicationError(_("请填写培训班名称和地点"), field="title")
     if starts_on is None or ends_on is None or ends_on < starts_on:
-        raise ApplicationError("结业日期不能早于开班日期", field="ends_on")
+        raise ApplicationError(_("结业日期不能早于开班日期"), field="ends_on")
     training = TrainingClass.objects.create(
         listing=listing,
         holder=holder,
@@ -93,7 +94,7 @@ def training_class_add(
 def trainee_add(*, actor: User, training_class: TrainingClass, name: str, organization: str) -> Trainee:
     authorize(actor, "promotion.manage", training_class.listing.evaluation)
     if not name.strip() or not organization.strip():
-        raise ApplicationError("请填写学员姓名和所在单位", field="name")
+        raise ApplicationError(_("请填写学员姓名和所在单位"), field="name")
     return Trainee.objects.create(
         training_class=training_class, name=name.strip()[:64], organization=organization.strip()[:128]
     )
@@ -104,9 +105,9 @@ def trainee_complete(*, actor: User, trainee: Trainee) -> Trainee:
     training = trainee.training_class
     authorize(actor, "promotion.manage", training.listing.evaluation)
     if training.ends_on > timezone.localdate():
-        raise ApplicationError(f"培训班 {training.ends_on:%Y-%m-%d} 结业，之前不能登记结业")
+        raise ApplicationError(_("培训班 %(date)s 结业，之前不能登记结业") % {"date": f"{training.ends_on:%Y-%m-%d}"})
     if trainee.completed:
-        raise ApplicationError(f"「{trainee.name}」已登记结业")
+        raise ApplicationError(_("「%(name)s」已登记结业") % {"name": trainee.name})
     trainee.completed = True
     trainee.save(update_fields=["completed"])
     audit_record(
@@ -126,11 +127,13 @@ def clinic_add(
 ) -> SpecialtyClinic:
     authorize(actor, "promotion.manage", listing.evaluation)
     if not name.strip():
-        raise ApplicationError("请填写诊室名称", field="name")
+        raise ApplicationError(_("请填写诊室名称"), field="name")
     if organization.kind != Organization.Kind.MEDICAL:
-        raise ApplicationError(f"「{organization.name}」不是医疗机构，不能开设特色诊室", field="organization")
+        raise ApplicationError(
+            _("「%(name)s」不是医疗机构，不能开设特色诊室") % {"name": organization.name}, field="organization"
+        )
     if opened_on is None:
-        raise ApplicationError("请填写开设日期", field="opened_on")
+        raise ApplicationError(_("请填写开设日期"), field="opened_on")
     clinic = SpecialtyClinic.objects.create(
         listing=listing, name=name.strip()[:100], organization=organization, opened_on=opened_on
     )
@@ -144,9 +147,9 @@ def _factor_value(value, label: str, key: str) -> int:
     try:
         number = int(value)
     except (TypeError, ValueError):
-        raise ApplicationError(f"「{label}」必须是 0 到 100 的整数", field=key) from None
+        raise ApplicationError(_("「%(label)s」必须是 0 到 100 的整数") % {"label": label}, field=key) from None
     if not 0 <= number <= 100:
-        raise ApplicationError(f"「{label}」必须是 0 到 100 的整数", field=key)
+        raise ApplicationError(_("「%(label)s」必须是 0 到 100 的整数") % {"label": label}, field=key)
     return number
 
 
@@ -175,11 +178,11 @@ def pricing_record(
     try:
         price = Decimal(str(reference_price)).quantize(Decimal("0.01"))
     except (InvalidOperation, TypeError):
-        raise ApplicationError("参照项目价格必须是金额（元）", field="reference_price") from None
+        raise ApplicationError(_("参照项目价格必须是金额（元）"), field="reference_price") from None
     if not Decimal("0") < price < Decimal("100000"):
-        raise ApplicationError("参照项目价格须大于 0 元、小于 10 万元", field="reference_price")
+        raise ApplicationError(_("参照项目价格须大于 0 元、小于 10 万元"), field="reference_price")
     if not (day_treatment or outpatient or per_disease) and not rationale.strip():
-        raise ApplicationError("不建议纳入任何医保支付方式时，请说明理由", field="rationale")
+        raise ApplicationError(_("不建议纳入任何医保支付方式时，请说明理由"), field="rationale")
     factor = rules.pricing_factor(**factors)
     proposal, _created = PricingProposal.objects.update_or_create(
         evaluation=evaluation,

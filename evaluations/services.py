@@ -366,7 +366,7 @@ def evaluation_open(
             action=AuditEntry.Action.CREATE,
             actor=actor,
             obj=evaluation,
-            to_state=Status.ASSIGNING.label,
+            to_state=workflow.state_label(Evaluation, Status.ASSIGNING),
             reason=f"{batch.title}：中医 {tcm_count} 人、西医 {western_count} 人，{_local(deadline)} 截止",
         )
         # An opening is a creation, not a move: it has no arrival for a NOTIFY map to announce.
@@ -816,7 +816,7 @@ def _clean_sheet(criteria: list[Criterion], sheet: dict[int, ScoreInput]) -> lis
             continue
         rows.append(Score(criterion=c, value=value, comment=entry.comment.strip()[:500]))
     if errors:
-        raise ApplicationError("；".join(message for _, message in errors), field=errors[0][0])
+        raise ApplicationError("；".join(message for _field, message in errors), field=errors[0][0])
     return rows
 
 

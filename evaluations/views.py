@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from accounts.permissions import authorize, can, scope
 from chuancheng.errors import errors_to
@@ -27,6 +27,20 @@ from workflow.services import moves
 
 Status = Evaluation.Status
 LIST_RELATED = ("technique__region", "technique__category", "batch")
+
+
+def move_act(model, to) -> str:
+    """The act the model's table asks for a move to `to`: what a page form that makes the move is
+    gated on before its input is read."""
+    return next(act for table in model.TRANSITIONS.values() for target, act in table.items() if target == to)
+
+
+def _gated(request, model, pk: int, act: str):
+    """The record, if the person may do the act on it: 404 outside their scope, 403 without the
+    act — before any input is read (the service checks again with the input)."""
+    obj = get_object_or_404(model, pk=pk)
+    authorize(request.user, act, obj)
+    return obj
 
 
 def _done(request, pk: int, form, call, success: str):
@@ -43,6 +57,7 @@ def _done(request, pk: int, form, call, success: str):
 
 
 @login_required
+@require_safe
 def evaluation_list(request):
     visible = scope(request.user, "evaluation.view", Evaluation.objects.all())
     status = request.GET.get("status", "")
@@ -112,6 +127,7 @@ def evaluation_open(request):
 
 
 @login_required
+@require_safe
 def evaluation_detail(request, pk: int):
     evaluation = selectors.evaluation_for_page(pk)
     authorize(request.user, "evaluation.view", evaluation)
@@ -127,7 +143,7 @@ def evaluation_detail(request, pk: int):
 @login_required
 @require_POST
 def assign(request, pk: int):
-    evaluation = get_object_or_404(Evaluation, pk=pk)
+    evaluation = _gated(request, Evaluation, pk, "evaluation.manage")
     return _done(
         request,
         pk,
@@ -142,7 +158,7 @@ def assign(request, pk: int):
 @login_required
 @require_POST
 def assignment_withdraw(request, pk: int):
-    assignment = get_object_or_404(Assignment, pk=pk)
+    assignment = _gated(request, Assignment, pk, move_act(Assignment, Assignment.Status.WITHDRAWN))
     return _done(
         request,
         assignment.evaluation_id,
@@ -157,8 +173,8 @@ def assignment_withdraw(request, pk: int):
 def advance(request, pk: int):
     """Start scoring or cancel (kept for links and scripts; the page's buttons post to
     workflow:move, which makes the same moves)."""
-    evaluation = get_object_or_404(Evaluation, pk=pk)
     to = {Status.SCORING.value: Status.SCORING, Status.CANCELLED.value: Status.CANCELLED}.get(request.POST.get("to"))
+    evaluation = _gated(request, Evaluation, pk, move_act(Evaluation, to or Status.SCORING))
     if to is None:
         raise ApplicationError(_("无效的操作"))
     return _done(
@@ -170,14 +186,14 @@ def advance(request, pk: int):
     )
 
 
-def evaluation_action(form_class, service, success: str):
-    """A POST-only page action on one evaluation: the form's cleaned data go to the service as
-    keyword arguments, with the person and the evaluation."""
+def evaluation_action(form_class, service, success: str, act: str):
+    """A POST-only page action on one evaluation, for those who may do the act: the form's cleaned
+    data go to the service as keyword arguments, with the person and the evaluation."""
 
     @login_required
     @require_POST
     def view(request, pk: int):
-        evaluation = get_object_or_404(Evaluation, pk=pk)
+        evaluation = _gated(request, Evaluation, pk, act)
         return _done(
             request,
             pk,
@@ -189,17 +205,28 @@ def evaluation_action(form_class, service, success: str):
     return view
 
 
-conclude = evaluation_action(forms.ConcludeForm, services.evaluation_conclude, gettext_lazy("已记录专家组结论"))
-efficacy_add = evaluation_action(forms.EfficacyForm, services.efficacy_record_add, gettext_lazy("已添加疗效判定记录"))
-follow_up_add = evaluation_action(forms.FollowUpForm, services.follow_up_add, gettext_lazy("已添加随访记录"))
+conclude = evaluation_action(
+    forms.ConcludeForm,
+    services.evaluation_conclude,
+    gettext_lazy("已记录专家组结论"),
+    move_act(Evaluation, Status.CONCLUDED),
+)
+efficacy_add = evaluation_action(
+    forms.EfficacyForm, services.efficacy_record_add, gettext_lazy("已添加疗效判定记录"), "evaluation.evidence"
+)
+follow_up_add = evaluation_action(
+    forms.FollowUpForm, services.follow_up_add, gettext_lazy("已添加随访记录"), "evaluation.evidence"
+)
 
 
 @login_required
 @require_POST
 def decide(request, pk: int):
     """The office's final decision or a re-review round (the two moves from 待终审)."""
-    evaluation = get_object_or_404(Evaluation, pk=pk)
     rereview = request.POST.get("action") == "rereview"
+    evaluation = _gated(
+        request, Evaluation, pk, move_act(Evaluation, Status.ASSIGNING if rereview else Status.FINALIZED)
+    )
 
     def call(d):
         if rereview:
@@ -227,7 +254,7 @@ def decide(request, pk: int):
 @login_required
 @require_POST
 def meeting_add(request, pk: int):
-    evaluation = get_object_or_404(Evaluation, pk=pk)
+    evaluation = _gated(request, Evaluation, pk, "evaluation.manage")
     panel = ExpertProfile.objects.filter(assignments__evaluation=evaluation).distinct()
     return _done(
         request,
@@ -244,6 +271,7 @@ def meeting_add(request, pk: int):
 
 
 @login_required
+@require_safe
 def queue(request):
     """The expert's invitations and panels, each with the moves the expert may make on it now."""
     page = CappedPaginator(selectors.expert_queue(request.user), 50).get_page(request.GET.get("page"))
@@ -252,6 +280,7 @@ def queue(request):
 
 
 @login_required
+@require_safe
 def assignment_page(request, pk: int):
     """An assignment's address, where its to-dos and notices link: the invited expert goes where
     they act on it (the score sheet, or their queue to answer the invitation); everyone else who
@@ -269,8 +298,7 @@ def assignment_page(request, pk: int):
 def respond(request, pk: int):
     """An answer from the queue (kept for links and scripts; the queue's buttons post to
     workflow:move, which makes the same moves)."""
-    assignment = get_object_or_404(Assignment.objects.select_related("evaluation", "expert"), pk=pk)
-    authorize(request.user, "assignment.respond", assignment)
+    assignment = _gated(request, Assignment, pk, move_act(Assignment, Assignment.Status.ACCEPTED))
     form = forms.RespondForm(request.POST)
     if not form.is_valid():
         raise ApplicationError(forms.errors_text(form))
@@ -325,9 +353,9 @@ def score(request, pk: int):
     )
     authorize(request.user, "assignment.score", assignment)
     criteria = list(assignment.evaluation.rubric.criteria.all())
-    form = django_forms.Form(request.POST or None)
+    form = django_forms.Form(request.POST if request.method == "POST" else None)
     entered = {}
-    if request.method == "POST":
+    if form.is_valid():  # a POST: the sheet's own rules are the service's
         entered = _sheet_from_post(request.POST, criteria)
         with errors_to(form):
             services.score_submit(
@@ -355,6 +383,7 @@ def score(request, pk: int):
     )
 
 
+@require_safe
 def rubric_list(request):
     """The rubrics and grade scales in use (public: the criteria of evaluation are open)."""
     from evaluations.models import GradeScale

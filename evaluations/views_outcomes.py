@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from accounts.models import Organization, Region
 from accounts.permissions import authorize, can, scope
@@ -26,6 +26,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @login_required
+@require_safe
 def graded(request):
     visible = scope(request.user, "evaluation.view", Evaluation.objects.all())
     results = selectors.graded(visible, request.GET)
@@ -52,6 +53,7 @@ def graded(request):
     )
 
 
+@require_safe
 def promotion_catalogue(request):
     """The promotion catalogue of appropriate techniques is public (PRO-2)."""
     listings = PromotionListing.objects.select_related("technique__region", "technique__category").prefetch_related(
@@ -61,14 +63,19 @@ def promotion_catalogue(request):
     return render(request, "evaluations/promotion.html", {"page": page, "today": timezone.localdate()})
 
 
-promotion_add = evaluation_action(forms.PromotionForm, outcomes.promotion_list, gettext_lazy("已列入推广名录"))
-pricing = evaluation_action(forms.PricingForm, outcomes.pricing_record, gettext_lazy("已记录价格与医保建议"))
+promotion_add = evaluation_action(
+    forms.PromotionForm, outcomes.promotion_list, gettext_lazy("已列入推广名录"), "promotion.manage"
+)
+pricing = evaluation_action(
+    forms.PricingForm, outcomes.pricing_record, gettext_lazy("已记录价格与医保建议"), "pricing.manage"
+)
 
 
 @login_required
 @require_POST
 def training_add(request, pk: int):
     listing = get_object_or_404(PromotionListing.objects.select_related("evaluation"), pk=pk)
+    authorize(request.user, "promotion.manage", listing.evaluation)  # the gate, before the input
 
     def call(d):
         holder = listing.technique.holders.filter(pk=d.pop("holder")).first()
@@ -83,6 +90,7 @@ def training_add(request, pk: int):
 @require_POST
 def trainee_add(request, pk: int):
     training = get_object_or_404(TrainingClass.objects.select_related("listing__evaluation"), pk=pk)
+    authorize(request.user, "promotion.manage", training.listing.evaluation)
     return _done(
         request,
         training.listing.evaluation_id,
@@ -96,6 +104,7 @@ def trainee_add(request, pk: int):
 @require_POST
 def trainee_complete(request, pk: int):
     trainee = get_object_or_404(Trainee.objects.select_related("training_class__listing__evaluation"), pk=pk)
+    authorize(request.user, "promotion.manage", trainee.training_class.listing.evaluation)
     return _done(
         request,
         trainee.training_class.listing.evaluation_id,
@@ -109,6 +118,7 @@ def trainee_complete(request, pk: int):
 @require_POST
 def clinic_add(request, pk: int):
     listing = get_object_or_404(PromotionListing.objects.select_related("evaluation"), pk=pk)
+    authorize(request.user, "promotion.manage", listing.evaluation)
 
     def call(d):
         organization = Organization.objects.filter(name=d["organization"].strip()).first()
@@ -124,6 +134,7 @@ def clinic_add(request, pk: int):
 
 
 @login_required
+@require_safe
 def pricing_export(request):
     authorize(request.user, "pricing.manage")
     visible = scope(request.user, "evaluation.view", Evaluation.objects.all())
@@ -136,6 +147,7 @@ def pricing_export(request):
 
 
 @login_required
+@require_safe
 def dashboard(request):
     visible = scope(request.user, "evaluation.view", Evaluation.objects.all())
     return render(request, "evaluations/dashboard.html", {"figures": selectors.dashboard_figures(visible)})

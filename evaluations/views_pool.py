@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from accounts.models import Organization, User
 from accounts.permissions import authorize, can, scope
@@ -20,6 +20,7 @@ from techniques.models import Term, Vocabulary
 
 
 @login_required
+@require_safe
 def expert_list(request):
     visible = scope(request.user, "expert.view", ExpertProfile.objects.all())
     field = request.GET.get("field", "")
@@ -78,6 +79,7 @@ def expert_create(request):
 
 
 @login_required
+@require_safe
 def expert_detail(request, pk: int):
     expert = get_object_or_404(
         ExpertProfile.objects.select_related("user", "organization", "region").prefetch_related("specialties"), pk=pk
@@ -104,6 +106,7 @@ def expert_detail(request, pk: int):
 @require_POST
 def relationship_add(request, pk: int):
     expert = get_object_or_404(ExpertProfile, pk=pk)
+    authorize(request.user, "expert.declare", expert)  # the gate, before the input
     form = forms.RelationshipForm(request.POST)
     if not form.is_valid():
         raise ApplicationError(forms.errors_text(form))
@@ -131,7 +134,8 @@ def relationship_add(request, pk: int):
 @require_POST
 def availability(request, pk: int):
     expert = get_object_or_404(ExpertProfile, pk=pk)
-    authorize(request.user, "expert.view", expert)
+    if not permissions.may_set_availability(request.user, expert):
+        authorize(request.user, "expert.manage", expert)  # 404 outside scope, else 403
     form = forms.AvailabilityForm(request.POST)
     if not form.is_valid():
         raise ApplicationError(forms.errors_text(form))
