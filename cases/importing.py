@@ -24,9 +24,9 @@ from django.db.models import Max
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.models import Membership
 from cases.deidentify import SCRUBBED, age_band, patient_key, scrub
 from cases.models import CaseRecord, Prescription, PrescriptionItem, Visit, pseudonym_of
+from cases.records import active_apprenticeship, doctor_organization, prescription_items
 from lib import imports
 from lib.errors import ApplicationError
 from lib.herbs import HerbParseError, parse_prescription
@@ -189,19 +189,6 @@ class _Visit:
     doses: list
 
 
-def doctor_organization(owner):
-    """The unit where the owner practises as master or apprentice: the records belong to it."""
-    membership = (
-        Membership.objects.filter(user=owner, role__in=[Membership.Role.MASTER, Membership.Role.APPRENTICE])
-        .select_related("organization__region")
-        .order_by("pk")
-        .first()
-    )
-    if membership is None:
-        raise ApplicationError(_("病案只能导入给传承人或师承人：该用户没有传承人或师承人身份"))
-    return membership.organization
-
-
 def cases_import(
     *, actor, owner, data: bytes, kind: str = CaseRecord.Kind.RETROSPECTIVE, progress: imports.Progress | None = None
 ) -> ImportResult:
@@ -327,37 +314,6 @@ def _write(rows: list[_Visit], *, owner, actor, organization, kind: str) -> tupl
         f"{' 等' if len(keys) > 5 else ''}），{len(visits)} 诊次",
     )
     return len(new), len(visits)
-
-
-def prescription_items(prescription: Prescription, doses) -> list[PrescriptionItem]:
-    """The items of a prescription from its parsed doses (lib.herbs.HerbDose), unsaved."""
-    return [
-        PrescriptionItem(
-            prescription=prescription,
-            herb=dose.herb_name[:64],
-            original_name=dose.name[:64],
-            processing=dose.herb.processing[:16] if dose.herb else "",
-            amount=dose.amount,
-            unit=dose.unit or "",
-            grams=dose.grams,
-            factor=dose.factor,
-            note=dose.note[:20],
-            known=bool(dose.herb and dose.herb.known),
-        )
-        for dose in doses
-    ]
-
-
-def active_apprenticeship(owner):
-    """The apprenticeship an apprentice's new cases belong to: the one they are in now, if one."""
-    from apprenticeships.models import Apprenticeship
-
-    found = list(
-        Apprenticeship.objects.filter(apprentice=owner, status=Apprenticeship.Status.ACTIVE).values_list(
-            "pk", flat=True
-        )[:2]
-    )
-    return found[0] if len(found) == 1 else None
 
 
 def _county(region):

@@ -28,6 +28,7 @@ from cases.models import (
     Visit,
 )
 from cases.permissions import protocol_text_editable
+from cases.records import active_apprenticeship, doctor_organization, prescription_items
 from lib.errors import ApplicationError, ConflictError
 from lib.herbs import property_profile
 from lib.mining import (
@@ -365,7 +366,6 @@ def _terms(disease: str, syndrome: str) -> tuple[int | None, int | None]:
 
 
 def _write_visit(case: CaseRecord, fields: dict, parsed: list, *, date, efficacy: str) -> Visit:
-    from cases.importing import prescription_items
 
     disease_term, syndrome_term = _terms(fields["tcm_disease"], fields["syndrome"])
     last = case.visits.aggregate(last=Max("number"))["last"] or 0
@@ -403,7 +403,6 @@ def case_create(
     A patient the doctor already has (same name and sex) gets the visit added to their case."""
     from cases import herbmap
     from cases.deidentify import age_band, patient_key
-    from cases.importing import active_apprenticeship, doctor_organization
 
     authorize(actor, "case.create")
     patient = (patient or "").strip()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.files.base import ContentFile
 from django.utils.translation import gettext as _
 from django_tasks import task
 
@@ -43,10 +44,13 @@ def import_cases(*, job_id: int, owner_id: int, kind: str) -> dict:
     finally:
         _discard_upload(job)
     message = result.summary
+    output = None
     if not result.ok:
-        # The progress page shows the message: the first problems by row, column and rule.
+        # The progress page shows the message: the first problems by row, column and rule; the
+        # error workbook (every bad cell marked, de-identified) is the job's file to download.
         message += "\n" + "\n".join(str(issue) for issue in result.errors[:SHOWN_ERRORS])
-    job_finish(job, succeeded=result.ok, message=message, result=result.to_dict())
+        output = ContentFile(result.error_workbook(), name="病案导入错误清单.xlsx")
+    job_finish(job, succeeded=result.ok, message=message, result=result.to_dict(), output_file=output)
     return {"ok": result.ok, "visits": result.visits_created}
 
 

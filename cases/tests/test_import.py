@@ -155,6 +155,29 @@ def test_a_failed_upload_shows_errors_by_row_on_the_progress_page(world, client_
     assert "第 2 行" in page and "性别" in page
 
 
+def test_a_failed_upload_offers_the_marked_workbook_to_its_owner_only(world, client_for, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from openpyxl import load_workbook
+
+    settings.MEDIA_ROOT = str(tmp_path)  # the job's file stays out of the checkout
+    c = client_for("zhang")
+    c.post(
+        "/cases/import/", {"file": SimpleUploadedFile("c.xlsx", sheet([row(), row(sex="X")])), "kind": "retrospective"}
+    )
+    job = Job.objects.get(owner=world.zhang)
+    page = c.get(f"/jobs/{job.pk}/").content.decode()
+    assert f'href="/jobs/{job.pk}/output/"' in page and "/media/" not in page
+    response = c.get(f"/jobs/{job.pk}/output/")
+    assert response.status_code == 200 and "attachment" in response["Content-Disposition"]
+    assert response["X-Content-Type-Options"] == "nosniff"
+    book = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    marked = [cell for r in book.worksheets[0].iter_rows() for cell in r if cell.comment is not None]
+    assert [(cell.row, cell.value) for cell in marked] == [(3, "X")]
+    # Nobody else gets it, not even the county's office staff who see zhang's cases.
+    assert client_for("sun").get(f"/jobs/{job.pk}/output/").status_code == 404
+    assert client_for("liming").get(f"/jobs/{job.pk}/output/").status_code == 404
+
+
 def test_office_staff_may_not_import_cases(world, client_for):
     assert client_for("sun").get("/cases/import/").status_code == 403
 

@@ -94,6 +94,9 @@ def expectations(world):
         "api:me_get": ({}, {}, signed_in(200, anon=401)),
         "set_language": ({}, {}, everyone(302)),
         "jobs:job-detail": ({"pk": job.pk}, {}, only({"sun": 200}, 404)),
+        # The job has no file: 404 even for its owner (the file's owner-only download is tested
+        # in cases/tests/test_import.py).
+        "jobs:job-output": ({"pk": job.pk}, {}, only({}, 404)),
         "techniques:public-list": ({}, {}, everyone(200)),
         "techniques:public-detail": ({"pk": published.pk}, {}, everyone(200)),
         "techniques:declaration-create": ({}, {}, DECLARANTS),
