@@ -111,7 +111,9 @@ def move(request, label: str, pk: int):
     import_string(service_path)(
         obj, to=to, actor=request.user, reason=request.POST.get("reason", "").strip(), expect=expect
     )
-    messages.success(request, _g("已办理：%(state)s") % {"state": state_label_in_current_language(model, to)})
+    verbs = getattr(model, "MOVE_LABELS", {})
+    verb = verbs.get((expect, to), verbs.get(to)) or state_label_in_current_language(model, to)
+    messages.success(request, _g("已办理「%(move)s」：%(obj)s") % {"move": verb, "obj": obj})
     nxt = request.POST.get("next", "")
     if nxt and url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}):
         return redirect(nxt)

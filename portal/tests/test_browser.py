@@ -96,7 +96,7 @@ def test_the_host_unit_approves_a_pending_workstation_from_its_workbench(page: P
     page.get_by_label("意见或原因").fill("材料齐全，同意设立")
     page.get_by_role("button", name="批准设立").click()
 
-    expect(page.locator(".alert-success")).to_contain_text("已批准设立项目工作站")
+    expect(page.locator(".alert-success")).to_contain_text("已办理「批准设立」：项目永济工作站")
     expect(page.locator("h1")).to_contain_text("项目永济工作站")
     expect(page.locator("h1 .badge")).to_have_text("有效")
     expect(page.get_by_role("button", name="批准设立")).to_have_count(0)
