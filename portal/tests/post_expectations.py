@@ -5,7 +5,7 @@ persona, `default` for those not named. See test_every_post.py for what each out
 
 from portal.tests.test_every_url import PERSONAS
 
-NAMED = {"ok": "ok", "forbidden": 403, "hidden": 404, "login": "login", "no_post": 405}
+NAMED = {"ok": "ok", "invalid": "invalid", "forbidden": 403, "hidden": 404, "login": "login", "no_post": 405}
 
 
 def outcomes(default, **groups) -> dict:

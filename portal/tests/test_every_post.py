@@ -4,8 +4,11 @@ action without deciding who may take it.
 
 The POST carries no form data: what is walked is the gate (sign-in, scope, role, method), not the
 form. Outcomes:
-- "ok": the request passed the gate — any 2xx/3xx other than the sign-in redirect, or 400/409 (a
-  service refused the empty input or the state, which means the person reached it);
+- "ok": the request passed the gate and was answered — any 2xx/3xx other than the sign-in redirect
+  (a form shown again with its errors, or a redirect with a message);
+- "invalid": the request passed the gate and its (empty) input or the record's state was refused
+  (400, 409, 422) — only for endpoints whose input is read before the person's scope can be known,
+  and only for personas who pass the gate;
 - 403 / 404: refused for the role / outside the person's scope;
 - "login": sent to sign in (302 to the login page) or 401 for the API;
 - 405: this URL takes no POST for that person.
@@ -23,8 +26,10 @@ def outcome(response) -> object:
     status = response.status_code
     if status == 401 or (status == 302 and "/accounts/login/" in response.get("Location", "")):
         return "login"
-    if 200 <= status < 400 or status in (400, 409):
+    if 200 <= status < 400:
         return "ok"
+    if status in (400, 409, 422):
+        return "invalid"
     return status
 
 
