@@ -44,5 +44,10 @@ class Job(models.Model):
         return int(100 * self.done / self.total) if self.total else 0
 
     @property
+    def tone(self) -> str:
+        """The Bootstrap colour a page shows the job's state in."""
+        return {self.Status.SUCCEEDED: "success", self.Status.FAILED: "danger"}.get(self.status, "secondary")
+
+    @property
     def is_finished(self) -> bool:
         return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)
