@@ -303,8 +303,14 @@ class ApprenticeApplication(models.Model):
 
     @classmethod
     def owner_q(cls, user) -> Q:
-        # The applicant, and a master to whom the application has been proposed (to decide on it).
-        proposed = Match.objects.filter(application=models.OuterRef("pk"), master__user_id=user.pk)
+        # The applicant, and a master to whom the application is proposed or who took it on. A
+        # master who declined or whose proposal was cancelled has no more to do with it (and would
+        # otherwise be offered the contract of the colleague who accepted).
+        proposed = Match.objects.filter(
+            application=models.OuterRef("pk"),
+            master__user_id=user.pk,
+            status__in=(Match.Status.PROPOSED, Match.Status.ACCEPTED, Match.Status.SIGNED),
+        )
         return Q(applicant_id=user.pk) | Q(Exists(proposed))
 
     def audit_organization(self):

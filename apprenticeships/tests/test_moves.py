@@ -202,3 +202,28 @@ def test_the_organizing_unit_cancels_a_proposal_with_a_reason(world, client_for)
     assert status_of(match) == "cancelled" and status_of(application) == "approved"
     assert not Match.objects.filter(application=application, status__in=["proposed", "accepted"]).exists()
     assert ApprenticeApplication.objects.get(pk=application.pk).is_open
+
+
+def test_a_master_who_declined_has_no_more_to_do_with_the_application(world, client_for):
+    from apprenticeships import services
+
+    application = approved_for(world, [zhang_master(world), a_master(world)])
+    match = live_match(application)
+    declined_by = match.master.user
+    services.apprentice_match_decide(match=match, actor=declined_by, accept=False, reason="名额已满")
+    other = next(m for m in application.masters.all() if m.user_id != declined_by.pk)
+    services.apprentice_match_propose(application=application, master=other, actor=world.zhao)
+    application.refresh_from_db()
+    # No contract link that would lead to the colleague's match (a 404), and no page at all.
+    assert moves(application, declined_by) == []
+    assert client_for_user(declined_by).get(f"/apprenticeships/applications/{application.pk}/").status_code == 404
+    # The colleague to whom it is now proposed reaches it.
+    assert client_for_user(other.user).get(f"/apprenticeships/applications/{application.pk}/").status_code == 200
+
+
+def client_for_user(user):
+    from django.test import Client
+
+    c = Client()
+    c.force_login(user)
+    return c
