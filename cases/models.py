@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import in_regions
 from workflow.maps import Notice
@@ -104,7 +105,7 @@ class Visit(models.Model):
         NONE = "", _("未评定")
         CURED = "cured", _("痊愈")
         MARKED = "marked", _("显效")
-        EFFECTIVE = "effective", _("有效")
+        EFFECTIVE = "effective", pgettext_lazy("efficacy", "有效")
         INEFFECTIVE = "ineffective", _("无效")
 
     case = models.ForeignKey(CaseRecord, models.CASCADE, related_name="visits")

@@ -20,6 +20,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import in_regions
 from workflow.maps import Notice
@@ -578,7 +579,7 @@ class EfficacyRecord(models.Model):
     class Judgement(models.TextChoices):
         CURED = "cured", _("痊愈")
         MARKED = "marked", _("显效")
-        EFFECTIVE = "effective", _("有效")
+        EFFECTIVE = "effective", pgettext_lazy("efficacy", "有效")
         INEFFECTIVE = "ineffective", _("无效")
 
     evaluation = models.ForeignKey(Evaluation, models.CASCADE, related_name="efficacy_records")
