@@ -6,6 +6,7 @@ import time
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.utils.translation import gettext as _
 
 
 class SessionLifetimeMiddleware:
@@ -20,5 +21,5 @@ class SessionLifetimeMiddleware:
             elif time.time() - float(signed_in_at) > settings.SESSION_ABSOLUTE_LIFETIME:
                 request.logout_reason = "会话超过 12 小时，自动退出"
                 logout(request)
-                messages.info(request, "为保障账号安全，登录已超过 12 小时，请重新登录。")
+                messages.info(request, _("为保障账号安全，登录已超过 12 小时，请重新登录。"))
         return self.get_response(request)

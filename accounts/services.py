@@ -71,7 +71,7 @@ def user_create(
     actor: User | None = None,
 ) -> User:
     if User.objects.filter(username=username).exists():
-        raise ApplicationError(f"用户名「{username}」已被使用", field="username")
+        raise ApplicationError(_("用户名「%(name)s」已被使用") % {"name": username}, field="username")
     user = User(username=username, full_name=full_name, region=region, phone=phone, email=email)
     if id_number:
         user.set_id_number(validate_resident_id(id_number))
@@ -106,7 +106,7 @@ def organization_create(*, actor: User | None = None, **fields) -> Organization:
     if organization.kind == Organization.Kind.WORKSTATION:
         # A workstation exists only once its host unit approves it (000 §六).
         if organization.host_id is None:
-            raise ApplicationError("项目工作站必须指定批准设立的主办单位", field="host")
+            raise ApplicationError(_("项目工作站必须指定批准设立的主办单位"), field="host")
         organization.status = Organization.Status.PENDING
     organization.full_clean()
     organization.save()
@@ -146,9 +146,9 @@ def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
     """Returns the token row and the raw token, which is shown once and never stored."""
     name = name.strip()
     if not name:
-        raise ApplicationError("请填写令牌用途", field="name")
+        raise ApplicationError(_("请填写令牌用途"), field="name")
     if len(name) > 64:
-        raise ApplicationError("令牌用途不能超过 64 个字", field="name")
+        raise ApplicationError(_("令牌用途不能超过 64 个字"), field="name")
     raw = "cc_" + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(user=user, name=name, key_hash=_token_hash(raw), prefix=raw[:10])
     audit_record(action=AuditEntry.Action.TOKEN, actor=user, obj=token, to_state="有效", reason=name)

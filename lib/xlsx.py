@@ -24,6 +24,7 @@ import zlib
 from collections.abc import Collection
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
 from openpyxl.utils import get_column_letter
 from python_calamine import CalamineWorkbook
 
@@ -60,10 +61,16 @@ def open_zip(data: bytes, *, label: str = "文件", not_zip: str = NOT_XLSX, cor
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError):
         raise ApplicationError(corrupt) from None
     if len(members) > MAX_MEMBERS:
-        raise ApplicationError(f"{label}包含 {len(members):,} 个部件（上限 {MAX_MEMBERS:,}），疑似压缩炸弹，已拒绝")
+        raise ApplicationError(
+            _("%(label)s包含 %(count)s 个部件（上限 %(limit)s），疑似压缩炸弹，已拒绝")
+            % {"label": label, "count": f"{len(members):,}", "limit": f"{MAX_MEMBERS:,}"}
+        )
     total = sum(m.file_size for m in members)
     if total > MAX_UNCOMPRESSED:
-        raise ApplicationError(f"{label}解压后共 {total / 1024 / 1024:,.0f} MB，超过 200 MB 上限，疑似压缩炸弹，已拒绝")
+        raise ApplicationError(
+            _("%(label)s解压后共 %(size)s MB，超过 200 MB 上限，疑似压缩炸弹，已拒绝")
+            % {"label": label, "size": f"{total / 1024 / 1024:,.0f}"}
+        )
     for member in members:
         ratio = member.file_size / max(member.compress_size, 1)
         if member.file_size > RATIO_MIN_BYTES and ratio > MAX_RATIO:

@@ -7,6 +7,7 @@ import datetime
 from decimal import Decimal
 
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema
 from ninja.files import UploadedFile
 from ninja.pagination import LimitOffsetPagination, paginate
@@ -370,7 +371,7 @@ def teaching_graduation_assess(request, pk: int, payload: AssessmentIn):
     record = get_object_or_404(Graduation, apprenticeship=apprenticeship)
     items = {i.item: services.ItemAssessment(i.score, i.passed, i.comment) for i in payload.items}
     if len(items) != len(payload.items):
-        raise ApplicationError("同一份材料只能评定一次", field="items")
+        raise ApplicationError(_("同一份材料只能评定一次"), field="items")
     services.graduation_assess(
         graduation=record,
         actor=request.user,
