@@ -18,7 +18,7 @@ def navigation(request):
         "can_review_apprentices": can(user, "apprentice_application.vet")
         or can(user, "apprentice_application.approve"),
         "can_import_apprentices": can(user, "apprentice_application.import"),
-        "can_confirm_hours": can(user, "teaching.activity_decide"),
+        "can_confirm_hours": can(user, "teaching.hours_queue"),
         "can_view_evaluations": can(user, "evaluation.view") or can(user, "assignment.score"),
         "can_score": can(user, "assignment.score"),
     }

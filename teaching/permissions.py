@@ -32,6 +32,9 @@ ACTS.update(
         "teaching.plan_agree": Act(gettext_lazy("确认传承计划"), roles=HOST_STAFF, org_kinds=frozenset({Kind.HOST})),
         "teaching.activity_log": Act(gettext_lazy("登记带教活动"), owner=True),
         "teaching.activity_decide": Act(gettext_lazy("确认带教课时"), owner=True),
+        # The menu's way to the hours queue: every master (the queue itself lists only the hours of
+        # the master's own apprentices, teaching.selectors.hours_waiting).
+        "teaching.hours_queue": Act(gettext_lazy("打开学时确认"), roles=frozenset({Role.MASTER})),
         "teaching.graduation_edit": Act(gettext_lazy("提交结业材料"), owner=True),
         "teaching.graduation_submit": Act(gettext_lazy("提交出师考核"), owner=True),
         # 000 §四(五): 经传承人考核.

@@ -46,3 +46,8 @@ def test_the_to_do_providers_make_a_bounded_number_of_queries(world, django_asse
         with django_assert_max_num_queries(8):
             for provider in (todos.hours_to_confirm, todos.plans_to_draft, todos.certificates_to_issue):
                 provider(user)
+
+
+def test_a_master_finds_the_hours_queue_in_the_menu_and_an_apprentice_does_not(world, client_for):
+    assert "学时确认" in client_for("zhang").get("/workbench/").content.decode()
+    assert "学时确认" not in client_for("liming").get("/workbench/").content.decode()
