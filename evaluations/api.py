@@ -14,7 +14,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 
 from accounts.models import Organization, User
 from accounts.permissions import authorize, can, scope
-from evaluations import outcomes, selectors, services
+from evaluations import outcomes, permissions, selectors, services
 from evaluations.models import (
     Assignment,
     Evaluation,
@@ -118,6 +118,20 @@ class RubricOut(Schema):
         return list(obj.criteria.all())
 
 
+def _scores_shown(context, evaluation: Evaluation, round_no: int | None = None) -> bool:
+    """Blind scoring in every reply that carries a score (evaluations.permissions.scores_visible_q):
+    a list's `scores_visible` annotation for the current round, else asked once per round per request."""
+    round_no = round_no or evaluation.round
+    annotated = getattr(evaluation, "scores_visible", None)
+    if annotated is not None and round_no == evaluation.round:
+        return annotated
+    request = context["request"]
+    known = request.__dict__.setdefault("_score_rounds", {})
+    if (evaluation.pk, round_no) not in known:
+        known[evaluation.pk, round_no] = permissions.may_see_scores(request.user, evaluation, round_no)
+    return known[evaluation.pk, round_no]
+
+
 class EvaluationOut(Schema):
     id: int
     technique_id: int
@@ -127,12 +141,21 @@ class EvaluationOut(Schema):
     deadline: datetime
     tcm_count: int
     western_count: int
+    # null while hidden from the caller (blind scoring)
     score: float | None
-    flagged: bool
+    flagged: bool | None
 
     @staticmethod
     def resolve_technique(obj):
         return obj.technique.name
+
+    @staticmethod
+    def resolve_score(obj, context):
+        return obj.score if _scores_shown(context, obj) else None
+
+    @staticmethod
+    def resolve_flagged(obj, context):
+        return obj.flagged if _scores_shown(context, obj) else None
 
 
 class OpenIn(Schema):
@@ -170,7 +193,7 @@ class AssignmentOut(Schema):
     status: str
     conflicts: list[str]
     waiver_reason: str
-    total: float | None
+    total: float | None  # null while hidden from the caller (blind scoring)
 
     @staticmethod
     def resolve_technique(obj):
@@ -179,6 +202,11 @@ class AssignmentOut(Schema):
     @staticmethod
     def resolve_expert(obj):
         return obj.expert.user.display_name
+
+    @staticmethod
+    def resolve_total(obj, context):
+        own = obj.expert.user_id == context["request"].user.pk
+        return obj.total if own or _scores_shown(context, obj.evaluation, obj.round) else None
 
 
 class RespondIn(Schema):
@@ -268,15 +296,40 @@ class ConcludeIn(Schema):
 
 class ConclusionOut(Schema):
     round: int
+    # The panel's figures: null while hidden from the caller (blind scoring).
     score: float | None
     tcm_score: float | None
     western_score: float | None
-    computed_grade: str
+    computed_grade: str | None
     passed: bool
     grade: str
     recommendation: str
     conclusion: str
-    flagged: bool
+    flagged: bool | None
+
+    @staticmethod
+    def _figure(obj, context, name: str):
+        return getattr(obj, name) if _scores_shown(context, obj.evaluation, obj.round) else None
+
+    @staticmethod
+    def resolve_score(obj, context):
+        return ConclusionOut._figure(obj, context, "score")
+
+    @staticmethod
+    def resolve_tcm_score(obj, context):
+        return ConclusionOut._figure(obj, context, "tcm_score")
+
+    @staticmethod
+    def resolve_western_score(obj, context):
+        return ConclusionOut._figure(obj, context, "western_score")
+
+    @staticmethod
+    def resolve_computed_grade(obj, context):
+        return ConclusionOut._figure(obj, context, "computed_grade")
+
+    @staticmethod
+    def resolve_flagged(obj, context):
+        return ConclusionOut._figure(obj, context, "flagged")
 
 
 class DecideIn(Schema):
@@ -456,7 +509,8 @@ def rubric_list(request):
 
 
 def _evaluation(request, pk: int, act: str = "evaluation.view") -> Evaluation:
-    evaluation = get_object_or_404(Evaluation.objects.select_related(*LIST_RELATED, "rubric", "grade_scale"), pk=pk)
+    evaluations = permissions.with_scores_visible(Evaluation.objects.all(), request.user)
+    evaluation = get_object_or_404(evaluations.select_related(*LIST_RELATED, "rubric", "grade_scale"), pk=pk)
     authorize(request.user, act, evaluation)
     return evaluation
 
@@ -465,10 +519,12 @@ def _evaluation(request, pk: int, act: str = "evaluation.view") -> Evaluation:
 @paginate(LimitOffsetPagination)
 def evaluation_list(request, status: str = "", flagged: bool | None = None):
     visible = scope(request.user, "evaluation.view", Evaluation.objects.select_related(*LIST_RELATED))
+    visible = permissions.with_scores_visible(visible, request.user)
     if status:
         visible = visible.filter(status=status)
     if flagged is not None:
-        visible = visible.filter(flagged=flagged)
+        # Blind scoring: filtering on the flag must not tell of evaluations whose scores are hidden.
+        visible = visible.filter(flagged=flagged, scores_visible=True)
     return visible.order_by("-opened_at", "-pk")
 
 
@@ -492,7 +548,8 @@ def evaluation_open(request, payload: OpenIn):
         disagreement_spread=payload.disagreement_spread,
         title=payload.title,
     )
-    return Status(201, list(Evaluation.objects.select_related(*LIST_RELATED).filter(pk__in=[e.pk for e in opened])))
+    opened_rows = permissions.with_scores_visible(Evaluation.objects.select_related(*LIST_RELATED), request.user)
+    return Status(201, list(opened_rows.filter(pk__in=[e.pk for e in opened])))
 
 
 @router.get("evaluations/{pk}", response=EvaluationOut, operation_id="evaluation_get")
@@ -595,15 +652,12 @@ def evaluation_cancel(request, pk: int, payload: ReasonIn):
 @router.get("evaluations/{pk}/aggregate", response=AggregateOut, operation_id="evaluation_aggregate")
 def evaluation_aggregate(request, pk: int, round: int = 0):
     """The aggregate of a round (default: the current one). Blind: an expert of the panel sees it
-    only after submitting their own scores in that round."""
+    only after submitting their own scores in that round, a holder never."""
     evaluation = _evaluation(request, pk)
     round_no = round or evaluation.round
-    rounds: dict[int, list[Assignment]] = {}
-    for a in evaluation.assignments.select_related("expert"):
-        rounds.setdefault(a.round, []).append(a)
-    rounds.setdefault(round_no, [])
-    if round_no not in selectors.scores_visible(request.user, evaluation, rounds):
-        raise PermissionDenied(_("背靠背评分：提交您本人的评分后才能查看其他专家的评分"))
+    refusal = permissions.scores_refusal(request.user, evaluation, round_no)
+    if refusal:
+        raise PermissionDenied(refusal)
     result = services.evaluation_aggregate(evaluation, round_no)
     return {
         "round": round_no,
@@ -709,7 +763,7 @@ def evaluation_decide(request, pk: int, payload: DecideIn):
 @paginate(LimitOffsetPagination)
 def graded_list(request, grade: str = "", region: str = "", category: str = "", passed: str = ""):
     visible = scope(request.user, "evaluation.view", Evaluation.objects.all())
-    return selectors.graded(visible, request.GET)
+    return selectors.graded(visible, request.GET, user=request.user)
 
 
 @router.get("promotion", response=list[ListingOut], auth=None, operation_id="promotion_catalogue")
@@ -782,4 +836,4 @@ def pricing_export(request):
 def evaluation_dashboard(request):
     """Evaluations by stage, days at each stage, overdue experts, who must act next."""
     visible = scope(request.user, "evaluation.view", Evaluation.objects.all())
-    return selectors.dashboard_figures(visible)
+    return selectors.dashboard_figures(visible, user=request.user)

@@ -12,7 +12,7 @@ the template that shows it: a `…_refusal()` says why not (in Chinese, '' when 
 
 from __future__ import annotations
 
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -108,6 +108,90 @@ def may_set_availability(user, expert) -> bool:
 def is_invited_expert(user, assignment) -> bool:
     """A personal invitation is answered by the invited expert only."""
     return assignment.expert.user_id == user.pk
+
+
+# --- blind scoring (EVA-2, issue 13 §2) -------------------------------------------------------------
+#
+# The scores are every expert's sheet and weighted total, a round's aggregate (综合得分, by field,
+# spreads), the disagreement flag, and the figures of the panel's conclusion. The final decision
+# (passed, grade) is an outcome, not a score: the holders are told it.
+
+
+def _party_q(user) -> Q:
+    """Evaluations of a technique this person holds or declared online themselves (an office
+    clerk who typed in a paper declaration is not its party)."""
+    from techniques.models import Technique, TechniqueHolder
+
+    held = TechniqueHolder.objects.filter(user_id=user.pk).values("technique_id")
+    declared = Technique.objects.filter(entered_by_id=user.pk, channel=Technique.Channel.ONLINE).values("pk")
+    return Q(technique_id__in=held) | Q(technique_id__in=declared)
+
+
+def scores_visible_q(user, round_no: int | None = None) -> Q:
+    """Blind scoring, the one rule, as a filter of evaluations: those whose scores of `round_no`
+    (each evaluation's current round by default) this person may read, among the evaluations
+    they may view at all (scope "evaluation.view").
+
+    - The technique's holders and its online declarant never: they are the party evaluated.
+    - An expert of the panel (Evaluation.owner_q's panel: invited, accepted or done, in any round)
+      reads a round only once their own sheet for it is in, so that nobody scores anchored on
+      the others' figures.
+    - Everyone else who may view the evaluation — office staff by their role, superusers — reads
+      every round as the sheets come in."""
+    from evaluations.models import Assignment
+
+    if not user.is_authenticated or not user.is_active:
+        return Q(pk__isnull=True)  # never true (Q(pk__in=[]) cannot be annotated)
+    mine = Assignment.objects.filter(evaluation=OuterRef("pk"), expert__user_id=user.pk)
+    seated = mine.exclude(status__in=[Assignment.Status.DECLINED, Assignment.Status.WITHDRAWN])
+    submitted = mine.filter(
+        status=Assignment.Status.SUBMITTED, round=OuterRef("round") if round_no is None else round_no
+    )
+    return ~_party_q(user) & (Q(Exists(submitted)) | ~Q(Exists(seated)))
+
+
+def with_scores_visible(queryset: QuerySet, user) -> QuerySet:
+    """Evaluations annotated `scores_visible` (scores_visible_q for their current round): what a
+    list shows a score and a disagreement flag for, in the list's own query."""
+    return queryset.annotate(scores_visible=ExpressionWrapper(scores_visible_q(user), output_field=BooleanField()))
+
+
+def visible_score_rounds(user, evaluation, rounds) -> set[int]:
+    """Of these rounds of the evaluation, those whose scores this person may read (one query)."""
+    from accounts.permissions import scope
+    from evaluations.models import Evaluation
+
+    rounds = sorted(set(rounds))
+    if not rounds:
+        return set()
+    columns = {f"round_{r}": ExpressionWrapper(scores_visible_q(user, r), output_field=BooleanField()) for r in rounds}
+    row = (
+        scope(user, "evaluation.view", Evaluation.objects.filter(pk=evaluation.pk))
+        .annotate(**columns)
+        .values(*columns)
+        .first()
+    )
+    return {r for r in rounds if row and row[f"round_{r}"]}
+
+
+def scores_refusal(user, evaluation, round_no: int | None = None) -> str:
+    """Why this person may not read the scores of the evaluation's round (by default the current
+    one); '' when they may."""
+    from evaluations.models import Evaluation
+
+    round_no = round_no or evaluation.round
+    if round_no in visible_score_rounds(user, evaluation, [round_no]):
+        return ""
+    if not can(user, "evaluation.view", evaluation):
+        return _("没有权限：%(act)s") % {"act": ACTS["evaluation.view"].label}
+    if Evaluation.objects.filter(_party_q(user), pk=evaluation.pk).exists():
+        return _("您是该技术的持有人或申报人，不能查看专家评分")
+    return _("背靠背评分：提交您本人的评分后才能查看其他专家的评分")
+
+
+def may_see_scores(user, evaluation, round_no: int | None = None) -> bool:
+    round_no = round_no or evaluation.round
+    return round_no in visible_score_rounds(user, evaluation, [round_no])
 
 
 # --- the panel's conclusion (issue 5 §6) --------------------------------------------------------------

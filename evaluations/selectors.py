@@ -26,7 +26,7 @@ from evaluations.models import (
 )
 from evaluations.scoring import grade_for
 from workflow.models import AuditEntry
-from workflow.services import moves
+from workflow.services import moves, state_label
 
 Status = Evaluation.Status
 AStatus = Assignment.Status
@@ -41,20 +41,6 @@ def expert_queue(user) -> QuerySet:
         .annotate(waiting=Q(status__in=[AStatus.INVITED, AStatus.ACCEPTED], evaluation__status__in=RUNNING))
         .order_by("-waiting", "evaluation__deadline", "-pk")
     )
-
-
-def scores_visible(user, evaluation: Evaluation, rounds: dict[int, list[Assignment]]) -> set[int]:
-    """The rounds whose individual scores this person may see. Office staff see all; an expert
-    of the panel sees a round's scores only once they have submitted their own in it (blind)."""
-    if not any(a.expert.user_id == user.pk for panel in rounds.values() for a in panel) or can(
-        user, "evaluation.manage", evaluation
-    ):
-        return set(rounds)
-    return {
-        r
-        for r, panel in rounds.items()
-        if any(a.expert.user_id == user.pk and a.status == AStatus.SUBMITTED for a in panel)
-    }
 
 
 def overdue_q(now=None) -> Q:
@@ -141,9 +127,10 @@ STAGE_SPANS = [
 ]
 
 
-def dashboard_figures(visible: QuerySet) -> dict:
+def dashboard_figures(visible: QuerySet, *, user) -> dict:
     """Evaluations by stage, the flagged, overdue experts, average days at each stage and the
-    current stage's age, and who must act next for the oldest waiting evaluations."""
+    current stage's age, and who must act next for the oldest waiting evaluations. A disagreement
+    is counted and marked only where the person may read the scores (blind scoring)."""
     now = timezone.now()
     base = visible.order_by()
     by_status = {r["status"]: r["n"] for r in base.values("status").annotate(n=Count("pk"))}
@@ -160,14 +147,16 @@ def dashboard_figures(visible: QuerySet) -> dict:
         .order_by("evaluation__deadline")[:50]
     )
     waiting = list(
-        base.filter(status__in=list(Evaluation.TRANSITIONS))
+        permissions.with_scores_visible(base.filter(status__in=list(Evaluation.TRANSITIONS)), user)
         .select_related("technique")
         .order_by("stage_entered_at")[:20]
     )
     counts = waiting_counts(waiting)
     return {
         "total": sum(by_status.values()),
-        "flagged": base.filter(flagged=True, status__in=[*RUNNING, Status.CONCLUDED]).count(),
+        "flagged": base.filter(
+            permissions.scores_visible_q(user), flagged=True, status__in=[*RUNNING, Status.CONCLUDED]
+        ).count(),
         "stages": stages,
         "days": days,
         "overdue": [
@@ -188,17 +177,17 @@ def dashboard_figures(visible: QuerySet) -> dict:
                 "status": e.get_status_display(),
                 "days": (now - e.stage_entered_at).days,
                 "next": next_actor(e, counts.get(e.pk)),
-                "flagged": e.flagged,
+                "flagged": e.flagged and e.scores_visible,
             }
             for e in waiting
         ],
     }
 
 
-def graded(visible: QuerySet, params) -> QuerySet:
+def graded(visible: QuerySet, params, *, user) -> QuerySet:
     """The graded database: finalized evaluations with their decision, filtered by grade, county
-    and category."""
-    results = visible.filter(status=Status.FINALIZED).select_related(
+    and category; each says whether the person may read its score (blind scoring)."""
+    results = permissions.with_scores_visible(visible.filter(status=Status.FINALIZED), user).select_related(
         "decision", "technique__region", "technique__category", "pricing"
     )
     grade = (params.get("grade") or "").strip()
@@ -244,12 +233,13 @@ def panel_rounds(evaluation: Evaluation) -> dict[int, list[Assignment]]:
     return rounds
 
 
-def score_sections(user, evaluation: Evaluation, rounds: dict[int, list[Assignment]], criteria) -> list[dict]:
-    """Each round's scores, or that they are hidden from this person (blind: an expert of the
-    panel sees a round's scores only once their own sheet is in)."""
+def score_sections(
+    evaluation: Evaluation, rounds: dict[int, list[Assignment]], criteria, visible: set[int]
+) -> list[dict]:
+    """Each round's scores, or that they are hidden from this person (`visible`: the rounds
+    permissions.visible_score_rounds lets them read)."""
     from evaluations.services import evaluation_aggregate
 
-    visible = scores_visible(user, evaluation, rounds)
     sections = []
     for r in sorted(rounds):
         if r not in visible:
@@ -270,6 +260,24 @@ def score_sections(user, evaluation: Evaluation, rounds: dict[int, list[Assignme
     return sections
 
 
+def evaluation_history(evaluation: Evaluation, *, scores_hidden: bool) -> list[AuditEntry]:
+    """The evaluation's audit trail. A panel's conclusion is recorded with its score (「专家组结论：
+    乙级（综合得分 82.50）」), so its reason is left out for whoever may not read every round's scores."""
+    history = list(
+        AuditEntry.objects.filter(
+            content_type__app_label="evaluations", content_type__model="evaluation", object_id=str(evaluation.pk)
+        )
+        .select_related("actor")
+        .order_by("created_at")[:200]
+    )
+    if scores_hidden:
+        concluded = state_label(Evaluation, Status.CONCLUDED)
+        for entry in history:
+            if entry.to_state == concluded:
+                entry.reason = ""
+    return history
+
+
 def evaluation_page(user, evaluation: Evaluation) -> dict:
     """Everything the evaluation page shows this person. Which forms it offers follows from the
     moves they may make now (workflow.moves) and the rules of evaluations.permissions."""
@@ -277,12 +285,14 @@ def evaluation_page(user, evaluation: Evaluation) -> dict:
 
     rounds = panel_rounds(evaluation)
     criteria = list(evaluation.rubric.criteria.all())
-    sections = score_sections(user, evaluation, rounds, criteria)
+    conclusions = list(evaluation.conclusions.select_related("recorded_by"))
+    all_rounds = {*rounds, evaluation.round, *(c.round for c in conclusions)}
+    score_rounds = permissions.visible_score_rounds(user, evaluation, all_rounds)
+    sections = score_sections(evaluation, rounds, criteria, score_rounds)
     targets = {m.to for m in moves(evaluation, user)}
     levels = grade_levels(evaluation)
     current = next((s["result"] for s in sections if s["round"] == evaluation.round and s["visible"]), None)
     computed_grade = grade_for(current.score, levels) if current and current.score is not None else ""
-    conclusions = list(evaluation.conclusions.select_related("recorded_by"))
     current_conclusion = next((c for c in conclusions if c.round == evaluation.round), None)
     decision = getattr(evaluation, "decision", None)  # made with the move to finalized
     panel_experts = (
@@ -292,19 +302,16 @@ def evaluation_page(user, evaluation: Evaluation) -> dict:
         .select_related("user")
         .distinct()
     )
-    history = (
-        AuditEntry.objects.filter(
-            content_type__app_label="evaluations", content_type__model="evaluation", object_id=str(evaluation.pk)
-        )
-        .select_related("actor")
-        .order_by("created_at")[:200]
-    )
     return {
         "evaluation": evaluation,
         "technique": evaluation.technique,
         "criteria": criteria,
         "rounds": rounds,
         "score_sections": sections,
+        # Blind scoring (permissions.scores_visible_q): the rounds whose scores, conclusion figures
+        # and disagreement flag this person may read.
+        "score_rounds": score_rounds,
+        "scores_shown": evaluation.round in score_rounds,
         "mine": next((a for a in rounds.get(evaluation.round, []) if a.expert.user_id == user.pk), None),
         "suggestions": experts_suggest(evaluation=evaluation, limit=30)
         if permissions.may_invite_experts(user, evaluation)
@@ -327,7 +334,7 @@ def evaluation_page(user, evaluation: Evaluation) -> dict:
         "offers_conclusion": Status.CONCLUDED in targets,
         "offers_decision": bool({Status.FINALIZED, Status.ASSIGNING} & targets),
         "recommendations": PanelConclusion._meta.get_field("recommendation").choices,
-        "history": history,
+        "history": evaluation_history(evaluation, scores_hidden=not all_rounds <= score_rounds),
         "judgements": EfficacyRecord.Judgement.choices,
         "methods": FollowUp.Method.choices,
         "outcomes": outcomes_section(user, evaluation, decision),

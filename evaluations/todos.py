@@ -19,18 +19,18 @@ from portal.todos import Todo, provider
 def conclusions_due(user) -> list[Todo]:
     from accounts.permissions import can, scope
     from evaluations.models import Evaluation
-    from evaluations.permissions import ready_to_conclude_q
+    from evaluations.permissions import ready_to_conclude_q, with_scores_visible
 
     # Superusers could do everything, so nothing waits for them (as in workflow.waiting_for).
     if user.is_superuser or not can(user, "evaluation.manage"):
         return []
     due = scope(user, "evaluation.manage", Evaluation.objects.filter(status=Evaluation.Status.SCORING))
-    due = due.filter(ready_to_conclude_q(timezone.now())).select_related("technique")
+    due = with_scores_visible(due.filter(ready_to_conclude_q(timezone.now())), user).select_related("technique")
     return [
         Todo(
             kind=str(Evaluation._meta.verbose_name),
             title=_("形成专家组结论：%(name)s") % {"name": evaluation},
-            detail=_("专家意见存在分歧") if evaluation.flagged else "",
+            detail=_("专家意见存在分歧") if evaluation.flagged and evaluation.scores_visible else "",
             url=evaluation.move_pages()[Evaluation.Status.CONCLUDED],
             since=evaluation.stage_entered_at,
         )

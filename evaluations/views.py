@@ -59,12 +59,15 @@ def _done(request, pk: int, form, call, success: str):
 @login_required
 @require_safe
 def evaluation_list(request):
-    visible = scope(request.user, "evaluation.view", Evaluation.objects.all())
+    visible = permissions.with_scores_visible(
+        scope(request.user, "evaluation.view", Evaluation.objects.all()), request.user
+    )
     status = request.GET.get("status", "")
     if status in Status.values:
         visible = visible.filter(status=status)
     if request.GET.get("flagged") == "1":
-        visible = visible.filter(flagged=True)
+        # Blind scoring: a disagreement is found only where the person may read the scores.
+        visible = visible.filter(flagged=True, scores_visible=True)
     page = CappedPaginator(visible.select_related(*LIST_RELATED).order_by("-opened_at", "-pk"), 50).get_page(
         request.GET.get("page")
     )

@@ -29,7 +29,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @require_safe
 def graded(request):
     visible = scope(request.user, "evaluation.view", Evaluation.objects.all())
-    results = selectors.graded(visible, request.GET)
+    results = selectors.graded(visible, request.GET, user=request.user)
     page = CappedPaginator(results, 50).get_page(request.GET.get("page"))
     levels = sorted(
         {
@@ -150,4 +150,6 @@ def pricing_export(request):
 @require_safe
 def dashboard(request):
     visible = scope(request.user, "evaluation.view", Evaluation.objects.all())
-    return render(request, "evaluations/dashboard.html", {"figures": selectors.dashboard_figures(visible)})
+    return render(
+        request, "evaluations/dashboard.html", {"figures": selectors.dashboard_figures(visible, user=request.user)}
+    )
