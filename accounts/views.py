@@ -4,7 +4,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from accounts import services
 from accounts.forms import OrganizationFilterForm, ReasonForm, TokenForm
@@ -24,6 +24,7 @@ def _form_errors(form) -> str:
 
 
 @login_required
+@require_safe
 def organization_list(request):
     form = OrganizationFilterForm(request.GET or None)
     organizations = scope(request.user, "organization.view", Organization.objects.all())
@@ -49,6 +50,7 @@ def organization_list(request):
 
 
 @login_required
+@require_safe
 def organization_detail(request, pk: int):
     organization = get_object_or_404(Organization.objects.select_related("region", "host", "filed_with"), pk=pk)
     authorize(request.user, "organization.view", organization)
@@ -67,6 +69,7 @@ def organization_detail(request, pk: int):
 @require_POST
 def workstation_decide(request, pk: int):
     workstation = get_object_or_404(Organization, pk=pk, kind=Organization.Kind.WORKSTATION)
+    authorize(request.user, "workstation.approve", workstation)
     form = ReasonForm(request.POST)
     if not form.is_valid():
         messages.error(request, _form_errors(form))
@@ -80,6 +83,7 @@ def workstation_decide(request, pk: int):
 
 
 @login_required
+@require_safe
 def person_detail(request, pk: int):
     person = get_object_or_404(User.objects.select_related("region"), pk=pk)
     authorize(request.user, "person.view", person)
@@ -103,12 +107,14 @@ def person_detail(request, pk: int):
 @require_POST
 def person_set_active(request, pk: int):
     person = get_object_or_404(User, pk=pk)
+    enable = request.POST.get("to") == "True"
+    authorize(request.user, "person.enable" if enable else "person.disable", person)
     form = ReasonForm(request.POST)
     if not form.is_valid():
         messages.error(request, _form_errors(form))
         return redirect("accounts:person-detail", pk=person.pk)
     reason = form.cleaned_data["reason"]
-    if request.POST.get("to") == "True":
+    if enable:
         services.user_enable(user=person, actor=request.user, reason=reason)
         messages.success(request, _("账号已启用"))
     else:
@@ -139,5 +145,6 @@ def token_revoke(request, pk: int):
 
 
 @login_required
+@require_safe
 def profile(request):
     return redirect("accounts:person-detail", pk=request.user.pk)

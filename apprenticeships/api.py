@@ -15,10 +15,12 @@ from accounts.models import Organization, Region
 from accounts.permissions import authorize, scope
 from apprenticeships import selectors, services
 from apprenticeships.models import ApprenticeApplication, Apprenticeship, Match
-from apprenticeships.permissions import may_view_match
+from apprenticeships.permissions import check_applicant, may_view_match
 from apprenticeships.rules import check_application
+from chuancheng.api_gate import gated, record_from_path
 from lib.errors import ApplicationError
 from masters.models import Master
+from workflow.services import move_act
 
 router = Router(tags=["apprenticeships"])
 
@@ -211,6 +213,11 @@ def _fields(payload: ApplicationIn) -> dict:
     )
 
 
+def _may_change_application(request, pk, **_path) -> None:
+    """The gate of the applicant's own changes, before the body is read (chuancheng.api_gate)."""
+    check_applicant(request.user, record_from_path(ApprenticeApplication, pk))
+
+
 @router.get("apprentice-applications", response=list[ApplicationListOut], operation_id="apprentice_application_list")
 @paginate(LimitOffsetPagination)
 def apprentice_application_list(
@@ -247,6 +254,7 @@ def apprentice_application_get(request, pk: int):
 
 
 @router.put("apprentice-applications/{pk}", response=ApplicationOut, operation_id="apprentice_application_update")
+@gated(check=_may_change_application)
 def apprentice_application_update(request, pk: int, payload: ApplicationIn):
     application = get_object_or_404(ApprenticeApplication, pk=pk)
     services.apprentice_application_update(application=application, actor=request.user, **_fields(payload))
@@ -256,6 +264,7 @@ def apprentice_application_update(request, pk: int, payload: ApplicationIn):
 @router.post(
     "apprentice-applications/{pk}/documents", response={201: DocumentOut}, operation_id="apprentice_document_add"
 )
+@gated(check=_may_change_application)
 def apprentice_document_add(request, pk: int, kind: str, file: UploadedFile = File(...)):  # noqa: B008
     """Upload a document (PDF, JPEG or PNG, checked by content; ≤ 10 MB)."""
     application = get_object_or_404(ApprenticeApplication, pk=pk)
@@ -286,6 +295,7 @@ def apprentice_application_withdraw(request, pk: int):
 @router.post(
     "apprentice-applications/{pk}/exemption", response=ApplicationOut, operation_id="apprentice_exemption_decide"
 )
+@gated(ApprenticeApplication, "apprentice_application.exempt")
 def apprentice_exemption_decide(request, pk: int, payload: ExemptionIn):
     application = get_object_or_404(ApprenticeApplication, pk=pk)
     services.apprentice_exemption_decide(application=application, actor=request.user, **payload.dict())
@@ -293,6 +303,7 @@ def apprentice_exemption_decide(request, pk: int, payload: ExemptionIn):
 
 
 @router.post("apprentice-applications/{pk}/vet", response=ApplicationOut, operation_id="apprentice_application_vet")
+@gated(ApprenticeApplication, move_act(ApprenticeApplication, ApprenticeApplication.Status.VETTED))
 def apprentice_application_vet(request, pk: int, payload: VetIn):
     """The organizing unit's verdict on each document: accepted, returned or rejected."""
     application = get_object_or_404(ApprenticeApplication, pk=pk)
@@ -306,6 +317,7 @@ def apprentice_application_vet(request, pk: int, payload: VetIn):
 @router.post(
     "apprentice-applications/{pk}/decide", response=ApplicationOut, operation_id="apprentice_application_decide"
 )
+@gated(ApprenticeApplication, move_act(ApprenticeApplication, ApprenticeApplication.Status.APPROVED))
 def apprentice_application_decide(request, pk: int, payload: DecisionIn):
     """The host unit's decision: approved, returned or rejected."""
     application = get_object_or_404(ApprenticeApplication, pk=pk)
@@ -337,6 +349,7 @@ def apprentice_match_suggestions(request, pk: int):
 
 
 @router.post("apprentice-applications/{pk}/propose", response={201: MatchOut}, operation_id="apprentice_match_propose")
+@gated(ApprenticeApplication, "apprentice_match.propose")
 def apprentice_match_propose(request, pk: int, payload: ProposeIn):
     application = get_object_or_404(ApprenticeApplication, pk=pk)
     master = get_object_or_404(Master, pk=payload.master)
@@ -355,6 +368,7 @@ def apprentice_match_get(request, pk: int):
 
 
 @router.post("apprentice-matches/{pk}/decide", response=MatchOut, operation_id="apprentice_match_decide")
+@gated(Match, "apprentice_match.decide")
 def apprentice_match_decide(request, pk: int, payload: MatchDecideIn):
     """The master accepts (the contract is generated) or declines with a reason."""
     match = get_object_or_404(Match, pk=pk)

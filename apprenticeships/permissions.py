@@ -4,9 +4,11 @@ Each app that adds a workflow keeps its acts beside its models; `can()` / `autho
 `scope()` read them from the one table whatever app they came from.
 """
 
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.permissions import ACTS, STAFF_ROLES, Act, Kind, Role, can
+from accounts.permissions import ACTS, STAFF_ROLES, Act, Kind, Role, authorize, can
 from apprenticeships.models import ApprenticeApplication, Match, Party
 
 Status = ApprenticeApplication.Status
@@ -73,6 +75,14 @@ def is_applicant(user, application) -> bool:
     """The applicant themself. A master to whom the application was proposed "owns" it too, for
     reading only: the owner acts let both through and the services ask this."""
     return user.is_superuser or (user.is_authenticated and application.applicant_id == user.pk)
+
+
+def check_applicant(user, application) -> None:
+    """The applicant's own changes to the form and documents: 404 outside scope, 403 without the
+    act — or for a master who reads the application as its "owner" but does not write it."""
+    authorize(user, "apprentice_application.submit", application)
+    if not is_applicant(user, application):
+        raise PermissionDenied(_("只有申请人本人可以修改或提交申请"))
 
 
 def may_edit_application(user, application) -> bool:

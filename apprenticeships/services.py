@@ -36,8 +36,8 @@ from apprenticeships.models import (
 )
 from apprenticeships.permissions import (
     EDITABLE,
+    check_applicant,
     contract_party,
-    is_applicant,
     may_decide_exemption,
     may_propose_match,
 )
@@ -172,17 +172,11 @@ def apprentice_application_create(*, actor: User, masters, **fields) -> Apprenti
     return application
 
 
-def _require_applicant(actor: User, application: ApprenticeApplication) -> None:
-    if not is_applicant(actor, application):
-        raise PermissionDenied(_("只有申请人本人可以修改或提交申请"))
-
-
 def _lock_editable(application: ApprenticeApplication, actor: User, refusal: str) -> ApprenticeApplication:
     """The application locked for a change of its form or documents (not a move): the applicant's,
     in a state it can be submitted from (apprenticeships.permissions.may_edit_application)."""
     locked = ApprenticeApplication.objects.select_for_update().get(pk=application.pk)
-    authorize(actor, "apprentice_application.submit", locked)
-    _require_applicant(actor, locked)
+    check_applicant(actor, locked)
     if locked.status not in EDITABLE:
         raise ApplicationError(refusal % {"state": locked.get_status_display()})
     return locked

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from accounts.permissions import authorize, can, scope
 from apprenticeships import permissions, selectors, services
@@ -39,6 +39,7 @@ from apprenticeships.rules import check_application, facts_for
 from chuancheng.errors import errors_to
 from masters.models import Master
 from workflow.models import AuditEntry
+from workflow.services import move_act
 
 
 def _history(model_name: str, pk: int):
@@ -107,6 +108,7 @@ LIST_RELATED = ("organization", "region")
 
 
 @login_required
+@require_safe
 def application_list(request):
     """The person's own applications, and every one their units may see, with the queue filters."""
     visible = scope(request.user, "apprentice_application.view", ApprenticeApplication.objects.all())
@@ -140,6 +142,7 @@ def _detail_queryset():
 
 
 @login_required
+@require_safe
 def application_detail(request, pk: int):
     application = get_object_or_404(_detail_queryset(), pk=pk)
     authorize(request.user, "apprentice_application.view", application)
@@ -181,6 +184,7 @@ def _back(request, application):
 @require_POST
 def document_add(request, pk: int):
     application = get_object_or_404(ApprenticeApplication, pk=pk)
+    permissions.check_applicant(request.user, application)
     form = DocumentForm(request.POST, request.FILES)
     if not form.is_valid():
         messages.error(request, _("请选择材料类别并选择文件"))
@@ -196,6 +200,7 @@ def document_add(request, pk: int):
 
 
 @login_required
+@require_safe
 def document_download(request, pk: int):
     document = get_object_or_404(ApplicationDocument.objects.select_related("application"), pk=pk)
     authorize(request.user, "apprentice_application.view", document.application)
@@ -241,6 +246,7 @@ def application_withdraw(request, pk: int):
 @require_POST
 def exemption_decide(request, pk: int):
     application = get_object_or_404(ApprenticeApplication, pk=pk)
+    authorize(request.user, "apprentice_application.exempt", application)
     form = ExemptionForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("豁免决定必须选择同意或不同意，并填写理由"))
@@ -254,7 +260,7 @@ def exemption_decide(request, pk: int):
 @require_POST
 def application_vet(request, pk: int):
     application = get_object_or_404(ApprenticeApplication, pk=pk)
-    authorize(request.user, "apprentice_application.view", application)
+    authorize(request.user, move_act(ApprenticeApplication, ApprenticeApplication.Status.VETTED), application)
     form = VetForm(request.POST, documents=services.current_documents(application))
     form.is_valid()
     services.apprentice_application_vet(
@@ -271,6 +277,7 @@ def application_vet(request, pk: int):
 @require_POST
 def application_decide(request, pk: int):
     application = get_object_or_404(ApprenticeApplication, pk=pk)
+    authorize(request.user, move_act(ApprenticeApplication, ApprenticeApplication.Status.APPROVED), application)
     form = DecisionForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("请选择审核结论"))
@@ -286,6 +293,7 @@ def application_decide(request, pk: int):
 @require_POST
 def match_propose(request, pk: int):
     application = get_object_or_404(ApprenticeApplication, pk=pk)
+    authorize(request.user, "apprentice_match.propose", application)
     master = get_object_or_404(
         Master, pk=request.POST.get("master") if str(request.POST.get("master", "")).isdigit() else 0
     )
@@ -298,6 +306,7 @@ def match_propose(request, pk: int):
 
 
 @login_required
+@require_safe
 def review_queue(request):
     """One queue per stage the person works, with filters and batch actions."""
     stages = [(status, act, label) for status, act, label in selectors.STAGES if can(request.user, act)]
@@ -342,7 +351,10 @@ BATCH_ACTIONS = {
 @require_POST
 def review_batch(request):
     """Batch actions on ticked rows; each row goes through the same service as a single decision,
-    so each is checked, audited and notified — and one row's refusal does not undo the others."""
+    so each is checked, audited and notified — and one row's refusal does not undo the others.
+    The rows are named by the input: the gate is the role of one of the queue's stages."""
+    if not any(can(request.user, act) for _status, act, _label in selectors.STAGES):
+        authorize(request.user, "apprentice_application.vet")
     ids = [int(v) for v in request.POST.getlist("ids") if v.isdigit()][:100]
     to = request.POST.get("to", "")
     reason = request.POST.get("reason", "")[:1000]
@@ -374,6 +386,7 @@ def _match(pk: int, user) -> Match:
 
 
 @login_required
+@require_safe
 def match_detail(request, pk: int):
     match = _match(pk, request.user)
     context = {
@@ -391,6 +404,7 @@ def match_detail(request, pk: int):
 @require_POST
 def match_decide(request, pk: int):
     match = _match(pk, request.user)
+    authorize(request.user, "apprentice_match.decide", match)
     form = DecideForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("请选择接受或谢绝"))
@@ -404,6 +418,7 @@ def match_decide(request, pk: int):
 @require_POST
 def match_sign(request, pk: int):
     match = _match(pk, request.user)
+    authorize(request.user, "apprentice_contract.sign", match)
     form = SignForm(request.POST, request.FILES)
     if not form.is_valid():
         messages.error(request, "；".join(e for errs in form.errors.values() for e in errs))
@@ -417,6 +432,7 @@ def match_sign(request, pk: int):
 
 
 @login_required
+@require_safe
 def match_contract(request, pk: int):
     match = _match(pk, request.user)
     if not match.contract:
@@ -427,6 +443,7 @@ def match_contract(request, pk: int):
 
 
 @login_required
+@require_safe
 def signature_scan(request, pk: int):
     signature = get_object_or_404(ContractSignature, pk=pk)
     _match(signature.match_id, request.user)
@@ -436,6 +453,7 @@ def signature_scan(request, pk: int):
 
 
 @login_required
+@require_safe
 def apprenticeship_list(request):
     """Apprenticeships the person is party to or whose unit may see."""
     visible = scope(request.user, "apprenticeship.view", Apprenticeship.objects.all())

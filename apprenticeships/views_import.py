@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_safe
 
 from accounts.models import Organization
 from accounts.permissions import authorize, scope
@@ -42,6 +43,7 @@ class ImportForm(forms.Form):
 
 
 @login_required
+@require_safe
 def import_template(request):
     authorize(request.user, "apprentice_application.import")
     response = HttpResponse(importing.build_template(), content_type=XLSX)

@@ -18,6 +18,7 @@ from accounts.models import Region
 from accounts.permissions import authorize, can, scope
 from cases import selectors, services
 from cases.models import Analysis, CaseRecord, Protocol
+from chuancheng.api_gate import gated, record_from_path
 from lib.errors import ApplicationError
 
 router = Router(tags=["cases"])
@@ -133,6 +134,7 @@ def case_get(request, pk: int):
 
 
 @router.post("case-analyses", response={201: AnalysisOut}, operation_id="case_analysis_create")
+@gated(act="case.analyze")
 def case_analysis_create(request, payload: AnalysisIn):
     authorize(request.user, "case.analyze")
     selection = services.Selection(
@@ -208,6 +210,7 @@ def _case(pk: int) -> CaseRecord:
 
 
 @router.post("cases", response={201: CaseOut}, operation_id="case_create")
+@gated(act="case.create")
 def case_create(request, payload: CaseIn):
     county = None
     if payload.county:
@@ -227,6 +230,7 @@ def case_create(request, payload: CaseIn):
 
 
 @router.post("cases/{pk}/visits", response={201: CaseOut}, operation_id="case_visit_add")
+@gated(CaseRecord, "case.edit")
 def case_visit_add(request, pk: int, payload: VisitIn):
     case = get_object_or_404(CaseRecord, pk=pk)
     services.visit_add(case=case, actor=request.user, visit=_visit_input(payload))
@@ -263,6 +267,7 @@ def herb_queue_list(request):
 
 
 @router.post("herb-mappings", response={201: MappingOut}, operation_id="herb_mapping_save")
+@gated(act="herb.curate")
 def herb_mapping_save(request, payload: MappingIn):
     mapping, updated = services.herb_mapping_save(actor=request.user, **payload.dict())
     out = {
@@ -370,19 +375,28 @@ def protocol_get(request, pk: int):
     return _published(protocol)
 
 
+def _may_draft_protocol(request, pk, **_path) -> None:
+    """As the page: the analysis, for those who may read it (404 / 403), and the act of drafting."""
+    authorize(request.user, "case.analyze", record_from_path(Analysis, pk))
+    authorize(request.user, "protocol.create")
+
+
 @router.post("case-analyses/{pk}/protocols", response={201: ProtocolOut}, operation_id="protocol_create")
+@gated(check=_may_draft_protocol)
 def protocol_create(request, pk: int, payload: ProtocolIn):
     analysis = get_object_or_404(Analysis, pk=pk)
     return Status(201, services.protocol_create(actor=request.user, analysis=analysis, **payload.dict()))
 
 
 @router.put("protocols/{pk}/draft", response=ProtocolOut, operation_id="protocol_update")
+@gated(Protocol, "protocol.edit")
 def protocol_update(request, pk: int, payload: ProtocolIn):
     protocol = get_object_or_404(Protocol, pk=pk)
     return services.protocol_update(protocol=protocol, actor=request.user, **payload.dict())
 
 
 @router.post("protocols/{pk}/advance", response=ProtocolOut, operation_id="protocol_advance")
+@gated(Protocol, moves=True)
 def protocol_advance(request, pk: int, payload: AdvanceIn):
     protocol = get_object_or_404(Protocol, pk=pk)
     return services.protocol_move(

@@ -12,7 +12,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from accounts.models import User
 from accounts.permissions import authorize, can, scope
@@ -33,7 +33,7 @@ from chuancheng.errors import errors_to
 from jobs.models import Job
 from jobs.services import job_create
 from workflow.models import AuditEntry
-from workflow.services import audit_record
+from workflow.services import audit_record, authorize_moves
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -43,6 +43,7 @@ def _visible(user):
 
 
 @login_required
+@require_safe
 def case_list(request):
     cases = _visible(request.user)
     if request.GET.get("owner", "").isdigit():
@@ -68,6 +69,7 @@ def case_list(request):
 
 
 @login_required
+@require_safe
 def case_detail(request, pk: int):
     case = get_object_or_404(CaseRecord.objects.select_related("owner", "organization", "county"), pk=pk)
     authorize(request.user, "case.view", case)
@@ -229,6 +231,7 @@ def _analysis(request, pk: int) -> Analysis:
 
 
 @login_required
+@require_safe
 def analysis_detail(request, pk: int):
     analysis = _analysis(request, pk)
     context = {
@@ -251,6 +254,7 @@ def analysis_rerun(request, pk: int):
 
 
 @login_required
+@require_safe
 def analysis_export(request, pk: int):
     analysis = _analysis(request, pk)
     audit_record(action=AuditEntry.Action.EXPORT, actor=request.user, obj=analysis, reason="导出处方挖掘结果")
@@ -263,6 +267,7 @@ def analysis_export(request, pk: int):
 
 
 @login_required
+@require_safe
 def fidelity(request, apprenticeship: int):
     from apprenticeships.models import Apprenticeship
 
@@ -278,6 +283,7 @@ def fidelity(request, apprenticeship: int):
 # --- protocols (MST-4) ------------------------------------------------------------------------------
 
 
+@require_safe
 def protocol_list(request):
     published = Protocol.objects.filter(version__gt=0).exclude(status=Protocol.Status.WITHDRAWN)
     mine = Protocol.objects.none()
@@ -300,6 +306,7 @@ def protocol_create(request, pk: int):
     return render(request, "cases/protocol_form.html", {"form": form, "analysis": analysis, "protocol": None})
 
 
+@require_safe
 def protocol_detail(request, pk: int):
     protocol = get_object_or_404(Protocol.objects.select_related("owner", "analysis", "organization"), pk=pk)
     manager = request.user.is_authenticated and can(request.user, "protocol.view", protocol)
@@ -343,6 +350,7 @@ def protocol_advance(request, pk: int):
     """The protocol's moves before the workflow buttons (POST /audit/move/…): kept for links and
     scripts that post here. The service checks scope (404), the state seen, the table and the act."""
     protocol = get_object_or_404(Protocol, pk=pk)
+    authorize_moves(request.user, protocol)
     protocol = services.protocol_move(
         protocol,
         to=request.POST.get("to", ""),

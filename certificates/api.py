@@ -2,14 +2,18 @@
 
 import datetime
 
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from accounts.permissions import authorize, scope
 from certificates import selectors, services, signing
 from certificates.models import Certificate
+from certificates.permissions import may_revoke
+from chuancheng.api_gate import gated
 
 router = Router(tags=["certificates"])
 
@@ -117,7 +121,16 @@ def certificate_pdf(request, number: str):
     return response
 
 
+def _may_revoke(request, number, **_path) -> None:
+    """As the revoke page: the certificate, for those who may open it (404 / 403), and only its
+    issuing unit revokes it (403)."""
+    certificate = _certificate(request, number, "certificate.view")
+    if not may_revoke(request.user, certificate):
+        raise PermissionDenied(_("只有颁发单位（%(issuer)s）可以撤销此证书") % {"issuer": certificate.issuer.name})
+
+
 @router.post("/certificates/{number}/revoke", response=CertificateOut)
+@gated(check=_may_revoke)
 def certificate_revoke(request, number: str, payload: RevokeIn):
     certificate = _certificate(request, number, "certificate.view")
     return services.certificate_revoke(certificate=certificate, actor=request.user, reason=payload.reason)

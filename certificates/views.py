@@ -6,6 +6,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 
 from accounts.permissions import authorize, scope
 from certificates import selectors, services, signing
@@ -27,6 +28,7 @@ def verify_lookup(request):
     return render(request, "certificates/verify_lookup.html", {"form": form})
 
 
+@require_safe
 def verify(request, number: str):
     certificate = Certificate.objects.select_related("issuer").filter(number=number).first()
     if certificate is None:
@@ -37,6 +39,7 @@ def verify(request, number: str):
     return render(request, "certificates/verify.html", {"number": number, "found": True, "result": result})
 
 
+@require_safe
 def verify_key(request):
     if request.GET.get("format") == "pem":
         response = HttpResponse(signing.public_key_pem(), content_type="application/x-pem-file")
@@ -61,6 +64,7 @@ def _certificate(request, number: str, act: str = "certificate.view") -> Certifi
 
 
 @login_required
+@require_safe
 def certificate_list(request):
     rows = scope(request.user, "certificate.view", Certificate.objects.all())
     rows = selectors.search_certificates(rows, request.GET).select_related(*selectors.LIST_RELATED)
@@ -69,6 +73,7 @@ def certificate_list(request):
 
 
 @login_required
+@require_safe
 def certificate_detail(request, number: str):
     certificate = _certificate(request, number)
     text = signing.qr_text_for(certificate)
@@ -82,6 +87,7 @@ def certificate_detail(request, number: str):
 
 
 @login_required
+@require_safe
 def certificate_pdf(request, number: str):
     certificate = _certificate(request, number)
     data = selectors.certificate_pdf(certificate)

@@ -14,6 +14,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 
 from accounts.models import Organization, User
 from accounts.permissions import authorize, can, scope
+from chuancheng.api_gate import gated, record_from_path
 from evaluations import outcomes, permissions, selectors, services
 from evaluations.models import (
     Assignment,
@@ -27,6 +28,7 @@ from evaluations.models import (
 )
 from lib.errors import ApplicationError
 from techniques.models import Technique, Term
+from workflow.services import move_act
 
 router = Router(tags=["evaluations"])
 LIST_RELATED = ("technique__region", "technique__category")
@@ -414,6 +416,25 @@ class PricingOut(Schema):
     rationale: str
 
 
+# --- gates: who may act, asked before the body is read (chuancheng.api_gate) ------------------------
+
+
+def _may_set_availability(request, pk, **_path) -> None:
+    expert = record_from_path(ExpertProfile, pk)
+    if not permissions.may_set_availability(request.user, expert):
+        authorize(request.user, "expert.manage", expert)  # 404 outside scope, else 403
+
+
+def _may_promote_listing(request, pk, **_path) -> None:
+    listing = record_from_path(PromotionListing.objects.select_related("evaluation"), pk)
+    authorize(request.user, "promotion.manage", listing.evaluation)
+
+
+def _may_promote_training(request, pk, **_path) -> None:
+    training = record_from_path(TrainingClass.objects.select_related("listing__evaluation"), pk)
+    authorize(request.user, "promotion.manage", training.listing.evaluation)
+
+
 # --- the expert pool --------------------------------------------------------------------------------
 
 
@@ -449,6 +470,7 @@ def expert_list(request, field: str = ""):
 
 
 @router.post("experts", response={201: ExpertDetailOut}, operation_id="expert_create")
+@gated(act="expert.manage")
 def expert_create(request, payload: ExpertIn):
     user = User.objects.filter(username=payload.username).first()
     if user is None:
@@ -478,6 +500,7 @@ def expert_get(request, pk: int):
 
 
 @router.post("experts/{pk}/relationships", response={201: ExpertDetailOut}, operation_id="expert_relationship_declare")
+@gated(ExpertProfile, "expert.declare")
 def expert_relationship_declare(request, pk: int, payload: RelationshipIn):
     expert = _expert(pk)
     organization = Organization.objects.filter(pk=payload.organization_id).first() if payload.organization_id else None
@@ -493,6 +516,7 @@ def expert_relationship_declare(request, pk: int, payload: RelationshipIn):
 
 
 @router.post("experts/{pk}/availability", response=ExpertDetailOut, operation_id="expert_availability_set")
+@gated(check=_may_set_availability)
 def expert_availability_set(request, pk: int, payload: AvailabilityIn):
     expert = _expert(pk)
     authorize(request.user, "expert.view", expert)
@@ -529,6 +553,7 @@ def evaluation_list(request, status: str = "", flagged: bool | None = None):
 
 
 @router.post("evaluations", response={201: list[EvaluationOut]}, operation_id="evaluation_open")
+@gated(act="evaluation.open")
 def evaluation_open(request, payload: OpenIn):
     """Opens one evaluation per technique, as one batch."""
     rubric = (
@@ -585,6 +610,7 @@ def evaluation_assignments(request, pk: int):
 
 
 @router.post("evaluations/{pk}/assignments", response={201: AssignmentOut}, operation_id="assignment_create")
+@gated(Evaluation, "evaluation.manage")
 def assignment_create(request, pk: int, payload: AssignIn):
     evaluation = get_object_or_404(Evaluation, pk=pk)
     expert = get_object_or_404(ExpertProfile.objects.select_related("user", "region"), pk=payload.expert_id)
@@ -602,6 +628,7 @@ def assignment_queue(request):
 
 
 @router.post("assignments/{pk}/respond", response=AssignmentOut, operation_id="assignment_respond")
+@gated(Assignment, move_act(Assignment, Assignment.Status.ACCEPTED))
 def assignment_respond(request, pk: int, payload: RespondIn):
     assignment = get_object_or_404(Assignment.objects.select_related("evaluation", "expert"), pk=pk)
     authorize(request.user, "assignment.respond", assignment)
@@ -612,6 +639,7 @@ def assignment_respond(request, pk: int, payload: RespondIn):
 
 
 @router.post("assignments/{pk}/withdraw", response=AssignmentOut, operation_id="assignment_withdraw")
+@gated(Assignment, move_act(Assignment, Assignment.Status.WITHDRAWN))
 def assignment_withdraw(request, pk: int, payload: ReasonIn):
     assignment = get_object_or_404(Assignment.objects.select_related("evaluation__technique", "expert__user"), pk=pk)
     services.assignment_withdraw(
@@ -621,6 +649,7 @@ def assignment_withdraw(request, pk: int, payload: ReasonIn):
 
 
 @router.post("assignments/{pk}/scores", response=AssignmentOut, operation_id="score_submit")
+@gated(Assignment, "assignment.score")
 def score_submit(request, pk: int, payload: SheetIn):
     assignment = get_object_or_404(Assignment.objects.select_related("evaluation__rubric", "expert"), pk=pk)
     # Someone else's sheet does not exist for them, whatever it would be refused for.
@@ -636,6 +665,7 @@ def score_submit(request, pk: int, payload: SheetIn):
 
 
 @router.post("evaluations/{pk}/start-scoring", response=EvaluationOut, operation_id="evaluation_start_scoring")
+@gated(Evaluation, move_act(Evaluation, Evaluation.Status.SCORING))
 def evaluation_start_scoring(request, pk: int):
     evaluation = get_object_or_404(Evaluation, pk=pk)
     services.evaluation_start_scoring(actor=request.user, evaluation=evaluation)
@@ -643,6 +673,7 @@ def evaluation_start_scoring(request, pk: int):
 
 
 @router.post("evaluations/{pk}/cancel", response=EvaluationOut, operation_id="evaluation_cancel")
+@gated(Evaluation, move_act(Evaluation, Evaluation.Status.CANCELLED))
 def evaluation_cancel(request, pk: int, payload: ReasonIn):
     evaluation = get_object_or_404(Evaluation, pk=pk)
     services.evaluation_cancel(actor=request.user, evaluation=evaluation, reason=payload.reason, expect=payload.expect)
@@ -695,18 +726,21 @@ def evaluation_evidence(request, pk: int):
 
 
 @router.post("evaluations/{pk}/efficacy", response={201: IdOut}, operation_id="efficacy_record_add")
+@gated(Evaluation, "evaluation.evidence")
 def efficacy_record_add(request, pk: int, payload: EfficacyIn):
     evaluation = get_object_or_404(Evaluation, pk=pk)
     return Status(201, services.efficacy_record_add(actor=request.user, evaluation=evaluation, **payload.dict()))
 
 
 @router.post("evaluations/{pk}/follow-ups", response={201: IdOut}, operation_id="follow_up_add")
+@gated(Evaluation, "evaluation.evidence")
 def follow_up_add(request, pk: int, payload: FollowUpIn):
     evaluation = get_object_or_404(Evaluation, pk=pk)
     return Status(201, services.follow_up_add(actor=request.user, evaluation=evaluation, **payload.dict()))
 
 
 @router.post("evaluations/{pk}/meetings", response={201: IdOut}, operation_id="meeting_add")
+@gated(Evaluation, "evaluation.manage")
 def meeting_add(request, pk: int, payload: MeetingIn):
     evaluation = get_object_or_404(Evaluation, pk=pk)
     data = payload.dict()
@@ -721,6 +755,7 @@ def evaluation_conclusions(request, pk: int):
 
 
 @router.post("evaluations/{pk}/conclusion", response={201: ConclusionOut}, operation_id="evaluation_conclude")
+@gated(Evaluation, move_act(Evaluation, Evaluation.Status.CONCLUDED))
 def evaluation_conclude(request, pk: int, payload: ConcludeIn):
     evaluation = get_object_or_404(Evaluation, pk=pk)
     return Status(201, services.evaluation_conclude(actor=request.user, evaluation=evaluation, **payload.dict()))
@@ -729,6 +764,7 @@ def evaluation_conclude(request, pk: int, payload: ConcludeIn):
 @router.post(
     "evaluations/{pk}/decision", response={200: EvaluationOut, 201: DecisionOut}, operation_id="evaluation_decide"
 )
+@gated(Evaluation, "evaluation.finalize")
 def evaluation_decide(request, pk: int, payload: DecideIn):
     """`finalize` (the office's final decision: 201 with the decision) or `rereview` (another
     round: 200 with the evaluation)."""
@@ -773,6 +809,7 @@ def promotion_catalogue(request):
 
 
 @router.post("evaluations/{pk}/promotion", response={201: ListingOut}, operation_id="promotion_list")
+@gated(Evaluation, "promotion.manage")
 def promotion_list(request, pk: int, payload: PromotionIn):
     evaluation = get_object_or_404(Evaluation.objects.select_related("technique"), pk=pk)
     return Status(
@@ -781,6 +818,7 @@ def promotion_list(request, pk: int, payload: PromotionIn):
 
 
 @router.post("promotion/{pk}/training", response={201: IdOut}, operation_id="training_class_add")
+@gated(check=_may_promote_listing)
 def training_class_add(request, pk: int, payload: TrainingIn):
     listing = get_object_or_404(PromotionListing.objects.select_related("evaluation"), pk=pk)
     holder = listing.technique.holders.filter(pk=payload.holder_id).first()
@@ -791,6 +829,7 @@ def training_class_add(request, pk: int, payload: TrainingIn):
 
 
 @router.post("training/{pk}/trainees", response={201: IdOut}, operation_id="trainee_add")
+@gated(check=_may_promote_training)
 def trainee_add(request, pk: int, payload: TraineeIn):
     training = get_object_or_404(TrainingClass.objects.select_related("listing__evaluation"), pk=pk)
     return Status(201, outcomes.trainee_add(actor=request.user, training_class=training, **payload.dict()))
@@ -803,6 +842,7 @@ def trainee_complete(request, pk: int):
 
 
 @router.post("promotion/{pk}/clinics", response={201: IdOut}, operation_id="clinic_add")
+@gated(check=_may_promote_listing)
 def clinic_add(request, pk: int, payload: ClinicIn):
     listing = get_object_or_404(PromotionListing.objects.select_related("evaluation"), pk=pk)
     organization = get_object_or_404(Organization, pk=payload.organization_id)
@@ -813,6 +853,7 @@ def clinic_add(request, pk: int, payload: ClinicIn):
 
 
 @router.post("evaluations/{pk}/pricing", response=PricingOut, operation_id="pricing_record")
+@gated(Evaluation, "pricing.manage")
 def pricing_record(request, pk: int, payload: PricingIn):
     evaluation = get_object_or_404(Evaluation, pk=pk)
     return outcomes.pricing_record(actor=request.user, evaluation=evaluation, **payload.dict())

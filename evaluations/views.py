@@ -23,16 +23,10 @@ from evaluations.models import Assignment, Evaluation, ExpertProfile, Rubric
 from lib.errors import ApplicationError
 from lib.pagination import CappedPaginator
 from techniques.models import Technique, Term, Vocabulary
-from workflow.services import moves
+from workflow.services import move_act, moves
 
 Status = Evaluation.Status
 LIST_RELATED = ("technique__region", "technique__category", "batch")
-
-
-def move_act(model, to) -> str:
-    """The act the model's table asks for a move to `to`: what a page form that makes the move is
-    gated on before its input is read."""
-    return next(act for table in model.TRANSITIONS.values() for target, act in table.items() if target == to)
 
 
 def _gated(request, model, pk: int, act: str):

@@ -4,11 +4,13 @@ import os
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_safe
 
 from jobs.models import Job
 
 
 @login_required
+@require_safe
 def job_detail(request, pk: int):
     """The progress bar: the page polls this with htmx until the job finishes."""
     job = get_object_or_404(Job, pk=pk, owner=request.user)
@@ -17,6 +19,7 @@ def job_detail(request, pk: int):
 
 
 @login_required
+@require_safe
 def job_output(request, pk: int):
     """A job's result file, for its owner only and always as a download: files under MEDIA_ROOT
     are never served directly (an error workbook repeats what the person uploaded)."""

@@ -11,6 +11,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 
 from accounts.models import Organization, Region
 from accounts.permissions import authorize, can, scope
+from chuancheng.api_gate import gated
 from lib.errors import ApplicationError
 from masters import selectors, services
 from masters.models import Master, MasterMaterial, Tier
@@ -220,6 +221,7 @@ def master_application_get(request, pk: int):
 
 
 @router.patch("/masters/applications/{pk}", response=ApplicationOut)
+@gated(Master, "master.edit")
 def master_application_update(request, pk: int, payload: ApplicationPatch):
     from django.core.exceptions import ValidationError
 
@@ -232,6 +234,7 @@ def master_application_update(request, pk: int, payload: ApplicationPatch):
 
 
 @router.post("/masters/applications/{pk}/submit", response=ApplicationOut)
+@gated(Master, "master.submit")
 def master_application_submit(request, pk: int):
     master = _application(request, pk)
     services.master_application_submit(master=master, actor=request.user)
@@ -260,16 +263,19 @@ def _decide(request, pk: int, stage: str, payload: DecisionIn) -> Master:
 
 
 @router.post("/masters/applications/{pk}/review", response=ApplicationOut)
+@gated(Master, "master.review")
 def master_application_review(request, pk: int, payload: DecisionIn):
     return _decide(request, pk, "review", payload)
 
 
 @router.post("/masters/applications/{pk}/select", response=ApplicationOut)
+@gated(Master, "master.select")
 def master_application_select(request, pk: int, payload: DecisionIn):
     return _decide(request, pk, "select", payload)
 
 
 @router.post("/masters/applications/{pk}/certify", response=ApplicationOut)
+@gated(Master, "master.certify")
 def master_application_certify(request, pk: int, payload: DecisionIn):
     return _decide(request, pk, "certify", payload)
 
@@ -305,6 +311,7 @@ def master_material_list(request, pk: int):
 
 
 @router.post("/masters/{pk}/materials", response={201: MaterialOut})
+@gated(Master, "master.material_manage")
 def master_material_upload(
     request,
     pk: int,

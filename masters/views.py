@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from accounts.permissions import authorize, scope
 from chuancheng.errors import errors_to
@@ -23,7 +23,7 @@ from masters.forms import (
 from masters.models import Master, MasterMaterial, tier_choices_by_track
 from masters.rules import check_master_eligibility, current_exemption
 from workflow.models import AuditEntry
-from workflow.services import state_label_in_current_language
+from workflow.services import authorize_moves, state_label_in_current_language
 from workflow.templatetags.workflow import moves as moves_tag
 
 LIST_RELATED = ("organization", "region")
@@ -32,6 +32,7 @@ LIST_RELATED = ("organization", "region")
 # --- the public directory ------------------------------------------------------------------------
 
 
+@require_safe
 def directory(request):
     certified = Master.objects.filter(status=Master.Status.CERTIFIED)
     results = (
@@ -41,6 +42,7 @@ def directory(request):
     return render(request, "masters/directory.html", {"page": page, "tier_groups": tier_choices_by_track()})
 
 
+@require_safe
 def profile(request, pk: int):
     master = get_object_or_404(
         Master.objects.select_related(*LIST_RELATED).prefetch_related("techniques"),
@@ -100,6 +102,7 @@ def application_edit(request, pk: int):
 
 
 @login_required
+@require_safe
 def application_list(request):
     """The person's own applications, and every one their units may see."""
     visible = scope(request.user, "master.view", Master.objects.all())
@@ -113,6 +116,7 @@ def application_list(request):
 
 
 @login_required
+@require_safe
 def application_detail(request, pk: int):
     master = get_object_or_404(
         Master.objects.select_related(*LIST_RELATED, "user").prefetch_related("techniques"), pk=pk
@@ -151,6 +155,7 @@ def application_submit(request, pk: int):
 def application_advance(request, pk: int):
     """A decision posted by an older page (the buttons now post to workflow:move)."""
     master = get_object_or_404(Master, pk=pk)
+    authorize_moves(request.user, master)
     form = AdvanceForm(request.POST)
     if not form.is_valid():
         messages.error(request, "；".join(e for errs in form.errors.values() for e in errs))
@@ -168,6 +173,7 @@ def application_advance(request, pk: int):
 @require_POST
 def exemption_decide(request, pk: int):
     master = get_object_or_404(Master, pk=pk)
+    authorize(request.user, "master.exempt", master)
     form = ExemptionForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("豁免决定必须选择同意或不同意，并填写理由"))
@@ -178,6 +184,7 @@ def exemption_decide(request, pk: int):
 
 
 @login_required
+@require_safe
 def review_queue(request):
     """One queue per stage the person works; each row's buttons are its moves."""
     stages = selectors.stages_for(request.user, request.GET.get("stage") or "")
@@ -232,6 +239,7 @@ def material_list(request, pk: int):
 @require_POST
 def material_publish(request, pk: int):
     material = get_object_or_404(MasterMaterial, pk=pk)
+    authorize(request.user, "master.material_manage", material)
     publish = request.POST.get("publish") == "1"
     services.master_material_publish(material=material, actor=request.user, publish=publish)
     messages.success(request, _("资料已公开。") if publish else _("资料已取消公开。"))
@@ -252,6 +260,7 @@ def material_remove(request, pk: int):
 @require_POST
 def partner_add(request, pk: int):
     material = get_object_or_404(MasterMaterial, pk=pk)
+    authorize(request.user, "master.material_manage", material)
     form = PartnerForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("合作单位：必须填写名称并选择合作类型"))
@@ -261,6 +270,7 @@ def partner_add(request, pk: int):
     return redirect("masters:material-list", pk=material.master_id)
 
 
+@require_safe
 def material_file(request, pk: int):
     """The file of a material, inline so that videos play and images show in the page. Published
     materials of certified masters are public; others only for the master and staff in scope."""

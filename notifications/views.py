@@ -1,7 +1,7 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from lib.pagination import CappedPaginator
 from notifications.models import Notification
@@ -9,6 +9,7 @@ from notifications.services import notification_mark_read
 
 
 @login_required
+@require_safe
 def inbox(request):
     notices = Notification.objects.filter(recipient=request.user)
     if request.GET.get("unread"):
@@ -18,6 +19,7 @@ def inbox(request):
 
 
 @login_required
+@require_safe
 def open_notification(request, pk: int):
     """Following a notice marks it read, then goes where it points (only within this site)."""
     notice = get_object_or_404(Notification, pk=pk, recipient=request.user)

@@ -1,11 +1,13 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 
 from accounts.models import Organization, Region
 from portal.todos import todos_for
 
 
+@require_safe
 def home(request):
     yuncheng = Region.objects.filter(code="140800").first()
     prefix = yuncheng.prefix if yuncheng else "1408"
@@ -17,6 +19,7 @@ def home(request):
 
 
 @login_required
+@require_safe
 def workbench(request):
     from notifications.models import Notification
 

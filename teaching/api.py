@@ -14,8 +14,9 @@ from ninja.pagination import LimitOffsetPagination, paginate
 
 from accounts.permissions import authorize, scope
 from apprenticeships.models import Apprenticeship
+from chuancheng.api_gate import gated, record_from_path
 from lib.errors import ApplicationError
-from teaching import selectors, services
+from teaching import permissions, selectors, services
 from teaching.models import Activity, Graduation, TeachingPlan
 
 router = Router(tags=["teaching"])
@@ -211,6 +212,35 @@ def _apprenticeship(request, pk: int) -> Apprenticeship:
     return apprenticeship
 
 
+# --- gates: who may act, asked before the body is read (chuancheng.api_gate) ------------------------
+
+
+def _party_gate(act: str):
+    """A party's own act on the apprenticeship of the path: 404 / 403 as for reading it, then 403
+    for anyone but that party (teaching.permissions.check_party)."""
+
+    def check(request, pk, **_path) -> None:
+        apprenticeship = _apprenticeship(request, int(pk))
+        permissions.check_party(request.user, apprenticeship, act)
+
+    return check
+
+
+def _may_agree_plan(request, pk, **_path) -> None:
+    plan = get_object_or_404(TeachingPlan, apprenticeship=_apprenticeship(request, int(pk)))
+    authorize(request.user, "teaching.plan_agree", plan)
+
+
+def _may_decide_activity(request, pk, **_path) -> None:
+    activity = record_from_path(Activity.objects.select_related("apprenticeship__master"), pk)
+    authorize(request.user, "teaching.view", activity.apprenticeship)
+    permissions.check_party(request.user, activity.apprenticeship, "teaching.activity_decide")
+
+
+def _may_confirm_hours(request, **_path) -> None:
+    permissions.check_teaches(request.user)  # the activities are named by the body
+
+
 def _progress(apprenticeship: Apprenticeship) -> dict:
     figures = selectors.progress_for(apprenticeship)
     return {
@@ -256,6 +286,7 @@ def teaching_plan_get(request, pk: int):
 
 
 @router.put("teaching/apprenticeships/{pk}/plan", response=PlanOut, operation_id="teaching_plan_save")
+@gated(check=_party_gate("teaching.plan_edit"))
 def teaching_plan_save(request, pk: int, payload: PlanIn):
     """The master drafts or revises the plan (while it is a draft)."""
     data = payload.dict()
@@ -264,12 +295,14 @@ def teaching_plan_save(request, pk: int, payload: PlanIn):
 
 
 @router.post("teaching/apprenticeships/{pk}/plan/submit", response=PlanOut, operation_id="teaching_plan_submit")
+@gated(check=_party_gate("teaching.plan_submit"))
 def teaching_plan_submit(request, pk: int):
     plan = get_object_or_404(TeachingPlan, apprenticeship=_apprenticeship(request, pk))
     return services.plan_submit(plan=plan, actor=request.user)
 
 
 @router.post("teaching/apprenticeships/{pk}/plan/decide", response=PlanOut, operation_id="teaching_plan_decide")
+@gated(check=_may_agree_plan)
 def teaching_plan_decide(request, pk: int, payload: DecisionIn):
     """The host unit agrees the plan or returns it with a reason."""
     plan = get_object_or_404(TeachingPlan, apprenticeship=_apprenticeship(request, pk))
@@ -294,6 +327,7 @@ def teaching_activity_list(request, pk: int, status: str = "", category: str = "
     response={201: ActivityOut},
     operation_id="teaching_activity_log",
 )
+@gated(check=_party_gate("teaching.activity_log"))
 def teaching_activity_log(
     request,
     pk: int,
@@ -308,6 +342,7 @@ def teaching_activity_log(
 
 
 @router.post("teaching/activities/{pk}/decide", response=ActivityOut, operation_id="teaching_activity_decide")
+@gated(check=_may_decide_activity)
 def teaching_activity_decide(request, pk: int, payload: ActivityDecisionIn):
     """The master confirms the hours or refuses them with a reason; a second decision is a 409."""
     activity = get_object_or_404(Activity.objects.select_related("apprenticeship"), pk=pk)
@@ -318,6 +353,7 @@ def teaching_activity_decide(request, pk: int, payload: ActivityDecisionIn):
 
 
 @router.post("teaching/activities/decide", response=BatchOut, operation_id="teaching_activity_decide_batch")
+@gated(check=_may_confirm_hours)
 def teaching_activity_decide_batch(request, payload: BatchDecisionIn):
     """All of the listed activities, or none."""
     n = services.activity_decide_batch(
@@ -336,6 +372,7 @@ def teaching_graduation_get(request, pk: int):
     response={201: ItemOut},
     operation_id="teaching_graduation_item_add",
 )
+@gated(check=_party_gate("teaching.graduation_edit"))
 def teaching_graduation_item_add(
     request,
     pk: int,
@@ -366,6 +403,7 @@ def teaching_graduation_submit(request, pk: int):
     response=GraduationOut,
     operation_id="teaching_graduation_assess",
 )
+@gated(check=_party_gate("teaching.graduation_assess"))
 def teaching_graduation_assess(request, pk: int, payload: AssessmentIn):
     apprenticeship = _apprenticeship(request, pk)
     record = get_object_or_404(Graduation, apprenticeship=apprenticeship)

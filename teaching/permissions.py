@@ -85,6 +85,26 @@ def _party_refusal(user, apprenticeship, act: str) -> PermissionDenied | None:
     return PermissionDenied(_("只有%(party)s可以办理此事项") % {"party": PARTY_LABELS[party]})
 
 
+def check_party(user, apprenticeship, act: str) -> None:
+    """The gate of a page or endpoint that does a party's own act (PARTY_ACTS), before its input is
+    read: anyone but that party is refused (403). Scope (teaching.view) is checked first by the
+    caller; the act itself, with the record's state, by the service."""
+    refuse(_party_refusal(user, apprenticeship, act))
+
+
+def check_teaches(user) -> None:
+    """Hours are confirmed by the master of an active apprenticeship: the gate of the batch form,
+    whose activities are named by its input (each one's move is then checked by transition())."""
+    from apprenticeships.models import Apprenticeship
+
+    if (
+        user.is_superuser
+        or Apprenticeship.objects.filter(master__user=user, status=Apprenticeship.Status.ACTIVE).exists()
+    ):
+        return
+    raise PermissionDenied(_("只有%(party)s可以办理此事项") % {"party": PARTY_LABELS[MASTER]})
+
+
 def active_refusal(apprenticeship) -> ConflictError | None:
     """Teaching happens while the apprenticeship is active: nothing is logged, decided or
     submitted once it has ended (graduated or terminated)."""

@@ -13,7 +13,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from accounts.permissions import authorize, scope
 from apprenticeships.models import Apprenticeship
@@ -64,6 +64,7 @@ def _expect(request, model) -> str | None:
 
 
 @login_required
+@require_safe
 def apprenticeship_list(request):
     """The apprenticeships this person teaches, learns in or oversees, with their progress."""
     visible = scope(request.user, "teaching.view", Apprenticeship.objects.all())
@@ -86,6 +87,7 @@ def apprenticeship_list(request):
 
 
 @login_required
+@require_safe
 def confirm_queue(request):
     """The master's activities waiting for confirmation, across all their apprentices."""
     pending = selectors.hours_waiting(request.user)
@@ -101,6 +103,7 @@ def confirm_queue(request):
 
 
 @login_required
+@require_safe
 def progress(request, pk: int):
     apprenticeship = _apprenticeship(request, pk)
     _viewed(request, apprenticeship, "带教进度")
@@ -164,6 +167,7 @@ def plan(request, pk: int):
 @require_POST
 def plan_submit(request, pk: int):
     apprenticeship = _apprenticeship(request, pk)
+    permissions.check_party(request.user, apprenticeship, "teaching.plan_submit")
     plan = get_object_or_404(TeachingPlan, apprenticeship=apprenticeship)
     services.plan_submit(plan=plan, actor=request.user, expect=_expect(request, TeachingPlan))
     messages.success(request, _("传承计划已提交，等待主办单位确认。"))
@@ -175,6 +179,7 @@ def plan_submit(request, pk: int):
 def plan_decide(request, pk: int):
     apprenticeship = _apprenticeship(request, pk)
     plan = get_object_or_404(TeachingPlan, apprenticeship=apprenticeship)
+    authorize(request.user, "teaching.plan_agree", plan)
     agree = request.POST.get("decision") == "agree"
     services.plan_decide(
         plan=plan,
@@ -191,6 +196,7 @@ def plan_decide(request, pk: int):
 
 
 @login_required
+@require_safe
 def activity_list(request, pk: int):
     apprenticeship = _apprenticeship(request, pk)
     _viewed(request, apprenticeship, "带教活动记录")
@@ -238,6 +244,7 @@ def activity_create(request, pk: int):
 def activity_decide(request, activity_pk: int):
     activity = get_object_or_404(Activity.objects.select_related("apprenticeship"), pk=activity_pk)
     authorize(request.user, "teaching.view", activity.apprenticeship)
+    permissions.check_party(request.user, activity.apprenticeship, "teaching.activity_decide")
     form = DecideForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("请选择确认或不予确认"))
@@ -258,6 +265,7 @@ def activity_decide(request, activity_pk: int):
 @require_POST
 def activity_batch(request):
     """Confirming many activities at once stays one form: each row's move is made in one step."""
+    permissions.check_teaches(request.user)
     form = DecideForm(request.POST)
     ids = [i for i in request.POST.getlist("activities") if i.isdigit()]
     if not form.is_valid():
@@ -282,6 +290,7 @@ def _file_response(request, apprenticeship: Apprenticeship, field, what: str):
 
 
 @login_required
+@require_safe
 def activity_evidence(request, activity_pk: int):
     activity = get_object_or_404(Activity.objects.select_related("apprenticeship__master"), pk=activity_pk)
     authorize(request.user, "teaching.view", activity.apprenticeship)
@@ -292,6 +301,7 @@ def activity_evidence(request, activity_pk: int):
 
 
 @login_required
+@require_safe
 def graduation(request, pk: int):
     apprenticeship = _apprenticeship(request, pk)
     _viewed(request, apprenticeship, "结业材料")
@@ -333,6 +343,7 @@ def graduation(request, pk: int):
 @require_POST
 def graduation_item_add(request, pk: int):
     apprenticeship = _apprenticeship(request, pk)
+    permissions.check_party(request.user, apprenticeship, "teaching.graduation_edit")
     form = GraduationItemForm(request.POST, request.FILES)
     if not form.is_valid():
         messages.error(
@@ -364,6 +375,7 @@ def graduation_item_remove(request, item_pk: int):
 
 
 @login_required
+@require_safe
 def graduation_item_file(request, item_pk: int):
     item = get_object_or_404(GraduationItem.objects.select_related("graduation__apprenticeship__master"), pk=item_pk)
     apprenticeship = item.graduation.apprenticeship
@@ -393,6 +405,7 @@ def _passed(value: str | None):
 @require_POST
 def graduation_assess(request, pk: int):
     apprenticeship = _apprenticeship(request, pk)
+    permissions.check_party(request.user, apprenticeship, "teaching.graduation_assess")
     record = get_object_or_404(Graduation, apprenticeship=apprenticeship)
     post = request.POST
     items = {

@@ -11,6 +11,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 
 from accounts.models import Region
 from accounts.permissions import authorize, scope
+from chuancheng.api_gate import gated
 from techniques import research, selectors, services
 from techniques.models import ResearchProject, Technique, Term
 
@@ -133,6 +134,7 @@ def technique_get(request, pk: int):
 
 
 @router.post("techniques", response={201: TechniqueOut}, operation_id="technique_create")
+@gated(act="technique.create")
 def technique_create(request, payload: DeclarationIn):
     """Creates a draft declaration by the caller (the online channel)."""
     from lib.errors import ApplicationError
@@ -163,6 +165,7 @@ def technique_create(request, payload: DeclarationIn):
 
 
 @router.post("techniques/{pk}/submit", response=TechniqueListOut, operation_id="technique_submit")
+@gated(Technique, "technique.submit")
 def technique_submit(request, pk: int):
     technique = get_object_or_404(Technique, pk=pk)
     services.technique_submit(technique=technique, actor=request.user)
@@ -170,6 +173,7 @@ def technique_submit(request, pk: int):
 
 
 @router.post("techniques/{pk}/advance", response=TechniqueListOut, operation_id="technique_advance")
+@gated(Technique, moves=True)
 def technique_advance(request, pk: int, payload: AdvanceIn):
     """Receive, verify, accept, return or (un)publish, as the workflow table allows."""
     technique = get_object_or_404(Technique, pk=pk)
@@ -258,6 +262,7 @@ def research_project_list(request, q: str = ""):
 
 
 @router.post("research-projects", response={201: ResearchProjectOut}, operation_id="research_project_create")
+@gated(act="research.manage")
 def research_project_create(request, payload: ResearchProjectCreateIn):
     from accounts.models import Organization
     from lib.errors import ApplicationError
@@ -277,6 +282,7 @@ def research_project_get(request, pk: int):
 
 
 @router.put("research-projects/{pk}", response=ResearchProjectOut, operation_id="research_project_update")
+@gated(ResearchProject, "research.manage")
 def research_project_update(request, pk: int, payload: ResearchProjectIn):
     project = get_object_or_404(ResearchProject, pk=pk)
     research.project_update(project=project, actor=request.user, data=_project_data(payload))
@@ -284,6 +290,7 @@ def research_project_update(request, pk: int, payload: ResearchProjectIn):
 
 
 @router.post("research-projects/{pk}/techniques", response=ResearchProjectOut, operation_id="research_project_link")
+@gated(ResearchProject, "research.manage")
 def research_project_link(request, pk: int, payload: LinkIn):
     """Links a technique whose holder agreed to research use."""
     project = get_object_or_404(ResearchProject, pk=pk)

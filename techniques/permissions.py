@@ -4,9 +4,11 @@ that are not moves of its workflow, each one predicate that service, view and te
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.permissions import ACTS, STAFF_ROLES, Act, Role, can
+from accounts.permissions import ACTS, STAFF_ROLES, Act, Role, authorize, can
 from techniques.models import Technique
 
 ACTS.update(
@@ -45,3 +47,11 @@ def may_classify(user, technique: Technique) -> bool:
 
 def may_curate(user, technique: Technique) -> bool:
     return any(can(user, act, technique) for act in CURATING_ACTS)
+
+
+def check_curate(user, technique: Technique) -> None:
+    """may_curate, or why not: outside the person's scope the technique does not exist (404);
+    within it, without a curating act, 403."""
+    authorize(user, "technique.view", technique)
+    if not may_curate(user, technique):
+        raise PermissionDenied(_("没有权限：%(act)s") % {"act": ACTS["technique.verify"].label})

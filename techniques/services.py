@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import Organization, Region, User
-from accounts.permissions import ACTS, authorize
+from accounts.permissions import authorize
 from lib.errors import ApplicationError
 from lib.identifiers import validate_mobile, validate_resident_id
 from techniques.models import (
@@ -30,7 +30,7 @@ from techniques.models import (
     TermRevision,
     Vocabulary,
 )
-from techniques.permissions import is_classifiable, is_editable, may_curate
+from techniques.permissions import check_curate, is_classifiable, is_editable
 from workflow import services as workflow
 from workflow.models import AuditEntry
 from workflow.services import audit_record
@@ -394,7 +394,7 @@ def consent_record(
     *, technique: Technique, actor: User, kind: str, granted: bool, holder_name: str, document=None
 ) -> ConsentRecord:
     """Records a holder's decision and sets the technique's consent flag to it (PRO-1)."""
-    _may_curate(actor, technique)
+    check_curate(actor, technique)
     record = ConsentRecord.objects.create(
         technique=technique,
         kind=kind,
@@ -416,7 +416,7 @@ def procedure_add_version(
     *, technique: Technique, actor: User, title: str, body: str, quality_standard: str = "", document=None
 ) -> Procedure:
     """A new version of the SOP (operation-based) or preparation standard (drug-based)."""
-    _may_curate(actor, technique)
+    check_curate(actor, technique)
     kind = (
         Procedure.Kind.PREPARATION if technique.category and technique.category.basis == "drug" else Procedure.Kind.SOP
     )
@@ -447,14 +447,6 @@ def holders_viewed(*, viewer: User, technique: Technique) -> None:
     audit_record(action=AuditEntry.Action.VIEW_PERSONAL, actor=viewer, obj=technique, reason="技术持有人信息")
 
 
-def _may_curate(actor: User, technique: Technique) -> None:
-    """See techniques.permissions.may_curate: outside the person's scope the technique does not
-    exist (404); within it, without a curating act, 403."""
-    authorize(actor, "technique.view", technique)
-    if not may_curate(actor, technique):
-        raise PermissionDenied(_("没有权限：%(act)s") % {"act": ACTS["technique.verify"].label})
-
-
 @transaction.atomic
 def protection_add(
     *,
@@ -469,7 +461,7 @@ def protection_add(
     note: str = "",
 ) -> ProtectionRecord:
     """PRO-1: an ICH listing (with its level), a patent, a trade secret or a holder's right."""
-    _may_curate(actor, technique)
+    check_curate(actor, technique)
     if kind not in ProtectionRecord.Kind.values:
         raise ApplicationError(_("未知的保护类型"), field="kind")
     if not title.strip():
@@ -508,7 +500,7 @@ def technique_file_add(*, technique: Technique, actor: User, upload, title: str 
     """Images, video and documents of a declaration, typed by their content, not their name."""
     from lib.files import check_upload
 
-    _may_curate(actor, technique)
+    check_curate(actor, technique)
     allowed = set().union(*MEDIA_TYPES.values())
     try:
         mime = check_upload(upload, allowed=allowed, field_label=_("图片、视频或文档"), max_bytes=200 * 1024 * 1024)

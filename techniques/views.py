@@ -5,7 +5,7 @@ from django.db.models import Count, Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from accounts.models import Organization
 from accounts.permissions import authorize, can, scope
@@ -17,6 +17,7 @@ from techniques.forms import DeclarationForm, HolderFormSet, OfflineForm, Reason
 from techniques.models import ProtectionRecord, ResearchProject, SimilarityFlag, Technique, Term, Vocabulary
 from techniques.permissions import may_classify, may_curate, may_edit
 from workflow.models import AuditEntry
+from workflow.services import authorize_moves
 
 LIST_RELATED = ("region", "category", "inheritance")
 
@@ -31,6 +32,7 @@ def _vocab_options():
 # --- the public catalogue ------------------------------------------------------------------------
 
 
+@require_safe
 def public_list(request):
     published = Technique.objects.filter(status=Technique.Status.PUBLISHED)
     results = selectors.filter_techniques(published, request.GET)
@@ -45,6 +47,7 @@ def public_list(request):
     return render(request, "techniques/list.html", context)
 
 
+@require_safe
 def public_detail(request, pk: int):
     technique = get_object_or_404(
         Technique.objects.select_related(*LIST_RELATED).prefetch_related(
@@ -68,6 +71,7 @@ def public_detail(request, pk: int):
 
 
 @login_required
+@require_safe
 def manage_list(request):
     visible = scope(request.user, "technique.view", Technique.objects.all())
     results = selectors.filter_techniques(visible, request.GET)
@@ -85,6 +89,7 @@ def manage_list(request):
 
 
 @login_required
+@require_safe
 def manage_detail(request, pk: int):
     technique = get_object_or_404(
         Technique.objects.select_related(*LIST_RELATED, "entered_by", "entered_org").prefetch_related(
@@ -260,6 +265,7 @@ def declaration_edit(request, pk: int):
 @require_POST
 def declaration_submit(request, pk: int):
     technique = get_object_or_404(Technique, pk=pk)
+    authorize(request.user, "technique.submit", technique)
     services.technique_submit(technique=technique, actor=request.user)
     messages.success(request, _("申报已提交，等待乡镇或县级受理。"))
     return redirect("techniques:manage-detail", pk=technique.pk)
@@ -269,6 +275,7 @@ def declaration_submit(request, pk: int):
 @require_POST
 def technique_advance(request, pk: int):
     technique = get_object_or_404(Technique, pk=pk)
+    authorize_moves(request.user, technique)
     form = ReasonForm(request.POST)
     if not form.is_valid():
         raise ApplicationError("；".join(e for errs in form.errors.values() for e in errs))
@@ -282,6 +289,7 @@ def technique_advance(request, pk: int):
 
 
 @login_required
+@require_safe
 def term_suggest(request):
     """Datalist options for the vocabulary inputs (htmx)."""
     vocabulary = request.GET.get("vocabulary", "")
@@ -327,6 +335,7 @@ def vocabulary_list(request):
 @require_POST
 def term_rename(request, pk: int):
     term = get_object_or_404(Term, pk=pk)
+    authorize(request.user, "vocabulary.manage")
     form = RenameForm(request.POST)
     if not form.is_valid():
         raise ApplicationError("；".join(e for errs in form.errors.values() for e in errs))
@@ -344,6 +353,7 @@ def term_rename(request, pk: int):
 
 
 @login_required
+@require_safe
 def dashboard(request):
     visible = scope(request.user, "technique.view", Technique.objects.all())
     figures = selectors.dashboard_figures(visible)

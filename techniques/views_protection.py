@@ -8,10 +8,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from accounts.permissions import authorize
 from lib.errors import ApplicationError
 from lib.files import check_upload
 from techniques import services
 from techniques.models import ConsentRecord, ProtectionRecord, Technique
+from techniques.permissions import check_curate
 
 DOCUMENT_TYPES = {"application/pdf", "image/jpeg", "image/png", "application/zip"}
 
@@ -56,9 +58,11 @@ def _errors(form) -> str:
     )
 
 
-def _handle(request, pk: int, form_class, action):
-    """A refused form or service ends in chuancheng.errors: the message, back on the page."""
+def _handle(request, pk: int, form_class, action, gate=check_curate):
+    """The gate (who may do this to this technique: 404 / 403) before the form is read; a refused
+    form or service ends in chuancheng.errors: the message, back on the page."""
     technique = get_object_or_404(Technique, pk=pk)
+    gate(request.user, technique)
     form = form_class(request.POST, request.FILES)
     if not form.is_valid():
         raise ApplicationError(_errors(form))
@@ -161,4 +165,5 @@ def classify(request, pk: int):
             management_class=f.cleaned_data["management_class"],
             reason=f.cleaned_data["reason"],
         ),
+        gate=lambda user, technique: authorize(user, "technique.accept", technique),
     )

@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from accounts.models import Organization
 from accounts.permissions import authorize, can, scope
@@ -59,6 +59,7 @@ def _visible(user):
 
 
 @login_required
+@require_safe
 def project_list(request):
     authorize(request.user, "research.view")
     projects = _visible(request.user).select_related("recorded_org").annotate(technique_count=Count("techniques"))
@@ -111,6 +112,7 @@ def project_edit(request, pk: int):
 
 
 @login_required
+@require_safe
 def project_detail(request, pk: int):
     project = get_object_or_404(ResearchProject.objects.select_related("recorded_org", "recorded_by"), pk=pk)
     authorize(request.user, "research.view", project)
@@ -162,6 +164,7 @@ def project_unlink(request):
 
 def _change_link(request, change, done: str):
     project = _posted_project(request)
+    authorize(request.user, "research.manage", project)
     technique = _technique_from(request.POST.get("technique", ""))
     fallback = f"/techniques/research/{project.pk}/"
     if technique is None:

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_safe
 
 from accounts.models import Organization
 from accounts.permissions import authorize, scope
@@ -67,6 +68,7 @@ class ImportForm(forms.Form):
 
 
 @login_required
+@require_safe
 def template_download(request):
     authorize(request.user, "technique.create")
     response = HttpResponse(build_template(), content_type=XLSX)
@@ -98,6 +100,7 @@ def import_upload(request):
 
 
 @login_required
+@require_safe
 def import_result(request, pk: int):
     """The import's progress bar, then its outcome: errors by row, possible duplicates."""
     job = get_object_or_404(Job, pk=pk, owner=request.user, kind=IMPORT_JOB_KIND)
@@ -114,6 +117,7 @@ def import_result(request, pk: int):
 
 
 @login_required
+@require_safe
 def import_errors(request, pk: int):
     """The refused file's rows with each bad cell marked and commented, and the list of errors."""
     job = get_object_or_404(Job, pk=pk, owner=request.user, kind=IMPORT_JOB_KIND)
@@ -123,6 +127,7 @@ def import_errors(request, pk: int):
 
 
 @login_required
+@require_safe
 def export(request):
     authorize(request.user, "technique.export")
     visible = scope(request.user, "technique.view", Technique.objects.all())

@@ -200,18 +200,7 @@ def transition(locked: Model, to, *, actor, reason: str = "", expect=None, field
             )
         authorize(actor, act, locked)
     except (ApplicationError, PermissionDenied, Http404) as exc:
-        message = getattr(exc, "message", None) or str(exc) or _("不在权限范围内")
-        step.denials.append(
-            {
-                "action": AuditEntry.Action.TRANSITION,
-                "actor": actor,
-                "obj": locked,
-                "from_state": state_label(model, seen),
-                "to_state": state_label(model, to),
-                "reason": f"{reason}（未执行：{message}）",
-                "outcome": AuditEntry.Outcome.DENIED,
-            }
-        )
+        step.denials.append(_denial(locked, actor=actor, seen=seen, to=to, reason=reason, exc=exc))
         raise
     setattr(locked, field, to)
     update_fields = [field]
@@ -235,6 +224,27 @@ def transition(locked: Model, to, *, actor, reason: str = "", expect=None, field
             origin.updated_at = locked.updated_at
     step.changes.append({"obj": locked, "from_state": current, "to_state": to, "actor": actor, "reason": reason})
     return locked
+
+
+def _denial(obj: Model, *, actor, seen, to, reason: str, exc: Exception) -> dict:
+    message = getattr(exc, "message", None) or str(exc) or _("不在权限范围内")
+    model = type(obj)
+    return {
+        "action": AuditEntry.Action.TRANSITION,
+        "actor": actor,
+        "obj": obj,
+        "from_state": state_label(model, seen),
+        "to_state": state_label(model, to),
+        "reason": f"{reason}（未执行：{message}）",
+        "outcome": AuditEntry.Outcome.DENIED,
+    }
+
+
+def audit_refused_move(obj: Model, to, *, actor, reason: str = "", exc: Exception) -> None:
+    """A move refused before its service ran (the record is outside the person's scope): on
+    record as transition() keeps the moves it refuses."""
+    seen = getattr(obj, _state_field(type(obj)))
+    audit_record(**_denial(obj, actor=actor, seen=seen, to=to, reason=reason, exc=exc))
 
 
 # --- labels and the audit writer ----------------------------------------------------------------
@@ -355,6 +365,25 @@ def _button(verbs: dict, current, to, label: str) -> str:
     # MOVE_LABELS keys are a target state, or (from, to) where two moves share a target.
     verb = verbs.get((current, to), verbs.get(to))
     return str(verb) if verb is not None else _("变更为「%(state)s」") % {"state": label}
+
+
+def move_act(model: type[Model], to) -> str:
+    """The act the model's table asks for a move to `to`: what a page or endpoint that makes that
+    one move is gated on before its input is read (transition() checks it again with the state)."""
+    return next(act for table in model.TRANSITIONS.values() for target, act in table.items() if target == to)
+
+
+def authorize_moves(user, obj: Model) -> None:
+    """The gate of a page or endpoint whose move is named by its input (`to`), before that input
+    is read: 404 when the record is outside the person's scope, 403 when no act of the model's
+    table is theirs on it. transition() then checks the move named: the state seen, the table and
+    its act. (Not for records whose owners' acts depend on their state — a teaching record's party
+    has no act once it has moved on, and must still be told that someone else decided.)"""
+    if not reaches(user, obj):
+        raise Http404
+    acts = dict.fromkeys(act for table in type(obj).TRANSITIONS.values() for act in table.values())
+    if not any(can(user, act, obj) for act in acts):
+        raise PermissionDenied(_("没有权限：%(act)s") % {"act": "、".join(str(ACTS[act].label) for act in acts)})
 
 
 def allowed_transitions(obj: Model, user) -> list[tuple[object, str]]:

@@ -3,6 +3,7 @@ import csv
 from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -10,14 +11,14 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
-from accounts.permissions import authorize, scope
+from accounts.permissions import authorize, reaches, scope
 from lib.errors import ApplicationError
 from lib.pagination import CappedPaginator
 from workflow.forms import AuditFilterForm
 from workflow.models import AuditEntry
-from workflow.services import audit_record, state_label_in_current_language
+from workflow.services import audit_record, audit_refused_move, moves, state_label_in_current_language
 
 CSV_COLUMNS = [
     _("时间"),
@@ -43,6 +44,7 @@ def _entries(request):
 
 
 @login_required
+@require_safe
 def audit_list(request):
     form, entries = _entries(request)
     page = CappedPaginator(entries, 50).get_page(request.GET.get("page"))
@@ -55,6 +57,7 @@ class _Echo:
 
 
 @login_required
+@require_safe
 def audit_export(request):
     form, entries = _entries(request)
     audit_record(action=AuditEntry.Action.EXPORT, actor=request.user, reason=f"导出审计日志：{request.GET.urlencode()}")
@@ -93,7 +96,14 @@ def audit_export(request):
 @require_POST
 def move(request, label: str, pk: int):
     """The one endpoint behind every button of templates/workflow/_moves.html: the model's
-    MOVE_SERVICE makes the move (it checks scope, the state seen, the table and the act)."""
+    MOVE_SERVICE makes the move (it checks scope, the state seen, the table and the act, and keeps
+    a refused move on record).
+
+    Outside the person's scope the record does not exist, whatever was posted (404; a move named
+    is on record as refused). A post that names no move is refused (403) to someone with no move
+    on the record now; only someone who has one is asked to choose. (The act is not asked before
+    the move is named: a teaching record's party has no act once it has moved on, and a stale page
+    must still hear that someone else decided.)"""
     try:
         model = apps.get_model(label)
     except (LookupError, ValueError):
@@ -105,12 +115,18 @@ def move(request, label: str, pk: int):
     targets = {str(to): to for table in model.TRANSITIONS.values() for to in table}
     sources = {str(state): state for state in model.TRANSITIONS}
     to = targets.get(request.POST.get("to", ""))
+    reason = request.POST.get("reason", "").strip()
+    if not reaches(request.user, obj):
+        refusal = Http404()
+        if to is not None:
+            audit_refused_move(obj, to, actor=request.user, reason=reason, exc=refusal)
+        raise refusal
     if to is None:
+        if not moves(obj, request.user):
+            raise PermissionDenied
         raise ApplicationError(_g("请选择要办理的事项"), field="to")
     expect = sources.get(request.POST.get("expect", ""))
-    import_string(service_path)(
-        obj, to=to, actor=request.user, reason=request.POST.get("reason", "").strip(), expect=expect
-    )
+    import_string(service_path)(obj, to=to, actor=request.user, reason=reason, expect=expect)
     verbs = getattr(model, "MOVE_LABELS", {})
     verb = verbs.get((expect, to), verbs.get(to)) or state_label_in_current_language(model, to)
     messages.success(request, _g("已办理「%(move)s」：%(obj)s") % {"move": verb, "obj": obj})
