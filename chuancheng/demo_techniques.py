@@ -16,12 +16,37 @@ from techniques import services
 from techniques.models import Technique, Term
 
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段雷钱汤尹黎易常武乔贺赖龚文"
-GIVEN = ["守义", "秀兰", "德明", "桂英", "振华", "玉梅", "建国", "淑珍", "志强", "春花", "宝山", "凤英", "永福", "翠萍", "继祖", "文斌"]
+GIVEN = [
+    "守义",
+    "秀兰",
+    "德明",
+    "桂英",
+    "振华",
+    "玉梅",
+    "建国",
+    "淑珍",
+    "志强",
+    "春花",
+    "宝山",
+    "凤英",
+    "永福",
+    "翠萍",
+    "继祖",
+    "文斌",
+]
 # (category, method words, diseases the technique is typically declared for)
 KINDS = [
     ("小儿推拿", ["小儿推拿", "捏脊", "摩腹推拿"], ["积滞", "厌食", "小儿泄泻", "小儿咳嗽", "夜啼"]),
-    ("内服方药（验方、秘方）", ["验方", "祖传秘方", "经验方", "汤剂"], ["胃脘痛", "不寐", "眩晕", "咳嗽", "月经不调", "痹病"]),
-    ("外用方药（膏药、散剂、敷贴）", ["黑膏药", "散剂外敷", "穴位敷贴", "药膏"], ["痹病", "伤筋", "湿疮", "冻疮", "腰痛"]),
+    (
+        "内服方药（验方、秘方）",
+        ["验方", "祖传秘方", "经验方", "汤剂"],
+        ["胃脘痛", "不寐", "眩晕", "咳嗽", "月经不调", "痹病"],
+    ),
+    (
+        "外用方药（膏药、散剂、敷贴）",
+        ["黑膏药", "散剂外敷", "穴位敷贴", "药膏"],
+        ["痹病", "伤筋", "湿疮", "冻疮", "腰痛"],
+    ),
     ("正骨理筋", ["正骨手法", "理筋手法", "整骨术"], ["伤筋", "腰痛", "项痹", "落枕"]),
     ("针刺疗法", ["针刺", "火针", "腹针", "头针"], ["面瘫", "中风", "头痛", "痹病", "腰痛"]),
     ("灸法", ["艾灸", "隔姜灸", "雷火灸", "督灸"], ["泄泻病", "痛经", "腰痛", "痹病"]),
@@ -30,7 +55,15 @@ KINDS = [
     ("刺络放血", ["刺络放血", "耳尖放血"], ["头痛", "丹毒", "乳痈"]),
     ("熏洗药浴", ["药浴", "熏洗"], ["湿疮", "痹病", "脱疽"]),
 ]
-STAGES = ["draft"] * 3 + ["submitted"] * 4 + ["received"] * 4 + ["verified"] * 3 + ["returned"] * 2 + ["accepted"] * 6 + ["published"] * 8
+STAGES = (
+    ["draft"] * 3
+    + ["submitted"] * 4
+    + ["received"] * 4
+    + ["verified"] * 3
+    + ["returned"] * 2
+    + ["accepted"] * 6
+    + ["published"] * 8
+)
 
 
 def _staff(county: Region, org: Organization) -> User:
@@ -52,13 +85,16 @@ def load_demo_techniques(count: int = 320, seed: int = 2026) -> int:
     city_staff = User.objects.get(username="cityoffice")
     holder_user = User.objects.get(username="holder")
     counties = list(Region.objects.filter(parent_id="140800").order_by("code"))
-    staff = {
-        c.code: _staff(c, Organization.objects.get(name=f"{c.name}卫生健康局", region=c)) for c in counties
-    }
+    staff = {c.code: _staff(c, Organization.objects.get(name=f"{c.name}卫生健康局", region=c)) for c in counties}
     categories = {t.name: t for t in Term.objects.filter(vocabulary="category")}
     inheritances = list(Term.objects.filter(vocabulary="inheritance").order_by("sort_order"))
     disease_terms = {t.name: t for t in Term.objects.filter(vocabulary="disease")}
-    features = list(Term.objects.filter(vocabulary="feature", name__in=["温经散寒", "活血化瘀", "健脾和胃", "消食导滞", "舒筋活络", "清热解毒", "祛风除湿", "疏肝理气"]))
+    features = list(
+        Term.objects.filter(
+            vocabulary="feature",
+            name__in=["温经散寒", "活血化瘀", "健脾和胃", "消食导滞", "舒筋活络", "清热解毒", "祛风除湿", "疏肝理气"],
+        )
+    )
     townships = {c.code: list(Region.objects.filter(parent=c)) for c in counties}
     made = 0
     for n in range(count):
@@ -93,8 +129,22 @@ def load_demo_techniques(count: int = 320, seed: int = 2026) -> int:
             consent_research=rng.random() < 0.8,
             indications_free="" if disease in disease_terms else disease,
         )
-        holders = [services.HolderData(name=holder, phone=f"{rng.choice(['138', '139', '150', '151', '186', '187', '135', '158'])}{rng.randint(10000000, 99999999)}", qualifications=rng.choice(["乡村医生执业证书", "医术确有专长证书", "中医师承证书", ""]), is_recognised_specialist=rng.random() < 0.25)]
-        extra = {"channel": Technique.Channel.OFFLINE, "entered_org": Organization.objects.get(name=f"{county.name}卫生健康局", region=county)} if offline else {}
+        holders = [
+            services.HolderData(
+                name=holder,
+                phone=f"{rng.choice(['138', '139', '150', '151', '186', '187', '135', '158'])}{rng.randint(10000000, 99999999)}",
+                qualifications=rng.choice(["乡村医生执业证书", "医术确有专长证书", "中医师承证书", ""]),
+                is_recognised_specialist=rng.random() < 0.25,
+            )
+        ]
+        extra = (
+            {
+                "channel": Technique.Channel.OFFLINE,
+                "entered_org": Organization.objects.get(name=f"{county.name}卫生健康局", region=county),
+            }
+            if offline
+            else {}
+        )
         technique = services.technique_create(
             actor=actor,
             holders=holders if offline else None,
@@ -110,10 +160,22 @@ def load_demo_techniques(count: int = 320, seed: int = 2026) -> int:
         path = {
             "submitted": [],
             "received": [("received", staff[county.code], "材料齐全，予以受理")],
-            "returned": [("received", staff[county.code], ""), ("returned", staff[county.code], "请补充持有人资格证明和典型病例随访记录")],
+            "returned": [
+                ("received", staff[county.code], ""),
+                ("returned", staff[county.code], "请补充持有人资格证明和典型病例随访记录"),
+            ],
             "verified": [("received", staff[county.code], ""), ("verified", staff[county.code], "已入户核实")],
-            "accepted": [("received", staff[county.code], ""), ("verified", staff[county.code], "已入户核实"), ("accepted", city_staff, "同意入库")],
-            "published": [("received", staff[county.code], ""), ("verified", staff[county.code], "已入户核实"), ("accepted", city_staff, "同意入库"), ("published", city_staff, "持有人同意公开")],
+            "accepted": [
+                ("received", staff[county.code], ""),
+                ("verified", staff[county.code], "已入户核实"),
+                ("accepted", city_staff, "同意入库"),
+            ],
+            "published": [
+                ("received", staff[county.code], ""),
+                ("verified", staff[county.code], "已入户核实"),
+                ("accepted", city_staff, "同意入库"),
+                ("published", city_staff, "持有人同意公开"),
+            ],
         }[stage]
         for to, who, reason in path:
             services.technique_advance(technique=technique, actor=who, to=to, reason=reason)

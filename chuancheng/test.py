@@ -1,16 +1,16 @@
 """Named personas for tests, built once per test through the real services.
 
-    张医生  zhang   a master at 运城市中医医院 (盐湖区)
-    李明    liming  an apprentice at 永济市中医医院
-    王审核  wang    reviewer at the organizing unit 运城市中医药传承发展中心
-    赵主任  zhao    unit admin and reviewer at the host unit
-    陈专家  chen    an expert at 运城市中心医院
-    孙科员  sun     office staff of 盐湖区卫生健康局 (county staff)
-    周科员  zhou    office staff of 永济市卫生健康局 — the outsider from another county
-    杨主任  yang    office staff of 运城市卫生健康委员会 (city staff)
-    郭秀兰  guo     a technique holder at a village clinic in 临猗县
-    林干事  lin     office staff of a township health centre in 盐湖区 (receives declarations)
-    admin           a superuser
+张医生  zhang   a master at 运城市中医医院 (盐湖区)
+李明    liming  an apprentice at 永济市中医医院
+王审核  wang    reviewer at the organizing unit 运城市中医药传承发展中心
+赵主任  zhao    unit admin and reviewer at the host unit
+陈专家  chen    an expert at 运城市中心医院
+孙科员  sun     office staff of 盐湖区卫生健康局 (county staff)
+周科员  zhou    office staff of 永济市卫生健康局 — the outsider from another county
+杨主任  yang    office staff of 运城市卫生健康委员会 (city staff)
+郭秀兰  guo     a technique holder at a village clinic in 临猗县
+林干事  lin     office staff of a township health centre in 盐湖区 (receives declarations)
+admin           a superuser
 """
 
 from __future__ import annotations
@@ -98,7 +98,9 @@ def build_world() -> World:
         chen=_person("chen", "陈专家", "140802", [(city_tcm, Role.EXPERT)], 19),
         sun=_person("sun", "孙科员", "140802", [(yanhu_health, Role.OFFICE_STAFF)], 21),
         zhou=_person("zhou", "周科员", "140881", [(yongji_health, Role.OFFICE_STAFF)], 23),
-        yang=_person("yang", "杨主任", "140802", [(city_health, Role.OFFICE_STAFF), (city_health, Role.UNIT_ADMIN)], 25),
+        yang=_person(
+            "yang", "杨主任", "140802", [(city_health, Role.OFFICE_STAFF), (city_health, Role.UNIT_ADMIN)], 25
+        ),
         guo=_person("guo", "郭秀兰", village.code, [(village_clinic, Role.HOLDER)], 27),
         lin=_person("lin", "林干事", township.code, [(township_centre, Role.OFFICE_STAFF)], 29),
     )

@@ -10,7 +10,9 @@ from lib import pdf
 
 def test_a_rendered_pdf_embeds_the_chinese_font_and_its_text_can_be_extracted(tmp_path, settings):
     template = tmp_path / "contract.html"
-    template.write_text('{% extends "pdf/base.html" %}{% block content %}<h1>师承合同</h1><p>传承人：张德润</p>{% endblock %}')
+    template.write_text(
+        '{% extends "pdf/base.html" %}{% block content %}<h1>师承合同</h1><p>传承人：张德润</p>{% endblock %}'
+    )
     settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [*settings.TEMPLATES[0]["DIRS"], str(tmp_path)]}]
     engines._engines = {}  # the template settings changed; let Django rebuild its engines
     try:
