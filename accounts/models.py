@@ -88,12 +88,21 @@ class User(AbstractUser):
     # lib/fieldcrypt.py and docs/security.md. Use `id_number` to read it, `set_id_number` to write.
     id_number_encrypted = models.TextField(blank=True, editable=False)
     id_number_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    # The keyed hash of the phone (lib/fieldcrypt.phone_hash), kept in step by save(): one account
+    # per phone and per ID number, so that two imports of the same person cannot make two accounts.
+    phone_hash = models.CharField(max_length=64, blank=True, editable=False)
 
     objects = UserManager()
 
     class Meta:
         verbose_name = _("用户")
         verbose_name_plural = _("用户")
+        constraints = [
+            models.UniqueConstraint(fields=["phone_hash"], condition=~Q(phone_hash=""), name="user_unique_phone_hash"),
+            models.UniqueConstraint(
+                fields=["id_number_hash"], condition=~Q(id_number_hash=""), name="user_unique_id_number_hash"
+            ),
+        ]
 
     # Enabling and disabling an account goes through workflow.transition() on `is_active`.
     TRANSITION_FIELD = "is_active"
@@ -115,6 +124,14 @@ class User(AbstractUser):
 
     def get_absolute_url(self) -> str:
         return reverse("accounts:person-detail", args=[self.pk])
+
+    def save(self, *args, **kwargs):
+        # Wherever the phone is written (a service, the admin), its look-up hash follows.
+        self.phone_hash = fieldcrypt.phone_hash(self.phone)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "phone" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "phone_hash"}
+        super().save(*args, **kwargs)
 
     @property
     def display_name(self) -> str:

@@ -12,7 +12,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import ApiToken, LoginSession, Membership, Organization, Region, User
-from lib.errors import ApplicationError
+from lib import fieldcrypt
+from lib.errors import ApplicationError, ConflictError
 from lib.identifiers import validate_resident_id
 from workflow import services as workflow
 from workflow.models import AuditEntry
@@ -73,14 +74,21 @@ def user_create(
     if User.objects.filter(username=username).exists():
         raise ApplicationError(_("用户名「%(name)s」已被使用") % {"name": username}, field="username")
     user = User(username=username, full_name=full_name, region=region, phone=phone, email=email)
+    user.phone_hash = fieldcrypt.phone_hash(phone)
     if id_number:
         user.set_id_number(validate_resident_id(id_number))
+    # One account per phone and per ID number. These checks, like the username's, say why; in a
+    # race the unique constraints decide (IntegrityError), so full_clean below does not re-ask.
+    if user.phone_hash and User.objects.filter(phone_hash=user.phone_hash).exists():
+        raise ConflictError(_("该手机号码已登记在平台的另一账号下"), field="phone")
+    if user.id_number_hash and User.objects.filter(id_number_hash=user.id_number_hash).exists():
+        raise ConflictError(_("该身份证号码已登记在平台的另一账号下"), field="id_number")
     if password:
         password_validation.validate_password(password, user)
         user.set_password(password)
     else:
         user.set_unusable_password()
-    user.full_clean(exclude=["password"])
+    user.full_clean(exclude=["password"], validate_unique=False, validate_constraints=False)
     user.save()
     audit_record(action=AuditEntry.Action.CREATE, actor=actor, obj=user, to_state="启用")
     return user

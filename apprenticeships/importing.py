@@ -7,6 +7,11 @@ problem is reported by row (as Excel numbers it), column, value and rule; a batc
 writes nothing, and ImportResult.error_workbook() marks each problem on a copy of the rows. The
 files are untrusted: the workbook's and the zip's containers are checked before anything is
 decompressed, each document is typed by its content.
+
+A row never lands on someone else's account: an account found by the row's phone or ID number is
+reused only when its name and ID number are both the row's, and never when it is staff's or an
+expert's; otherwise the row is refused. The unique phone and ID-number hashes on User make two
+imports of the same new person at once register one account; the other batch is told.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -68,6 +74,32 @@ FILE_COLUMNS = {
     "file_recommendation": Document.RECOMMENDATION,
     "file_credential": Document.CREDENTIAL,
 }
+# An import registers applicants; it never files an application for staff or an expert, whose
+# accounts carry other people's records (they apply themselves, if ever).
+STAFF_ROLES = (
+    Membership.Role.REVIEWER,
+    Membership.Role.EXPERT,
+    Membership.Role.OFFICE_STAFF,
+    Membership.Role.UNIT_ADMIN,
+)
+PHONE_TAKEN = gettext_lazy(
+    "该手机号码已登记在平台的另一账号下（姓名和身份证号码都与该账号一致才视为本人），不能为其办理；"
+    "请核对，或联系单位管理员"
+)
+ID_NUMBER_TAKEN = gettext_lazy(
+    "该身份证号码已登记在平台的另一账号下（姓名和身份证号码都与该账号一致才视为本人），不能为其办理；"
+    "请核对，或联系单位管理员"
+)
+STAFF_ACCOUNT = gettext_lazy(
+    "该人员的平台账号是工作人员或评估专家账号，不能由批量导入为其提交师承申请；请联系单位管理员"
+)
+JUST_FILED = gettext_lazy(
+    "该申请人向意向传承人的申请刚被另一导入（或另一操作）提交，本批未写入任何数据；请核对后重新导入"
+)
+JUST_REGISTERED = gettext_lazy(
+    "该手机号码或身份证号码刚被另一导入（或另一操作）登记，本批未写入任何数据；请稍后重新导入，"
+    "届时按姓名和身份证号码核实是否为同一人"
+)
 
 
 def _phone(cell: Cell) -> str:
@@ -95,7 +127,7 @@ COLUMNS: list[Column] = [
         "手机号码",
         True,
         _phone,
-        help=gettext_lazy("11 位手机号码；用于识别申请人，已注册的申请人按号码匹配"),
+        help=gettext_lazy("11 位手机号码；已在平台注册的申请人，姓名和身份证号码须与其账号一致"),
         width=14,
         text_format=True,
     ),
@@ -103,7 +135,7 @@ COLUMNS: list[Column] = [
         "id_number",
         "身份证号码",
         parse=_id_number,
-        help=gettext_lazy("18 位居民身份证号码；本列须为文本格式"),
+        help=gettext_lazy("18 位居民身份证号码；本列须为文本格式；已在平台注册的申请人须填写，用于核实是否本人"),
         width=22,
         text_format=True,
     ),
@@ -247,7 +279,10 @@ def _check_zip(data: bytes) -> zipfile.ZipFile:
 class _Found:
     """What a row names, looked up."""
 
-    applicant: User | None = None
+    applicant: User | None = None  # an existing account, only when it is the row's person
+    person: tuple = ()  # who the row is within the batch: ("user", pk) or ("row", first line)
+    phone_hash: str = ""
+    id_number_hash: str = ""
     organization: Organization | None = None
     region: Region | None = None
     recommending: Organization | None = None
@@ -258,14 +293,16 @@ class _Found:
 def application_import(
     *, actor: User, organization: Organization, workbook: bytes, archive: bytes | None
 ) -> ImportResult:
-    """Check the whole batch, then write it in one transaction: applicants (found by phone or ID
-    number, or registered), applications submitted on their behalf, documents, intended masters."""
+    """Check the whole batch, then write it in one transaction: applicants (an existing account only
+    when its name and ID number are the row's, else registered), applications submitted on their
+    behalf, documents, intended masters."""
     authorize(actor, "apprentice_application.import", organization)
     if organization.kind != Organization.Kind.ORGANIZING:
         raise ApplicationError(_("只有承办单位可以统一办理师承申请"), field="organization")
     zip_file = _check_zip(archive) if archive else None
     members = {posixpath.normpath(m.filename): m for m in zip_file.infolist() if not m.is_dir()} if zip_file else {}
-    seen_pairs: dict[tuple[str, int], int] = {}
+    seen_pairs: dict[tuple[tuple, int], int] = {}
+    batch_people: dict[tuple[str, str], tuple[int, str, str]] = {}
 
     def check_row(row: Row) -> None:
         found = row.values["found"] = _Found()
@@ -274,20 +311,25 @@ def application_import(
         ):
             return  # the rules of a row need its required cells and its choices
         _check_row(row, found, members, zip_file)
+        _same_person_in_batch(row, found, batch_people)
         for master in found.masters:
-            pair = (row.texts["phone"], master.pk)
+            pair = (found.person, master.pk)
             if pair in seen_pairs:
                 rule = _("与第 %(line)s 行重复：同一申请人不能重复申请同一传承人") % {"line": seen_pairs[pair]}
                 row.fail("masters", rule, value=master.certificate_number)
             seen_pairs[pair] = row.line
 
-    outcome = imports.run(
-        SPEC,
-        workbook,
-        check_row=check_row,
-        write=lambda rows, progress: _write(rows, actor, organization),
-        max_rows=MAX_ROWS,
-    )
+    try:
+        outcome = imports.run(
+            SPEC,
+            workbook,
+            check_row=check_row,
+            write=lambda rows, progress: _write(rows, actor, organization),
+            max_rows=MAX_ROWS,
+        )
+    except _Conflict as conflict:  # the batch was rolled back; its row says why
+        upload = conflict.row.upload
+        return ImportResult(ok=False, rows=len(upload.data), errors=upload.issues)
     return ImportResult(ok=outcome.ok, rows=outcome.rows, created=outcome.written or [], errors=outcome.issues)
 
 
@@ -314,12 +356,7 @@ def _check_row(row: Row, found: _Found, members: dict, zip_file) -> None:
         found.recommending = Organization.objects.filter(name=v["recommending_organization"]).first()
         if found.recommending is None:
             row.fail("recommending_organization", _("平台中没有这个单位"))
-    # The applicant, if already registered: by ID number first, then by phone.
-    id_number = row.values.get("id_number", "")
-    if id_number:
-        found.applicant = User.objects.filter(id_number_hash=fieldcrypt.keyed_hash(id_number)).first()
-    if found.applicant is None:
-        found.applicant = User.objects.filter(phone=v["phone"]).first()
+    found.applicant = _registered_account(row, found)
     if found.applicant is not None and found.masters:
         taken = IntendedMaster.objects.filter(
             applicant=found.applicant, master__in=found.masters, is_open=True
@@ -370,23 +407,104 @@ def _check_row(row: Row, found: _Found, members: dict, zip_file) -> None:
             row.fail("masters", rule)
 
 
-def _write(rows: list[Row], actor: User, organization: Organization) -> list[int]:
-    """Runs inside the import's transaction (lib/imports.run)."""
-    now = timezone.now()
-    created = []
-    for row in rows:
-        v, found = row.texts, row.values["found"]
-        applicant = found.applicant
-        if applicant is None:
-            applicant = accounts_services.user_create(
+def _name(text: str) -> str:
+    return "".join(text.split())
+
+
+def _registered_account(row: Row, found: _Found) -> User | None:
+    """The row's person's account, if registered. An account found by the phone or by the ID number
+    is theirs only when both its name and its ID number are the row's: a phone, or a name, is no
+    proof of who someone is. Any other account that holds the phone or the ID number refuses the
+    row, without a word of whose it is."""
+    phone, id_number = row.values.get("phone", ""), row.values.get("id_number", "")
+    found.phone_hash = fieldcrypt.phone_hash(phone) if phone else ""
+    found.id_number_hash = fieldcrypt.keyed_hash(id_number) if id_number else ""
+    by_phone = User.objects.filter(phone_hash=found.phone_hash).first() if found.phone_hash else None
+    by_id_number = User.objects.filter(id_number_hash=found.id_number_hash).first() if found.id_number_hash else None
+
+    def is_the_person(user: User) -> bool:
+        return (
+            bool(found.id_number_hash)
+            and user.id_number_hash == found.id_number_hash
+            and (_name(user.full_name) == _name(row.texts["name"]))
+        )
+
+    refused = False
+    if by_phone is not None and not is_the_person(by_phone):
+        row.fail("phone", str(PHONE_TAKEN))
+        refused = True
+    if by_id_number is not None and not is_the_person(by_id_number):
+        row.fail("id_number", str(ID_NUMBER_TAKEN))
+        refused = True
+    account = by_id_number or by_phone  # one account when both are the person (the hashes are unique)
+    if refused or account is None:
+        return None
+    if account.is_staff or account.is_superuser or account.memberships.filter(role__in=STAFF_ROLES).exists():
+        row.fail("phone" if by_phone else "id_number", str(STAFF_ACCOUNT))
+        return None
+    return account
+
+
+def _same_person_in_batch(row: Row, found: _Found, people: dict[tuple[str, str], tuple[int, str, str]]) -> None:
+    """Rows of one batch with the same phone or ID number are one person, and so must agree on the
+    name and the ID number; the first of them registers the account the others use."""
+    name, first = _name(row.texts["name"]), row.line
+    if found.phone_hash:
+        line, other_name, other_id = people.setdefault(
+            ("phone", found.phone_hash), (row.line, name, found.id_number_hash)
+        )
+        if (other_name, other_id) != (name, found.id_number_hash):
+            row.fail("phone", _("与第 %(line)s 行的手机号码相同，但姓名或身份证号码不同") % {"line": line})
+        first = min(first, line)
+    if found.id_number_hash:
+        line, other_name, _other_id = people.setdefault(("id", found.id_number_hash), (row.line, name, ""))
+        if other_name != name:
+            row.fail("id_number", _("与第 %(line)s 行的身份证号码相同，但姓名不同") % {"line": line})
+        first = min(first, line)
+    found.person = ("user", found.applicant.pk) if found.applicant else ("row", first)
+
+
+class _Conflict(Exception):
+    """Between the check and the write, someone else (another import of the same row, at the same
+    moment) registered the row's person or filed the same application: the whole batch is rolled
+    back, and the row, already failed, says why."""
+
+    def __init__(self, row: Row):
+        super().__init__(row.line)
+        self.row = row
+
+
+def _register(row: Row, found: _Found, actor: User) -> User:
+    """A new account for the row's person. The unique phone and ID-number hashes decide a race:
+    the loser's insert fails in its own savepoint, and its row is reported, never a 500."""
+    try:
+        with transaction.atomic():
+            return accounts_services.user_create(
                 username=_free_username(row.values["phone"]),
                 password=None,
-                full_name=v["name"],
+                full_name=row.texts["name"],
                 region=found.region,
                 phone=row.values["phone"],
                 id_number=row.values.get("id_number", ""),
                 actor=actor,
             )
+    except (IntegrityError, ApplicationError) as exc:
+        if isinstance(exc, ApplicationError) and exc.field not in ("username", "phone", "id_number"):
+            raise
+        row.fail("phone", str(JUST_REGISTERED))
+        raise _Conflict(row) from exc
+
+
+def _write(rows: list[Row], actor: User, organization: Organization) -> list[int]:
+    """Runs inside the import's transaction (lib/imports.run)."""
+    now = timezone.now()
+    created = []
+    registered: dict[tuple, User] = {}  # a person of the batch → the account their first row made
+    for row in rows:
+        v, found = row.texts, row.values["found"]
+        applicant = found.applicant or registered.get(found.person)
+        if applicant is None:
+            applicant = registered[found.person] = _register(row, found, actor)
         accounts_services.membership_grant(
             user=applicant, organization=found.organization, role=Membership.Role.APPLICANT, actor=actor
         )
@@ -409,12 +527,17 @@ def _write(rows: list[Row], actor: User, organization: Organization) -> list[int
             round=1,
             submitted_at=now,
         )
-        IntendedMaster.objects.bulk_create(
-            [
-                IntendedMaster(application=application, master=m, applicant=applicant, position=i)
-                for i, m in enumerate(found.masters, start=1)
-            ]
-        )
+        try:  # one open application per applicant and master (a unique constraint) decides a race
+            with transaction.atomic():
+                IntendedMaster.objects.bulk_create(
+                    [
+                        IntendedMaster(application=application, master=m, applicant=applicant, position=i)
+                        for i, m in enumerate(found.masters, start=1)
+                    ]
+                )
+        except IntegrityError as exc:
+            row.fail("masters", str(JUST_FILED))
+            raise _Conflict(row) from exc
         for kind, (name, content, mime) in found.files.items():
             ApplicationDocument.objects.create(
                 application=application,

@@ -4,7 +4,8 @@ A database dump must not reveal resident ID numbers. Each value is encrypted wit
 (AES-128-CBC + HMAC-SHA256, from `cryptography`) under a key derived from FIELD_ENCRYPTION_KEY, and
 a keyed hash (HMAC-SHA256 under a second derived key) is stored beside it so that an exact look-up
 ("who has this ID number?") works without decrypting every row. The hash is keyed so that the
-small space of valid ID numbers cannot be enumerated from a dump. See docs/security.md.
+small space of valid ID numbers cannot be enumerated from a dump. Phone numbers have a keyed hash
+too (`phone_hash`), which makes an account's phone unique. See docs/security.md.
 """
 
 import base64
@@ -14,6 +15,9 @@ from functools import lru_cache
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
+from django.core.exceptions import ValidationError
+
+from lib.identifiers import validate_mobile
 
 
 def _derive(secret: str, purpose: bytes) -> bytes:
@@ -48,3 +52,15 @@ def keyed_hash(value: str) -> str:
         return ""
     first_key = settings.FIELD_ENCRYPTION_KEY.split(",")[0].strip()
     return hmac.new(_derive(first_key, b"chuancheng/lookup"), value.encode(), hashlib.sha256).hexdigest()
+
+
+def phone_hash(value: str) -> str:
+    """The keyed hash of a mobile number in its 11-digit form, so that "+86 138 1234 5678" and
+    "13812345678" are one number for look-up and for the uniqueness of accounts' phones."""
+    if not value:
+        return ""
+    try:
+        value = validate_mobile(value)
+    except ValidationError:
+        value = "".join(value.split())  # not a mobile number: hashed as written, less its spaces
+    return keyed_hash(value)
