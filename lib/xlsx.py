@@ -58,7 +58,8 @@ def open_zip(data: bytes, *, label: str = "文件", not_zip: str = NOT_XLSX, cor
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         members = archive.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError):
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, NotImplementedError, EOFError):
+        # NotImplementedError: a directory entry asking for a ZIP version the reader lacks.
         raise ApplicationError(corrupt) from None
     if len(members) > MAX_MEMBERS:
         raise ApplicationError(
@@ -75,7 +76,8 @@ def open_zip(data: bytes, *, label: str = "文件", not_zip: str = NOT_XLSX, cor
         ratio = member.file_size / max(member.compress_size, 1)
         if member.file_size > RATIO_MIN_BYTES and ratio > MAX_RATIO:
             raise ApplicationError(
-                f"{label}中「{member.filename}」的压缩比为 {ratio:,.0f}:1（上限 {MAX_RATIO}:1），疑似压缩炸弹，已拒绝"
+                _("%(label)s中「%(name)s」的压缩比为 %(ratio)s:1（上限 %(limit)s:1），疑似压缩炸弹，已拒绝")
+                % {"label": label, "name": member.filename, "ratio": f"{ratio:,.0f}", "limit": MAX_RATIO}
             )
     return archive
 
