@@ -205,10 +205,28 @@ def cases_import(
         for t in Term.objects.filter(vocabulary__in=[Vocabulary.DISEASE, Vocabulary.SYNDROME], is_active=True)
     }
 
+    # A visit typed twice is reported, not written twice: the same patient, date and every text.
+    seen: dict[tuple, int] = {}
+
     def check_row(row: Row) -> None:
         if not row.clean:
             return
         name = row.texts[NAME]
+        fingerprint = (
+            name,
+            row.values.get(BIRTH, ""),
+            row.values.get(DATE),
+            tuple(sorted(row.texts.items())),
+            tuple(sorted(row.extras.items())),
+        )
+        if fingerprint in seen:
+            row.fail(
+                NAME,
+                _("与第 %(line)s 行完全相同（同一患者、同一诊次、同样内容），疑似重复录入：请删除其中一行")
+                % {"line": seen[fingerprint]},
+            )
+            return
+        seen[fingerprint] = row.line
         texts = {column: scrub(row.texts.get(column, ""), names=(name,)) for column in TEXTS}
         sex = row.values.get(SEX, CaseRecord.Sex.UNKNOWN)
         row.values["visit"] = _Visit(
