@@ -2,6 +2,7 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from accounts import services
+from accounts.forms import UserAdminChangeForm
 from accounts.models import ApiToken, Membership, Organization, Region, User
 from lib.errors import ApplicationError
 
@@ -14,6 +15,7 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
+    form = UserAdminChangeForm
     list_display = ["username", "full_name", "region", "is_active", "is_superuser", "last_login"]
     list_filter = ["is_active", "is_superuser", "memberships__role"]
     search_fields = ["username", "full_name", "phone", "email"]
