@@ -60,8 +60,33 @@ class AuditEntry(models.Model):
     reason = models.TextField(_("原因"), blank=True)
     ip = models.GenericIPAddressField(_("IP 地址"), null=True, blank=True)
     outcome = models.CharField(_("结果"), max_length=10, choices=Outcome.choices, default=Outcome.SUCCESS)
+    # The seal (issue 13 §7): a row is written unsealed inside its step's transaction and sealed
+    # right after commit, in a short transaction of its own that holds the chain head
+    # (AuditChainHead), so steps never queue behind one another for their whole transaction.
+    # `seq` numbers sealed rows without gaps; `chain_hash` is HMAC-SHA256 over the row's canonical
+    # form and the previous row's chain_hash (workflow.services.audit_seal / audit_verify).
+    seq = models.BigIntegerField(_("链序号"), null=True, blank=True, unique=True, editable=False)
+    chain_hash = models.CharField(_("链哈希"), max_length=64, blank=True, editable=False)
 
     objects = AuditQuerySet.as_manager()
+
+    # The fields a chain hash covers, in this order (the seal columns excepted).
+    CHAINED_FIELDS = (
+        "id",
+        "created_at",
+        "actor_id",
+        "actor_label",
+        "organization_id",
+        "content_type_id",
+        "object_id",
+        "object_repr",
+        "action",
+        "from_state",
+        "to_state",
+        "reason",
+        "ip",
+        "outcome",
+    )
 
     class Meta:
         verbose_name = _("审计记录")
@@ -99,3 +124,44 @@ class AuditEntry(models.Model):
         if organization_ids:
             q |= Q(organization_id__in=organization_ids)
         return q
+
+
+class AuditChainHead(models.Model):
+    """The one row that says where the audit chain ends. Sealing locks it (SELECT … FOR UPDATE),
+    so two sealers never hand out the same seq; verify_audit compares it with the last row, so
+    rows cut off the end of the chain are seen too."""
+
+    last_seq = models.BigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("审计链头")
+        verbose_name_plural = _("审计链头")
+
+    def __str__(self) -> str:
+        return f"{self.last_seq} {self.last_hash[:12]}"
+
+
+class AuditArchive(models.Model):
+    """A run of sealed audit rows exported by `archive_audit` to a JSON-lines file before they were
+    deleted: what the chain continues from. `signature` is HMAC over the other fields under the
+    chain key, so an archive record cannot be made up to excuse a gap."""
+
+    created_at = models.DateTimeField(_("时间"), default=timezone.now)
+    first_seq = models.BigIntegerField(_("起始链序号"))
+    last_seq = models.BigIntegerField(_("结束链序号"), unique=True)
+    last_hash = models.CharField(_("结束链哈希"), max_length=64)
+    row_count = models.PositiveIntegerField(_("条数"))
+    before = models.DateTimeField(_("归档截止时间"))
+    file_name = models.CharField(_("文件名"), max_length=255)
+    file_sha256 = models.CharField(_("文件 SHA-256"), max_length=64)
+    signature = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = _("审计归档")
+        verbose_name_plural = _("审计归档")
+        ordering = ["first_seq"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.first_seq}–{self.last_seq})"

@@ -18,28 +18,35 @@ A refused move is history too: its audit row is written when the outermost block
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
 import logging
+import re
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
+from datetime import UTC, datetime, timedelta
 
 from django.apps import apps
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Model
 from django.dispatch import Signal
 from django.http import Http404
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.permissions import ACTS, authorize, can, reaches, scope
 from lib.errors import ApplicationError, ConflictError
 from workflow.context import current_ip
 from workflow.maps import Notice
-from workflow.models import AuditEntry
+from workflow.models import AuditArchive, AuditChainHead, AuditEntry
 
 logger = logging.getLogger(__name__)
 
@@ -281,22 +288,285 @@ def audit_record(
     outcome: str = AuditEntry.Outcome.SUCCESS,
     ip: str | None = None,
 ) -> AuditEntry:
+    """Write one audit row, unsealed, in the caller's transaction; it is sealed into the chain
+    right after commit (audit_seal). Every text is cleaned first (audit_text): a probe that puts
+    a NUL byte in a field must not turn its own audit row into a 500 on PostgreSQL, nor a control
+    sequence rewrite what an operator's terminal shows of the log."""
     if organization is None and obj is not None and hasattr(obj, "audit_organization"):
         organization = obj.audit_organization()
-    return AuditEntry.objects.create(
+    username = actor.get_username() if actor is not None and actor.is_authenticated else ""
+    entry = AuditEntry.objects.create(
         action=action,
         actor=actor if actor is not None and actor.is_authenticated else None,
-        actor_label=actor_label or (actor.get_username() if actor is not None and actor.is_authenticated else ""),
+        actor_label=audit_text(actor_label or username)[:150],
         organization=organization,
         content_type=ContentType.objects.get_for_model(obj) if obj is not None else None,
-        object_id=str(obj.pk) if obj is not None else "",
-        object_repr=str(obj)[:200] if obj is not None else "",
-        from_state=str(from_state)[:40],
-        to_state=str(to_state)[:40],
-        reason=reason,
+        object_id=audit_text(str(obj.pk))[:64] if obj is not None else "",
+        object_repr=audit_text(str(obj))[:200] if obj is not None else "",
+        from_state=audit_text(str(from_state))[:40],
+        to_state=audit_text(str(to_state))[:40],
+        reason=audit_text(reason),
         outcome=outcome,
         ip=ip if ip is not None else current_ip(),
     )
+    _seal_after_commit()
+    return entry
+
+
+# ANSI escape sequences (CSI … final byte, OSC … BEL/ST) go whole, not just their ESC byte.
+_ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
+# C0 controls but tab and newline, DEL, C1 controls, and the bidirectional overrides that make a
+# line read differently from what it holds.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def audit_text(value) -> str:
+    """`value` as text fit for the audit log: line breaks kept as \\n, tabs kept, every other
+    control character (NUL included) and every terminal escape sequence removed."""
+    text = str(value or "").replace("\r\n", "\n").replace("\r", "\n")
+    return _CONTROL.sub("", _ANSI.sub("", text))
+
+
+# --- the audit chain (issue 13 §7) ----------------------------------------------------------------
+#
+# A row is written unsealed inside its step's transaction. Right after that transaction commits,
+# audit_seal() opens a short one of its own, locks the chain head (one row, SELECT … FOR UPDATE;
+# on SQLite the IMMEDIATE transaction's write lock), and seals every committed unsealed row in id
+# order: the next seq, and chain_hash = HMAC-SHA256(key, previous chain_hash + "\n" + the row's
+# canonical JSON). Steps therefore never wait for one another's commit; only sealers queue, for
+# milliseconds. `verify_audit --seal` (run it from cron or a systemd timer) seals whatever an
+# interrupted process left, then verifies.
+
+GENESIS_HASH = "0" * 64
+SEAL_BATCH = 2000
+
+
+def audit_chain_key() -> bytes:
+    """AUDIT_CHAIN_KEY when set (recommended: a secret of its own, kept apart from the database so
+    that whoever can write the tables cannot forge a seal), else derived from SECRET_KEY."""
+    key = getattr(settings, "AUDIT_CHAIN_KEY", "") or ""
+    if key:
+        return key.encode()
+    return hmac.new(settings.SECRET_KEY.encode(), b"chuancheng.workflow.audit-chain", hashlib.sha256).digest()
+
+
+def audit_canonical(row: dict) -> str:
+    """The canonical form of a row (a dict with AuditEntry.CHAINED_FIELDS and seq): compact JSON,
+    keys sorted, times in UTC to the microsecond."""
+    data = {}
+    for name in (*AuditEntry.CHAINED_FIELDS, "seq"):
+        value = row[name]
+        if isinstance(value, datetime):
+            value = value.astimezone(UTC).isoformat(timespec="microseconds")
+        data[name] = value
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def audit_chain_hash(row: dict, previous: str, key: bytes | None = None) -> str:
+    message = f"{previous}\n{audit_canonical(row)}".encode()
+    return hmac.new(key or audit_chain_key(), message, hashlib.sha256).hexdigest()
+
+
+def _chain_head():
+    head = AuditChainHead.objects.filter(pk=1).first()
+    if head is None:
+        # The head row is made on first use (a flushed test database has none); it starts from the
+        # last sealed row, or the last archive, so a lost head never restarts the numbering.
+        last = AuditEntry.objects.filter(seq__isnull=False).order_by("-seq").values("seq", "chain_hash").first()
+        archive = _last_archive()
+        if last is None and archive is not None:
+            last = {"seq": archive.last_seq, "chain_hash": archive.last_hash}
+        defaults = {"last_seq": last["seq"], "last_hash": last["chain_hash"]} if last else {}
+        try:
+            with transaction.atomic():
+                AuditChainHead.objects.get_or_create(pk=1, defaults=defaults)
+        except IntegrityError:  # another sealer made it first
+            pass
+    return AuditChainHead.objects.select_for_update().get(pk=1)
+
+
+def _last_archive():
+    return AuditArchive.objects.order_by("-last_seq").first()
+
+
+def audit_seal(*, limit: int | None = None) -> int:
+    """Seal the committed unsealed audit rows in id order; returns how many were sealed. Each batch
+    is its own short transaction holding the chain head."""
+    key = audit_chain_key()
+    sealed = 0
+    while limit is None or sealed < limit:
+        count = _seal_batch(SEAL_BATCH if limit is None else min(SEAL_BATCH, limit - sealed), key)
+        if not count:
+            break
+        sealed += count
+    return sealed
+
+
+def _seal_batch(batch: int, key: bytes) -> int:
+    table = connection.ops.quote_name(AuditEntry._meta.db_table)
+    for attempt in range(100):
+        try:
+            with transaction.atomic():
+                head = _chain_head()
+                rows = list(
+                    AuditEntry.objects.filter(seq__isnull=True)
+                    .order_by("id")
+                    .values(*AuditEntry.CHAINED_FIELDS)[:batch]
+                )
+                if not rows:
+                    return 0
+                seq, previous, params = head.last_seq, head.last_hash or GENESIS_HASH, []
+                for row in rows:
+                    seq += 1
+                    row["seq"] = seq
+                    previous = audit_chain_hash(row, previous, key)
+                    params.append((seq, previous, row["id"]))
+                with connection.cursor() as cursor:
+                    # Raw SQL: the model refuses every update; the triggers let exactly this through.
+                    cursor.executemany(
+                        f"UPDATE {table} SET seq = %s, chain_hash = %s WHERE id = %s AND seq IS NULL",  # noqa: S608
+                        params,
+                    )
+                head.last_seq, head.last_hash = seq, previous
+                head.save(update_fields=["last_seq", "last_hash", "updated_at"])
+                return len(rows)
+        except OperationalError as exc:
+            # SQLite's shared in-memory database (tests) answers "table is locked" at once instead
+            # of waiting for the other writer; wait a moment and take the head again.
+            if connection.vendor != "sqlite" or "locked" not in str(exc) or attempt == 99:
+                raise
+            time.sleep(0.02)
+    return 0
+
+
+def _seal_now() -> None:
+    audit_seal(limit=SEAL_BATCH)
+
+
+def _seal_after_commit() -> None:
+    """Seal once after the current transaction commits (at once outside a transaction). A failure
+    to seal is logged, never raised into a request whose work has committed: the rows stay
+    unsealed for `verify_audit --seal`, and verify_audit reports them if they stay so."""
+    conn = transaction.get_connection()
+    if conn.in_atomic_block and any(entry[1] is _seal_now for entry in conn.run_on_commit):
+        return
+    transaction.on_commit(_seal_now, robust=True)
+
+
+@dataclass(frozen=True)
+class AuditFinding:
+    kind: str  # altered, deleted, out_of_chain, unsealed, head, archive
+    message: str
+    entry_id: int | None = None
+
+
+AUDIT_SEAL_GRACE = timedelta(minutes=5)
+
+
+def audit_verify(*, grace: timedelta = AUDIT_SEAL_GRACE) -> tuple[list[AuditFinding], dict]:
+    """Walk the chain in seq order and say what does not hold: rows whose content no longer gives
+    their hash (altered), missing seqs (deleted), rows that claim a place the chain never gave
+    (out_of_chain), rows left unsealed longer than `grace`, a head that does not match the last
+    row, an archive record that is not ours. Returns (findings, summary)."""
+    key = audit_chain_key()
+    findings: list[AuditFinding] = []
+    archived_to, previous = 0, GENESIS_HASH
+    for archive in AuditArchive.objects.order_by("first_seq"):
+        if not hmac.compare_digest(archive.signature, audit_archive_signature(archive, key)):
+            findings.append(
+                AuditFinding(
+                    "archive", f"archive record {archive.pk} ({archive.file_name}) is not signed by the chain key"
+                )
+            )
+        if archive.first_seq != archived_to + 1:
+            findings.append(
+                AuditFinding(
+                    "deleted", f"archives do not join: seq {archived_to + 1}..{archive.first_seq - 1} are in no archive"
+                )
+            )
+        archived_to, previous = archive.last_seq, archive.last_hash
+    head = AuditChainHead.objects.filter(pk=1).first()
+    expected, checked, last_id = archived_to + 1, 0, None
+    rows = (
+        AuditEntry.objects.filter(seq__isnull=False)
+        .order_by("seq")
+        .values(*AuditEntry.CHAINED_FIELDS, "seq", "chain_hash")
+    )
+    for row in rows.iterator(chunk_size=2000):
+        checked += 1
+        if row["seq"] < expected:
+            findings.append(
+                AuditFinding("out_of_chain", f"row id {row['id']} claims seq {row['seq']}, already archived", row["id"])
+            )
+            continue
+        if head is None or row["seq"] > head.last_seq:
+            findings.append(
+                AuditFinding(
+                    "out_of_chain",
+                    f"row id {row['id']} claims seq {row['seq']}, past the chain head: not sealed by the chain",
+                    row["id"],
+                )
+            )
+            continue
+        if row["seq"] > expected:
+            # The first row after a gap links to a hash that is gone: the gap is the finding.
+            findings.append(
+                AuditFinding(
+                    "deleted",
+                    f"rows deleted: seq {expected}..{row['seq'] - 1} missing (before row id {row['id']})",
+                    row["id"],
+                )
+            )
+        elif not hmac.compare_digest(row["chain_hash"], audit_chain_hash(row, previous, key)):
+            findings.append(
+                AuditFinding(
+                    "altered", f"row id {row['id']} (seq {row['seq']}) was altered: its hash does not match", row["id"]
+                )
+            )
+        previous, expected, last_id = row["chain_hash"], row["seq"] + 1, row["id"]
+    last_seq = expected - 1
+    if head is not None and (head.last_seq, head.last_hash or GENESIS_HASH) != (last_seq, previous):
+        if head.last_seq > last_seq:
+            findings.append(
+                AuditFinding("deleted", f"rows deleted at the end: seq {last_seq + 1}..{head.last_seq} missing")
+            )
+        else:
+            findings.append(
+                AuditFinding(
+                    "head",
+                    f"chain head (seq {head.last_seq}) does not match the last row (seq {last_seq}, id {last_id})",
+                )
+            )
+    cutoff = timezone.now() - grace
+    for row in (
+        AuditEntry.objects.filter(seq__isnull=True, created_at__lt=cutoff).order_by("id").values("id", "chain_hash")
+    ):
+        findings.append(AuditFinding("unsealed", f"row id {row['id']} is still unsealed", row["id"]))
+    for row in AuditEntry.objects.filter(seq__isnull=True).exclude(chain_hash="").values("id"):
+        findings.append(AuditFinding("out_of_chain", f"row id {row['id']} carries a hash but no seq", row["id"]))
+    summary = {
+        "checked": checked,
+        "archived_to": archived_to,
+        "last_seq": last_seq,
+        "last_hash": previous,
+        "unsealed": AuditEntry.objects.filter(seq__isnull=True).count(),
+    }
+    return findings, summary
+
+
+def audit_archive_signature(archive, key: bytes | None = None) -> str:
+    message = json.dumps(
+        [
+            archive.first_seq,
+            archive.last_seq,
+            archive.last_hash,
+            archive.row_count,
+            archive.file_name,
+            archive.file_sha256,
+        ],
+        separators=(",", ":"),
+    ).encode()
+    return hmac.new(key or audit_chain_key(), message, hashlib.sha256).hexdigest()
 
 
 # --- what a page and the workbench derive from the tables --------------------------------------
