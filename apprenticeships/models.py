@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import in_regions
+from lib.files import ServerName
 from masters.models import ExemptionDecision, Title
 from workflow.maps import Notice
 
@@ -394,7 +395,7 @@ class ApplicationDocument(models.Model):
 
     application = models.ForeignKey(ApprenticeApplication, models.CASCADE, related_name="documents")
     kind = models.CharField(_("材料类别"), max_length=16, choices=Document.choices)
-    file = models.FileField(_("文件"), upload_to="apprenticeships/documents/%Y/%m/")
+    file = models.FileField(_("文件"), upload_to=ServerName("apprenticeships/documents"))
     original_name = models.CharField(_("原文件名"), max_length=200)
     content_type = models.CharField(max_length=60)
     size = models.PositiveIntegerField(default=0)
@@ -526,7 +527,7 @@ class Match(models.Model):
     proposed_at = models.DateTimeField(default=timezone.now)
     decided_at = models.DateTimeField(_("确认时间"), null=True, blank=True)
     decision_reason = models.TextField(_("传承人意见"), blank=True)
-    contract = models.FileField(_("师承关系合同书"), upload_to="apprenticeships/contracts/%Y/", blank=True)
+    contract = models.FileField(_("师承关系合同书"), upload_to=ServerName("apprenticeships/contracts"), blank=True)
     contract_number = models.CharField(_("合同编号"), max_length=24, blank=True)
     apprenticeship = models.OneToOneField(
         Apprenticeship, models.PROTECT, null=True, blank=True, related_name="match", verbose_name=_("师承关系")
@@ -599,7 +600,9 @@ class ContractSignature(models.Model):
     method = models.CharField(_("签署方式"), max_length=8, choices=Method.choices)
     signed_at = models.DateTimeField(_("签署时间"), default=timezone.now)
     ip = models.GenericIPAddressField(_("签署 IP"), null=True, blank=True)
-    scan = models.FileField(_("签字扫描件"), upload_to="apprenticeships/signatures/%Y/", blank=True)
+    scan = models.FileField(_("签字扫描件"), upload_to=ServerName("apprenticeships/signatures"), blank=True)
+    # What the scan is by its content (lib.files.accept_upload), the type it is served with.
+    scan_type = models.CharField(max_length=100, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("合同签署")

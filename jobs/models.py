@@ -7,6 +7,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from lib.files import ServerName
+
 
 class Job(models.Model):
     class Status(models.TextChoices):
@@ -23,8 +25,14 @@ class Job(models.Model):
     done = models.PositiveIntegerField(default=0)
     message = models.TextField(_("说明"), blank=True)
     result = models.JSONField(default=dict, blank=True)
-    input_file = models.FileField(upload_to="jobs/input/%Y/%m/", blank=True)
-    output_file = models.FileField(upload_to="jobs/output/%Y/%m/", blank=True)
+    input_file = models.FileField(upload_to=ServerName("jobs/input"), blank=True)
+    output_file = models.FileField(upload_to=ServerName("jobs/output"), blank=True)
+    # The platform wrote the output: its type and the name a person's browser saves it as are the
+    # platform's, kept beside the file, whose own name is the server's.
+    output_type = models.CharField(max_length=100, blank=True)
+    output_name = models.CharField(max_length=200, blank=True)
+    # Outputs repeat what was uploaded (error workbooks) and are deleted after JOB_OUTPUT_DAYS.
+    output_expired_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
 

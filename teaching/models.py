@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from apprenticeships.models import Apprenticeship
+from lib.files import ServerName
 from teaching.permissions import PARTY_ACTS, PARTY_FIELDS
 from teaching.quotas import Category
 from workflow.maps import Notice
@@ -181,8 +182,8 @@ class Activity(_OfApprenticeship, models.Model):
     )
     online_agreed_on = models.DateField(_("商定日期"), null=True, blank=True)
     online_agreement_note = models.TextField(_("改为线上的商定说明"), blank=True)
-    evidence = models.FileField(_("佐证材料"), upload_to="teaching/evidence/%Y/%m/", blank=True)
-    evidence_type = models.CharField(max_length=40, blank=True, editable=False)
+    evidence = models.FileField(_("佐证材料"), upload_to=ServerName("teaching/evidence"), blank=True)
+    evidence_type = models.CharField(max_length=100, blank=True, editable=False)
     status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.PENDING)
     logged_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", null=True, blank=True)
@@ -309,8 +310,9 @@ class GraduationItem(models.Model):
     kind = models.CharField(_("材料类别"), max_length=16, choices=Kind.choices)
     title = models.CharField(_("标题"), max_length=200)
     text = models.TextField(_("正文或摘要"), blank=True)
-    file = models.FileField(_("附件"), upload_to="teaching/graduation/%Y/%m/", blank=True)
-    file_type = models.CharField(max_length=40, blank=True, editable=False)
+    file = models.FileField(_("附件"), upload_to=ServerName("teaching/graduation"), blank=True)
+    # A Word document's type is 71 characters long.
+    file_type = models.CharField(max_length=100, blank=True, editable=False)
     score = models.PositiveSmallIntegerField(_("评分"), null=True, blank=True)
     comment = models.TextField(_("评语"), blank=True)
     passed = models.BooleanField(_("合格"), null=True, blank=True)
