@@ -44,7 +44,7 @@ from apprenticeships.rules import Facts, decide, required_documents
 from apprenticeships.services import DOCUMENT_TYPES, MAX_DOCUMENT_BYTES, MAX_INTENDED, _programme_people
 from lib import fieldcrypt, imports
 from lib.errors import ApplicationError
-from lib.files import sniff
+from lib.files import accept_upload
 from lib.identifiers import validate_mobile, validate_resident_id
 from lib.imports import Cell, Choices, Column, Invalid, Issue, Issues, Row, Spec
 from lib.xlsx import open_zip
@@ -287,7 +287,7 @@ class _Found:
     region: Region | None = None
     recommending: Organization | None = None
     masters: list = field(default_factory=list)
-    files: dict = field(default_factory=dict)  # kind → (name, bytes, mime)
+    files: dict = field(default_factory=dict)  # kind → (original name, accepted upload, mime)
 
 
 def application_import(
@@ -376,12 +376,19 @@ def _check_row(row: Row, found: _Found, members: dict, zip_file) -> None:
         if member.file_size > MAX_DOCUMENT_BYTES:
             row.fail(key, _("文件不能超过 %(mb)s MB") % {"mb": MAX_DOCUMENT_BYTES // (1024 * 1024)})
             continue
-        content = zip_file.read(member)
-        mime = sniff(content[:16])
-        if mime not in DOCUMENT_TYPES:
-            row.fail(key, _("文件内容不是允许的类型（PDF、JPEG、PNG），请勿仅修改扩展名"))
+        # Through the same door as a document uploaded one by one: typed by content (an archive
+        # inside the archive is refused) and renamed to what it is, so it is stored under a name
+        # of the server's; the name in the zip stays as the document's original name.
+        upload = SimpleUploadedFile(posixpath.basename(name), zip_file.read(member))
+        original_name = upload.name
+        try:
+            mime = accept_upload(
+                upload, allowed=DOCUMENT_TYPES, field_label=Document(kind).label, max_bytes=MAX_DOCUMENT_BYTES
+            )
+        except ValidationError as exc:
+            row.fail(key, exc.messages[0])
             continue
-        found.files[kind] = (posixpath.basename(name), content, mime)
+        found.files[kind] = (original_name, upload, mime)
     facts = Facts(
         title=TITLES.get(v["title"], Title.NONE),
         is_folk_practitioner=v.get("folk") == YES,
@@ -538,14 +545,14 @@ def _write(rows: list[Row], actor: User, organization: Organization) -> list[int
         except IntegrityError as exc:
             row.fail("masters", str(JUST_FILED))
             raise _Conflict(row) from exc
-        for kind, (name, content, mime) in found.files.items():
+        for kind, (name, upload, mime) in found.files.items():
             ApplicationDocument.objects.create(
                 application=application,
                 kind=kind,
-                file=SimpleUploadedFile(name, content, content_type=mime),
+                file=upload,
                 original_name=name[-200:],
                 content_type=mime,
-                size=len(content),
+                size=upload.size,
                 round=1,
                 uploaded_by=actor,
             )

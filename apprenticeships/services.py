@@ -204,27 +204,31 @@ def apprentice_application_update(
 def apprentice_document_add(
     *, application: ApprenticeApplication, actor: User, kind: str, upload
 ) -> ApplicationDocument:
-    """Attach a document, typed by its content; a new file of a kind replaces the earlier one."""
-    from lib.files import check_upload
+    """Attach a document, typed by its content and stored under a name of the server's; a new file
+    of a kind replaces the earlier one."""
+    from lib.files import accept_upload
 
     application = _lock_editable(application, actor, _("申请处于「%(state)s」状态，不能更换材料"))
     if kind not in Document.values:
         raise ApplicationError(_("请选择材料类别"), field="kind")
     label = Document(kind).label
+    # The name the applicant knows the file by, for the reviewers' list: taken before
+    # accept_upload() renames the upload to what it is.
+    original_name = getattr(upload, "name", "") or ""
     try:
-        mime = check_upload(upload, allowed=DOCUMENT_TYPES, field_label=label, max_bytes=MAX_DOCUMENT_BYTES)
+        mime = accept_upload(upload, allowed=DOCUMENT_TYPES, field_label=label, max_bytes=MAX_DOCUMENT_BYTES)
     except ValidationError as exc:
         raise ApplicationError(exc.messages[0], field="file") from exc
-    return _store_document(application, actor, kind, upload, mime)
+    return _store_document(application, actor, kind, upload, mime, original_name)
 
 
-def _store_document(application, actor, kind, upload, mime) -> ApplicationDocument:
+def _store_document(application, actor, kind, upload, mime, original_name: str) -> ApplicationDocument:
     application.documents.filter(kind=kind, superseded=False).update(superseded=True)
     document = ApplicationDocument.objects.create(
         application=application,
         kind=kind,
         file=upload,
-        original_name=(getattr(upload, "name", "") or "")[-200:],
+        original_name=original_name[-200:],
         content_type=mime,
         size=upload.size,
         round=application.round + 1,
@@ -675,12 +679,14 @@ def apprentice_contract_sign(*, match: Match, actor: User, scan=None) -> Contrac
     """One party signs: in the platform (time and IP recorded) or by uploading a signed scan. The
     second signature moves the match to signed and the application to contracted and creates the
     apprenticeship — one transaction, so all of it or none."""
-    from lib.files import check_upload
+    from lib.files import accept_upload
 
     mime = None
     if scan is not None:
         try:
-            mime = check_upload(scan, allowed=DOCUMENT_TYPES, field_label=_("签字扫描件"), max_bytes=MAX_DOCUMENT_BYTES)
+            mime = accept_upload(
+                scan, allowed=DOCUMENT_TYPES, field_label=_("签字扫描件"), max_bytes=MAX_DOCUMENT_BYTES
+            )
         except ValidationError as exc:
             raise ApplicationError(exc.messages[0], field="scan") from exc
     with workflow.atomic():
@@ -707,6 +713,7 @@ def apprentice_contract_sign(*, match: Match, actor: User, scan=None) -> Contrac
         )
         if scan is not None:
             signature.scan = scan
+            signature.scan_type = mime
         signature.save()
         audit_record(
             action=AuditEntry.Action.CREATE,

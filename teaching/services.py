@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Membership, Organization, User
 from accounts.permissions import authorize
 from apprenticeships.models import Apprenticeship
+from lib import files
 from lib.errors import ApplicationError, ConflictError
 from notifications.services import notify
 from teaching import quotas
@@ -40,8 +41,9 @@ from workflow.models import AuditEntry
 from workflow.services import audit_record
 
 MAX_HOURS_PER_DAY = Decimal(24)
-EVIDENCE_TYPES = {"application/pdf", "image/jpeg", "image/png", "image/webp"}
-MATERIAL_TYPES = EVIDENCE_TYPES | {"application/zip"}  # Word documents are zip containers
+EVIDENCE_TYPES = {files.PDF, files.JPEG, files.PNG, files.WEBP}
+# A paper may be a Word document: told apart from a plain archive or a bomb by lib.files.
+MATERIAL_TYPES = EVIDENCE_TYPES | {files.DOCX}
 MAX_UPLOAD = 20 * 1024 * 1024
 ALWAYS_ONLINE = {Activity.Kind.REMOTE, Activity.Kind.ONLINE_COURSE}
 
@@ -153,11 +155,11 @@ def plan_move(plan: TeachingPlan, *, to: str, actor: User, reason: str = "", exp
 # --- activities ----------------------------------------------------------------------------------
 
 
-def _check_upload(upload, *, allowed: set[str], label: str, field: str) -> str:
-    from lib.files import check_upload
-
+def _accept_upload(upload, *, allowed: set[str], label: str, field: str) -> str:
+    """The upload's type by its content; the upload is renamed to what it is, so that it is stored
+    under a name of the server's."""
     try:
-        return check_upload(upload, allowed=allowed, field_label=label, max_bytes=MAX_UPLOAD)
+        return files.accept_upload(upload, allowed=allowed, field_label=label, max_bytes=MAX_UPLOAD)
     except ValidationError as exc:
         raise ApplicationError(exc.messages[0], field=field) from exc
 
@@ -234,7 +236,7 @@ def activity_log(
         online_agreed_on, note = None, ""
     content_type = ""
     if evidence:
-        content_type = _check_upload(evidence, allowed=EVIDENCE_TYPES, label=_("佐证材料"), field="evidence")
+        content_type = _accept_upload(evidence, allowed=EVIDENCE_TYPES, label=_("佐证材料"), field="evidence")
     # Lock the apprentice: two activities logged at once for the same day must not together
     # pass 24 hours.
     User.objects.select_for_update().get(pk=apprenticeship.apprentice_id)
@@ -411,7 +413,7 @@ def graduation_item_add(
         raise ApplicationError(_("正文或附件：至少提供一项"), field="text")
     file_type = ""
     if upload:
-        file_type = _check_upload(upload, allowed=MATERIAL_TYPES, label=_("附件"), field="file")
+        file_type = _accept_upload(upload, allowed=MATERIAL_TYPES, label=_("附件"), field="file")
     item = GraduationItem.objects.create(
         graduation=graduation, kind=kind, title=title, text=text, file=upload or "", file_type=file_type
     )
