@@ -6,7 +6,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -37,6 +36,7 @@ from apprenticeships.models import (
 )
 from apprenticeships.rules import check_application, facts_for
 from chuancheng.errors import errors_to
+from lib import files
 from masters.models import Master
 from workflow.models import AuditEntry
 from workflow.services import move_act
@@ -207,7 +207,7 @@ def document_download(request, pk: int):
     services.application_viewed(
         viewer=request.user, application=document.application, what=f"查看申请材料：{document.get_kind_display()}"
     )
-    return FileResponse(document.file.open("rb"), content_type=document.content_type, filename=document.original_name)
+    return files.serve_file(document.file, content_type=document.content_type, download_name=document.original_name)
 
 
 # The buttons of the application's page post to workflow:move; these URLs stay for the links and
@@ -435,10 +435,11 @@ def match_sign(request, pk: int):
 @require_safe
 def match_contract(request, pk: int):
     match = _match(pk, request.user)
-    if not match.contract:
-        raise Http404
-    return FileResponse(
-        match.contract.open("rb"), content_type="application/pdf", filename=f"{match.contract_number}.pdf"
+    # The platform made this PDF itself (services._render_contract).
+    return files.serve_file(
+        match.contract,
+        content_type=files.PDF,
+        download_name=_("师承关系合同书-%(number)s") % {"number": match.contract_number},
     )
 
 
@@ -447,9 +448,11 @@ def match_contract(request, pk: int):
 def signature_scan(request, pk: int):
     signature = get_object_or_404(ContractSignature, pk=pk)
     _match(signature.match_id, request.user)
-    if not signature.scan:
-        raise Http404
-    return FileResponse(signature.scan.open("rb"), filename=signature.scan.name.rsplit("/", 1)[-1])
+    return files.serve_file(
+        signature.scan,
+        content_type=signature.scan_type,
+        download_name=_("签字扫描件-%(party)s") % {"party": signature.get_party_display()},
+    )
 
 
 @login_required

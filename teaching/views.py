@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -19,6 +19,7 @@ from accounts.permissions import authorize, scope
 from apprenticeships.models import Apprenticeship
 from cases.selectors import fidelity_for
 from chuancheng.errors import errors_to
+from lib import files
 from lib.errors import ApplicationError
 from lib.pagination import CappedPaginator
 from teaching import permissions, quotas, selectors, services
@@ -282,11 +283,13 @@ def activity_batch(request):
     return _back(request, reverse("teaching:confirm-queue"))
 
 
-def _file_response(request, apprenticeship: Apprenticeship, field, what: str):
+def _file_response(request, apprenticeship: Apprenticeship, field, *, content_type: str, what: str, name: str):
+    """A stored file, with the type stored at upload (lib.files: never inline unless it is an
+    image, a PDF or a video, and never able to run script)."""
     if not field:
         raise Http404
     _viewed(request, apprenticeship, what)
-    return FileResponse(field.open("rb"), as_attachment=False, filename=field.name.rsplit("/", 1)[-1])
+    return files.serve_file(field, content_type=content_type, download_name=name)
 
 
 @login_required
@@ -294,7 +297,14 @@ def _file_response(request, apprenticeship: Apprenticeship, field, what: str):
 def activity_evidence(request, activity_pk: int):
     activity = get_object_or_404(Activity.objects.select_related("apprenticeship__master"), pk=activity_pk)
     authorize(request.user, "teaching.view", activity.apprenticeship)
-    return _file_response(request, activity.apprenticeship, activity.evidence, f"佐证材料 #{activity.pk}")
+    return _file_response(
+        request,
+        activity.apprenticeship,
+        activity.evidence,
+        content_type=activity.evidence_type,
+        what=f"佐证材料 #{activity.pk}",
+        name=_("佐证材料-%(pk)s") % {"pk": activity.pk},
+    )
 
 
 # --- graduation ----------------------------------------------------------------------------------
@@ -380,7 +390,14 @@ def graduation_item_file(request, item_pk: int):
     item = get_object_or_404(GraduationItem.objects.select_related("graduation__apprenticeship__master"), pk=item_pk)
     apprenticeship = item.graduation.apprenticeship
     authorize(request.user, "teaching.view", apprenticeship)
-    return _file_response(request, apprenticeship, item.file, f"结业材料 #{item.pk}")
+    return _file_response(
+        request,
+        apprenticeship,
+        item.file,
+        content_type=item.file_type,
+        what=f"结业材料 #{item.pk}",
+        name=_("结业材料-%(pk)s") % {"pk": item.pk},
+    )
 
 
 @login_required
