@@ -210,10 +210,10 @@ def selection_of(analysis: Analysis) -> Selection:
 
 def analysis_workbook(analysis: Analysis) -> bytes:
     """The analysis' tables as an .xlsx workbook, one sheet per table."""
-    from openpyxl import Workbook
+    from lib.xlsx import SafeWorkbook
 
     results = analysis.results
-    workbook = Workbook(write_only=True)
+    workbook = SafeWorkbook(write_only=True)  # herb names come from imported sheets: text stays text
     sheet = workbook.create_sheet("分析参数")
     sheet.append(["处方数", analysis.transactions])
     sheet.append(["最小支持度", analysis.min_support])

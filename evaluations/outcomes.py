@@ -230,11 +230,12 @@ PRICING_HEADERS = [
 
 def pricing_workbook(*, actor: User, proposals: QuerySet) -> bytes:
     """The proposals for the medical-insurance bureau, one row each (audited as an export)."""
-    from openpyxl import Workbook
     from openpyxl.styles import Font
 
+    from lib.xlsx import SafeWorkbook
+
     authorize(actor, "pricing.manage")
-    wb = Workbook()
+    wb = SafeWorkbook()
     ws = wb.active
     ws.title = "价格与医保建议"
     ws.append(PRICING_HEADERS)

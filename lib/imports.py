@@ -36,7 +36,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from lib.errors import ApplicationError
-from lib.xlsx import FORMULA, MAX_CELLS, MERGED, TOO_MANY_ROWS, cell_text, read_sheet
+from lib.xlsx import FORMULA, MAX_CELLS, MERGED, TOO_MANY_ROWS, SafeWorkbook, cell_text, read_sheet, text_cell
 
 Progress = Callable[[int, int, str], None]
 STAGE_LABELS = {"check": "校验", "write": "写入"}
@@ -527,7 +527,7 @@ def error_workbook(issues: Iterable[Issue], *, source: Upload | None = None) -> 
     a comment with its rules, then the sheet 「导入错误」: one row per issue (行号, 列, 值, 规则)."""
     source = source if source is not None else getattr(issues, "source", None)
     issues = list(issues)
-    workbook = Workbook(write_only=True)
+    workbook = SafeWorkbook(write_only=True)
     if source is not None and source.rows:
         _marked_copy(workbook, source, issues)
     sheet = workbook.create_sheet(ISSUES_SHEET)
@@ -600,13 +600,9 @@ def _clean(text: str) -> str:
     return ILLEGAL_CHARACTERS_RE.sub("", text)[:MAX_CELL_TEXT]
 
 
-def _text_cell(sheet, value) -> WriteOnlyCell | str:
-    text = _clean(cell_text(value) if not isinstance(value, str) else value)
-    if not text.startswith("="):
-        return text
-    cell = WriteOnlyCell(sheet, value=text)
-    cell.data_type = "s"
-    return cell
+def _text_cell(sheet, value) -> WriteOnlyCell:
+    """Text as text, neutralised (lib.xlsx.safe_cell): "=A1" never becomes a formula again."""
+    return text_cell(sheet, _clean(cell_text(value) if not isinstance(value, str) else value))
 
 
 def _header_cell(sheet, title: str, fill: PatternFill) -> WriteOnlyCell:
@@ -627,7 +623,7 @@ def column_help(column: Column) -> str:
 def template(spec: Spec) -> Workbook:
     """The data sheet (headers coloured by required, each with its help as a comment; text format
     where Excel would mangle numbers) and the hidden lists behind its drop-downs."""
-    workbook = Workbook()
+    workbook = SafeWorkbook()
     sheet = workbook.active
     sheet.title = spec.sheet
     sheet.append([spec.header(c) for c in spec.columns])

@@ -10,11 +10,21 @@ data, so that a sheet reaching row 1,048,576 is refused before a reader allocate
   is an `ApplicationError` whose message names the problem and what to do.
 - `cell_text(value)` — a cell as the text a person sees (numbers without ".0", dates as
   2024-05-01, TRUE as 是), so that a date or a number typed into a text column stays text.
+
+Writing: every workbook and CSV the platform hands out goes through `safe_cell(value)` (OWASP's
+advice against formula injection): text starting with =, +, -, @, a tab or a carriage return gets
+a leading ' so that Excel, WPS or LibreOffice show it instead of evaluating it (a declaration named
+`=HYPERLINK("http://evil","点此")` must not become a link in a clerk's spreadsheet); numbers, dates
+and booleans stay what they are. `SafeWorkbook` is an openpyxl Workbook whose sheets pass every
+appended row and every `cell(value=...)` through it and store text as text (data type "s").
+Reading strips that quote again (`cell_text`), so an error workbook filled in and uploaded again
+reads as it was first typed.
 """
 
 from __future__ import annotations
 
 import datetime
+import decimal
 import html
 import io
 import posixpath
@@ -24,8 +34,13 @@ import zlib
 from collections.abc import Collection
 from dataclasses import dataclass
 
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+from openpyxl.worksheet.worksheet import Worksheet
 from python_calamine import CalamineWorkbook
 
 from lib.errors import ApplicationError
@@ -146,10 +161,13 @@ def read_sheet(
 
 
 def cell_text(value) -> str:
-    """A cell as the text a person sees: 12.0 → "12", a date → "2024-05-01", TRUE → "是"."""
+    """A cell as the text a person sees: 12.0 → "12", a date → "2024-05-01", TRUE → "是". A
+    quote that safe_cell() put before a leading =, +, -, @ is taken off again."""
     if value is None:
         return ""
     if isinstance(value, str):
+        if value[:1] == QUOTE and value[1:2] in FORMULA_STARTS:
+            value = value[1:]
         return value.replace("\r\n", "\n").strip()
     if isinstance(value, bool):
         return YES if value else NO
@@ -166,6 +184,90 @@ def cell_text(value) -> str:
     if isinstance(value, datetime.time):
         return value.strftime("%H:%M")
     return str(value).strip()
+
+
+# --- writing: formula injection ------------------------------------------------------------------
+
+# What makes Excel, WPS or LibreOffice read a typed cell (or a CSV field) as a formula: OWASP's list.
+FORMULA_STARTS = frozenset("=+-@\t\r")
+QUOTE = "'"
+NUMBERS = (int, float, decimal.Decimal, datetime.date, datetime.time, datetime.timedelta)
+
+
+def safe_cell(value):
+    """A value as a spreadsheet or CSV may hold it: text starting with =, +, -, @, a tab or a
+    carriage return gets a leading ' (shown, never evaluated); None, booleans, numbers (a negative
+    number too) and dates are returned unchanged; anything else becomes its text, checked alike."""
+    if value is None or isinstance(value, (bool, *NUMBERS)):
+        return value
+    text = value if isinstance(value, str) else str(value)
+    if text[:1] in FORMULA_STARTS:
+        return QUOTE + text
+    return text
+
+
+def text_cell(sheet, value) -> Cell:
+    """A cell holding `value` through safe_cell(), text stored as a string (data type "s"), so
+    that no writer can turn it into a formula."""
+    value = safe_cell(value)
+    cell = WriteOnlyCell(sheet, value=value)
+    if isinstance(value, str):
+        cell.data_type = "s"
+    return cell
+
+
+def _safe_content(sheet, value):
+    if isinstance(value, Cell):
+        if isinstance(value.value, str | Promise):
+            value.value = safe_cell(value.value)
+            value.data_type = "s"
+        return value
+    if isinstance(value, str | Promise):
+        return text_cell(sheet, value)
+    return safe_cell(value)
+
+
+def safe_row(sheet, row):
+    """A row for `sheet.append()` with every text neutralised (lists, tuples, generators, dicts)."""
+    if isinstance(row, dict):
+        return {key: _safe_content(sheet, value) for key, value in row.items()}
+    return [_safe_content(sheet, value) for value in row]
+
+
+class _SafeSheet(Worksheet):
+    def append(self, iterable):
+        super().append(safe_row(self, iterable))
+
+    def cell(self, row, column, value=None):
+        cell = super().cell(row, column)
+        if value is not None:
+            value = safe_cell(value)
+            cell.value = value
+            if isinstance(value, str):
+                cell.data_type = "s"
+        return cell
+
+
+class _SafeWriteOnlySheet(WriteOnlyWorksheet):
+    def append(self, row):
+        super().append(safe_row(self, row))
+
+
+class SafeWorkbook(Workbook):
+    """An openpyxl Workbook for everything the platform writes: its sheets neutralise text on
+    `append()` and `cell(value=...)` (assigning `sheet["A1"] = ...` is not guarded: do not)."""
+
+    def __init__(self, write_only: bool = False, iso_dates: bool = False):
+        super().__init__(write_only=write_only, iso_dates=iso_dates)
+        if not write_only:
+            self._sheets = [_SafeSheet(self)]
+
+    def create_sheet(self, title=None, index=None):
+        sheet = (
+            _SafeWriteOnlySheet(parent=self, title=title) if self.write_only else _SafeSheet(parent=self, title=title)
+        )
+        self._add_sheet(sheet=sheet, index=index)
+        return sheet
 
 
 # --- the parts and the sheet's XML ----------------------------------------------------------------

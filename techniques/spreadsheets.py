@@ -12,12 +12,12 @@ from typing import IO
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
 
 from lib import imports
 from lib.imports import HEADER_FONT, OPTIONAL_FILL
+from lib.xlsx import SafeWorkbook
 from techniques.importing import (
     COLUMNS,
     DATA_SHEET,
@@ -149,7 +149,7 @@ def write_export(queryset: QuerySet, target: IO[bytes]) -> int:
     """Writes the techniques of `queryset` (in its order) to `target` as xlsx; returns the row
     count. Holders' identity numbers and phones stay out: the list travels by e-mail and USB stick."""
     full_names = {code: full for code, _name, full in city_regions()}
-    workbook = Workbook(write_only=True)
+    workbook = SafeWorkbook(write_only=True)
     sheet = workbook.create_sheet(EXPORT_SHEET)
     sheet.freeze_panes = "A2"
     for index, (_title, width) in enumerate(EXPORT_HEADERS, start=1):

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST, require_safe
 from accounts.permissions import authorize, reaches, scope
 from lib.errors import ApplicationError
 from lib.pagination import CappedPaginator
+from lib.xlsx import safe_cell
 from workflow.forms import AuditFilterForm
 from workflow.models import AuditEntry
 from workflow.services import audit_record, audit_refused_move, moves, state_label_in_current_language
@@ -69,22 +70,22 @@ def audit_export(request):
         # A BOM so that Excel on Chinese Windows opens the file as UTF-8.
         yield "\ufeff" + writer.writerow(header)
         for e in entries.iterator(chunk_size=2000):
-            yield writer.writerow(
-                [
-                    timezone.localtime(e.created_at).strftime("%Y-%m-%d %H:%M:%S"),
-                    e.actor_label,
-                    e.organization.name if e.organization else "",
-                    e.get_action_display(),
-                    e.content_type.name if e.content_type else "",
-                    e.object_id,
-                    e.object_repr,
-                    e.from_state,
-                    e.to_state,
-                    e.reason,
-                    e.ip or "",
-                    e.get_outcome_display(),
-                ]
-            )
+            fields = [
+                timezone.localtime(e.created_at).strftime("%Y-%m-%d %H:%M:%S"),
+                e.actor_label,
+                e.organization.name if e.organization else "",
+                e.get_action_display(),
+                e.content_type.name if e.content_type else "",
+                e.object_id,
+                e.object_repr,
+                e.from_state,
+                e.to_state,
+                e.reason,
+                e.ip or "",
+                e.get_outcome_display(),
+            ]
+            # A name or reason typed as "=HYPERLINK(...)" is shown by Excel, never evaluated.
+            yield writer.writerow([safe_cell(field) for field in fields])
 
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")

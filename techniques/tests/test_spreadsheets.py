@@ -532,7 +532,8 @@ def test_the_error_sheet_lists_row_column_value_and_rule(world):
     sheet = workbook["导入错误"]
     rows = list(sheet.values)
     assert rows[0] == ("行号", "列", "值", "规则")
-    assert rows[1] == (2, "技术名称*", "=A1", "该单元格是公式，请粘贴为数值（复制后「选择性粘贴 → 数值」）")
+    # The value is shown, never evaluated: quoted as lib.xlsx.safe_cell does (issue 13 §5).
+    assert rows[1] == (2, "技术名称*", "'=A1", "该单元格是公式，请粘贴为数值（复制后「选择性粘贴 → 数值」）")
     assert sheet["C2"].data_type == "s"  # a value, not a formula again
     assert rows[2] == (2, "同意公开*", "也许", "应填写「是」或「否」")
 
