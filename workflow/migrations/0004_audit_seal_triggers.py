@@ -53,6 +53,8 @@ BEGIN
     LOOP
         IF r.table_name = 'workflow_auditchainhead' THEN
             EXECUTE format('REVOKE DELETE, TRUNCATE ON %I FROM %I', r.table_name, r.grantee);
+        ELSIF r.table_name = 'workflow_auditarchive' THEN
+            EXECUTE format('REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON %I FROM %I', r.table_name, r.grantee);
         ELSE
             EXECUTE format('REVOKE UPDATE, DELETE, TRUNCATE ON %I FROM %I', r.table_name, r.grantee);
         END IF;
