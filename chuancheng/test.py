@@ -168,3 +168,40 @@ def declaration_for(actor: User, region: Region | None = None, *, submit: bool =
         services.technique_submit(technique=technique, actor=actor)
         technique.refresh_from_db()
     return technique
+
+
+def second_factor_code(user: User) -> str:
+    """What the person's authenticator shows now (accounts/mfa.py), computed from their device as
+    the app on their phone would. A code already spent in this half-minute is refused by the
+    device, so the next half-minute's (within the device's tolerance) is used, and past that one
+    of the person's recovery codes."""
+    from django_otp.oath import TOTP
+    from django_otp.plugins.otp_static.models import StaticToken
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user).order_by("-confirmed", "pk").first()
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    now = totp.t()  # the device's own count of half-minutes, its drift included
+    wanted = max(now, device.last_t + 1)
+    if wanted > now + device.tolerance:
+        return StaticToken.objects.filter(device__user=user).values_list("token", flat=True).first()
+    totp.time = (wanted - device.drift) * device.step + device.t0
+    return f"{totp.token():0{device.digits}d}"
+
+
+def browser_second_factor(page, username: str) -> None:
+    """After the password step in a browser: for someone who needs two factors, bind the
+    authenticator on first sign-in (then continue past the recovery codes) or type its code."""
+    import re
+
+    from accounts.mfa import mfa_required
+
+    user = User.objects.get(username=username)
+    if not mfa_required(user):
+        return
+    page.wait_for_url(re.compile(r"/accounts/mfa/"))
+    first_time = "/setup/" in page.url
+    page.locator("#id_code").fill(second_factor_code(user))
+    page.locator("main").get_by_role("button").first.click()
+    if first_time:
+        page.get_by_role("link", name="我已保存，继续").click()

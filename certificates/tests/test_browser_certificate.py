@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from certificates.tests.test_pages import pdf_text
-from chuancheng.test import PASSWORD, World
+from chuancheng.test import browser_second_factor, PASSWORD, World
 from masters.models import Master
 from masters.services import master_application_advance, master_application_submit
 from masters.tests.factories import TODAY, application_for, guide_reviewer
@@ -22,6 +22,7 @@ def sign_in(page: Page, username: str) -> None:
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(PASSWORD)
     page.locator("main").get_by_role("button", name="登录").click()
+    browser_second_factor(page, username)
     expect(page).to_have_url(re.compile(r"/workbench/$"))
 
 

@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from chuancheng.test import PASSWORD, World
+from chuancheng.test import browser_second_factor, PASSWORD, World
 from evaluations.tests.factories import accepted_technique, ensure_defaults, pool
 
 pytestmark = pytest.mark.browser
@@ -21,6 +21,7 @@ def sign_in(page: Page, username: str) -> None:
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(PASSWORD)
     page.locator("main").get_by_role("button", name="登录").click()
+    browser_second_factor(page, username)
     expect(page).to_have_url(re.compile(r"/workbench/$"))
 
 

@@ -13,7 +13,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from chuancheng.test import PASSWORD, World
+from chuancheng.test import browser_second_factor, PASSWORD, World
 
 pytestmark = pytest.mark.browser
 
@@ -23,6 +23,8 @@ def sign_in(page: Page, username: str, password: str) -> None:
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(password)
     page.locator("main").get_by_role("button", name="登录").click()
+    if password == PASSWORD:
+        browser_second_factor(page, username)
 
 
 def test_a_county_clerk_signs_in_sees_the_workbench_and_signs_out(page: Page, live_world: World):
