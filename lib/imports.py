@@ -10,7 +10,10 @@ records): an importer is a column spec plus a write function.
   all or nothing. `progress(done, total, stage)` is how a background job follows it.
 - `Issue` — one problem: the row as Excel numbers it, the column's header, the value, the rule.
 - `error_workbook(issues)` — the uploaded rows with each bad cell filled and commented, and a sheet
-  listing the issues, for the person fixing the file.
+  listing the issues, for the person fixing the file. Issues and error workbooks are kept (job
+  results, job files): an ID number in them is masked (first 6 and last 4 characters), whether its
+  column says so (`Column.mask`) or it merely looks like one, so that a number that failed its
+  checksum is never stored in clear.
 - `template(spec)` — the empty template: headers with their help, the drop-down lists.
 """
 
@@ -36,6 +39,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from lib.errors import ApplicationError
+from lib.identifiers import mask_resident_id
 from lib.xlsx import FORMULA, MAX_CELLS, MERGED, TOO_MANY_ROWS, SafeWorkbook, cell_text, read_sheet, text_cell
 
 Progress = Callable[[int, int, str], None]
@@ -55,6 +59,9 @@ MAX_CELL_TEXT = 32_767  # what Excel keeps in one cell
 # only filled (the issues sheet lists every rule).
 MAX_COMMENTS = 2_000
 HEADER_SEARCH = 10
+# An 18-character resident ID number anywhere in a kept text (an issue's value, a cell of the error
+# workbook): masked whichever column it was typed in, whether or not its check digit is right.
+RESIDENT_ID = re.compile(r"(?<![0-9A-Za-z])[0-9]{17}[0-9Xx](?![0-9A-Za-z])")
 CELL_TYPES = (type(None), str, int, float, datetime.date, datetime.time, datetime.timedelta)
 
 
@@ -164,6 +171,9 @@ class Column:
     required_rule: str = ""
     header_optional: bool = False  # its header may be missing even when the spec wants them all
     hide_value: bool = False  # its value is not repeated in issues (a patient's name)
+    # How its value appears in what is kept (issues, the error workbook), even when it is at fault:
+    # mask_resident_id for ID numbers, whatever their length.
+    mask: Callable[[str], str] | None = None
 
     @property
     def header(self) -> str:
@@ -240,7 +250,7 @@ class Upload:
         if self.full:
             self.truncated = True
             return
-        self.issues.append(Issue(row, column, _clean(str(value))[: self.spec.max_value], rule, cell))
+        self.issues.append(Issue(row, column, mask_identifiers(_clean(str(value)))[: self.spec.max_value], rule, cell))
 
     def fail(self, line: int, key: str, rule: str, *, value: str | None = None) -> None:
         """An issue with the column named by its key; the value defaults to the cell's text."""
@@ -250,9 +260,12 @@ class Upload:
             value = self.texts(line).get(key, "")
         if column.hide_value:
             value = ""
-        elif self.spec.redact is not None:
-            shown = self.spec.redact(key, value, self.texts(line), True)
-            value = value if shown is None else shown
+        else:
+            shown = self.spec.redact(key, value, self.texts(line), True) if self.spec.redact is not None else None
+            if shown is not None:
+                value = shown
+            elif column.mask is not None and value:
+                value = column.mask(value)
         self.add(line, self.spec.header(column), value, rule, cell=index)
 
     def texts(self, line: int) -> dict[str, str]:
@@ -552,6 +565,7 @@ def _marked_copy(workbook: Workbook, source: Upload, issues: Iterable[Issue]) ->
             rules[(issue.row, issue.cell)].append(issue.rule)
             widest[issue.row] = max(widest[issue.row], issue.cell + 1)
     key_of = {i: key for key, i in source.index.items()} | {i: header for header, i in source.extras.items()}
+    masks = {i: spec.column(key).mask for key, i in source.index.items()}
     data_lines = {line for line, _cells in source.data}
     # Up to the last data row: when the header is wrong, no row was read, and only the header is
     # copied (what the spec would redact in a row is not known then).
@@ -570,11 +584,16 @@ def _marked_copy(workbook: Workbook, source: Upload, issues: Iterable[Issue]) ->
         for col, raw in enumerate(cells):
             marks = rules.get((line, col))
             value = source.formulas.get((line, col), raw)
-            if spec.redact is not None and line in data_lines and col in key_of:
-                shown = spec.redact(key_of[col], cell_text(value), texts, bool(marks))
-                value = value if shown is None else shown
+            if line in data_lines and col in key_of:
+                shown = spec.redact(key_of[col], cell_text(value), texts, bool(marks)) if spec.redact else None
+                if shown is not None:
+                    value = shown
+                elif masks.get(col) is not None and cell_text(value):
+                    value = masks[col](cell_text(value))
             if not isinstance(value, CELL_TYPES):
                 value = cell_text(value)
+            if isinstance(value, str):
+                value = mask_identifiers(value)
             if not marks and line != source.header_line:
                 out.append(_text_cell(sheet, value) if isinstance(value, str) else value)
                 continue
@@ -594,6 +613,13 @@ def _marked_copy(workbook: Workbook, source: Upload, issues: Iterable[Issue]) ->
                 cell.comment = Comment(text, AUTHOR, width=320, height=min(60 + 18 * text.count("\n"), 300))
             out.append(cell)
         sheet.append(out)
+
+
+def mask_identifiers(text: str) -> str:
+    """`text` with every resident ID number in it masked (110101********1234)."""
+    if not text or not RESIDENT_ID.search(folded := unicodedata.normalize("NFKC", text)):
+        return text
+    return RESIDENT_ID.sub(lambda found: mask_resident_id(found.group()), folded)
 
 
 def _clean(text: str) -> str:

@@ -29,7 +29,7 @@ from django.utils.translation import gettext_lazy
 from accounts.models import Organization, Region, User
 from accounts.permissions import authorize
 from lib import fieldcrypt, imports
-from lib.identifiers import validate_mobile, validate_resident_id
+from lib.identifiers import mask_resident_id, validate_mobile, validate_resident_id
 from lib.imports import Cell, Choices, Column, Invalid, Issue, Issues, Refused, Row, Spec, Upload
 from lib.imports import error_workbook as errors_workbook
 from techniques.models import SimilarityFlag, Technique, TechniqueHolder, Term, Vocabulary
@@ -259,6 +259,7 @@ COLUMNS: list[Column] = [
         help=gettext_lazy("18 位居民身份证号码；本列须为文本格式，否则 Excel 会把号码改成科学计数法"),
         width=22,
         text_format=True,
+        mask=mask_resident_id,  # a number at fault is kept masked in the job's result and error sheet
     ),
     Column(
         "holder_phone",
