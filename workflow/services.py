@@ -30,6 +30,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from django.apps import apps
 from django.conf import settings
@@ -470,8 +471,9 @@ def audit_verify(*, grace: timedelta = AUDIT_SEAL_GRACE) -> tuple[list[AuditFind
     row, an archive record that is not ours. Returns (findings, summary)."""
     key = audit_chain_key()
     findings: list[AuditFinding] = []
-    archived_to, previous = 0, GENESIS_HASH
-    for archive in AuditArchive.objects.order_by("first_seq"):
+    archives = list(AuditArchive.objects.order_by("first_seq"))
+    archived_to = 0
+    for archive in archives:
         if not hmac.compare_digest(archive.signature, audit_archive_signature(archive, key)):
             findings.append(
                 AuditFinding(
@@ -484,9 +486,19 @@ def audit_verify(*, grace: timedelta = AUDIT_SEAL_GRACE) -> tuple[list[AuditFind
                     "deleted", f"archives do not join: seq {archived_to + 1}..{archive.first_seq - 1} are in no archive"
                 )
             )
-        archived_to, previous = archive.last_seq, archive.last_hash
+        archived_to = archive.last_seq
+    by_first = {archive.first_seq: archive for archive in archives}
+    by_last = {archive.last_seq: archive for archive in archives}
     head = AuditChainHead.objects.filter(pk=1).first()
-    expected, checked, last_id = archived_to + 1, 0, None
+    expected, previous, checked, last_id = 1, GENESIS_HASH, 0, None
+
+    def past_archives(seq: int) -> None:
+        # Rows an archive took away: the chain goes on from the archive's last hash.
+        nonlocal expected, previous
+        while expected < seq and expected in by_first:
+            archive = by_first[expected]
+            expected, previous = archive.last_seq + 1, archive.last_hash
+
     rows = (
         AuditEntry.objects.filter(seq__isnull=False)
         .order_by("seq")
@@ -494,16 +506,12 @@ def audit_verify(*, grace: timedelta = AUDIT_SEAL_GRACE) -> tuple[list[AuditFind
     )
     for row in rows.iterator(chunk_size=2000):
         checked += 1
-        if row["seq"] < expected:
-            findings.append(
-                AuditFinding("out_of_chain", f"row id {row['id']} claims seq {row['seq']}, already archived", row["id"])
-            )
-            continue
-        if head is None or row["seq"] > head.last_seq:
+        past_archives(row["seq"])
+        if row["seq"] < expected or head is None or row["seq"] > head.last_seq:
             findings.append(
                 AuditFinding(
                     "out_of_chain",
-                    f"row id {row['id']} claims seq {row['seq']}, past the chain head: not sealed by the chain",
+                    f"row id {row['id']} claims seq {row['seq']}, a place the chain never gave it",
                     row["id"],
                 )
             )
@@ -523,7 +531,12 @@ def audit_verify(*, grace: timedelta = AUDIT_SEAL_GRACE) -> tuple[list[AuditFind
                     "altered", f"row id {row['id']} (seq {row['seq']}) was altered: its hash does not match", row["id"]
                 )
             )
+        if row["seq"] in by_last and by_last[row["seq"]].last_hash != row["chain_hash"]:
+            findings.append(
+                AuditFinding("archive", f"row id {row['id']} (seq {row['seq']}) differs from its archive", row["id"])
+            )
         previous, expected, last_id = row["chain_hash"], row["seq"] + 1, row["id"]
+    past_archives(archived_to + 1)
     last_seq = expected - 1
     if head is not None and (head.last_seq, head.last_hash or GENESIS_HASH) != (last_seq, previous):
         if head.last_seq > last_seq:
@@ -567,6 +580,106 @@ def audit_archive_signature(archive, key: bytes | None = None) -> str:
         separators=(",", ":"),
     ).encode()
     return hmac.new(key or audit_chain_key(), message, hashlib.sha256).hexdigest()
+
+
+def audit_archive(*, before: datetime, directory: Path, delete: bool = True) -> AuditArchive | None:
+    """Export the sealed rows at the start of the chain created before `before` to a JSON-lines
+    file in `directory` (one row a line: its canonical form and its chain_hash), read the file
+    back and check every hash, record the archive (first/last seq, last hash, the file's SHA-256,
+    signed with the chain key) and only then, when `delete`, delete the rows. The chain goes on
+    from the archive's last hash, so verify_audit still proves what is left. None when there is
+    nothing to archive. Runs as the tables' owner (the runtime role may not delete audit rows)."""
+    key = audit_chain_key()
+    last = AuditArchive.objects.order_by("-last_seq").first()
+    first_seq = last.last_seq + 1 if last else 1
+    previous = last.last_hash if last else GENESIS_HASH
+    directory.mkdir(parents=True, exist_ok=True)
+    rows = (
+        AuditEntry.objects.filter(seq__gte=first_seq)
+        .order_by("seq")
+        .values(*AuditEntry.CHAINED_FIELDS, "seq", "chain_hash")
+    )
+    partial = directory / f".audit-{first_seq:012d}.partial"
+    count, last_seq, digest = 0, first_seq - 1, hashlib.sha256()
+    with partial.open("w", encoding="utf-8") as out:
+        for row in rows.iterator(chunk_size=2000):
+            if row["created_at"] >= before or row["seq"] != last_seq + 1:
+                break  # the archive is a run of the chain with no hole: it stops at the first gap
+            line = json.dumps(
+                {"row": json.loads(audit_canonical(row)), "chain_hash": row["chain_hash"]},
+                ensure_ascii=False,
+                sort_keys=True,
+                separators=(",", ":"),
+            )
+            out.write(line + "\n")
+            digest.update((line + "\n").encode())
+            count, last_seq = count + 1, row["seq"]
+    if not count:
+        partial.unlink()
+        return None
+    name = f"audit-{first_seq:012d}-{last_seq:012d}.jsonl"
+    final = directory / name
+    partial.replace(final)
+    last_hash = audit_archive_file_check(final, previous=previous, first_seq=first_seq, key=key)
+    with transaction.atomic():
+        archive = AuditArchive(
+            first_seq=first_seq,
+            last_seq=last_seq,
+            last_hash=last_hash,
+            row_count=count,
+            before=before,
+            file_name=name,
+            file_sha256=digest.hexdigest(),
+            signature="",
+        )
+        archive.signature = audit_archive_signature(archive, key)
+        archive.save()
+        (directory / f"{name}.manifest.json").write_text(
+            json.dumps(
+                {
+                    "file": name,
+                    "sha256": archive.file_sha256,
+                    "first_seq": first_seq,
+                    "last_seq": last_seq,
+                    "previous_hash": previous,
+                    "last_hash": last_hash,
+                    "row_count": count,
+                    "before": before.astimezone(UTC).isoformat(),
+                    "signature": archive.signature,
+                },
+                indent=2,
+            )
+            + "\n",
+            encoding="utf-8",
+        )
+        if delete:
+            table = connection.ops.quote_name(AuditEntry._meta.db_table)
+            with connection.cursor() as cursor:
+                # Raw SQL: the model refuses deletion; the PostgreSQL trigger lets through only
+                # rows an archive record covers (written just above, in this transaction).
+                cursor.execute(f"DELETE FROM {table} WHERE seq BETWEEN %s AND %s", [first_seq, last_seq])  # noqa: S608
+                if cursor.rowcount != count:
+                    raise RuntimeError(f"archive {name}: {cursor.rowcount} rows deleted, {count} exported")
+    return archive
+
+
+def audit_archive_file_check(path: Path, *, previous: str, first_seq: int, key: bytes | None = None) -> str:
+    """Recompute the chain through an archive file; returns its last hash. Raises ValueError naming
+    the first line that does not hold."""
+    key = key or audit_chain_key()
+    expected = first_seq
+    with path.open(encoding="utf-8") as lines:
+        for number, line in enumerate(lines, start=1):
+            record = json.loads(line)
+            row = record["row"]
+            if row["seq"] != expected:
+                raise ValueError(f"{path.name} line {number}: seq {row['seq']}, expected {expected}")
+            message = f"{previous}\n{json.dumps(row, ensure_ascii=False, sort_keys=True, separators=(',', ':'))}"
+            computed = hmac.new(key, message.encode(), hashlib.sha256).hexdigest()
+            if not hmac.compare_digest(computed, record["chain_hash"]):
+                raise ValueError(f"{path.name} line {number}: row id {row['id']} (seq {row['seq']}) does not match")
+            previous, expected = record["chain_hash"], expected + 1
+    return previous
 
 
 # --- what a page and the workbench derive from the tables --------------------------------------

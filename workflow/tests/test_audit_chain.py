@@ -111,7 +111,7 @@ def test_a_row_inserted_behind_the_chain_is_detected(world):
     _raw(f"UPDATE {TABLE} SET seq = %s, chain_hash = %s WHERE id = %s", [rows[-1].seq + 1, "f" * 64, forged.pk])
     passed, out = _verify()
     assert not passed
-    assert f"[out_of_chain] row id {forged.pk} claims seq {rows[-1].seq + 1}, past the chain head" in out
+    assert f"[out_of_chain] row id {forged.pk} claims seq {rows[-1].seq + 1}, a place the chain never gave it" in out
 
 
 def test_a_forged_hash_in_the_chain_is_detected_even_with_the_head_moved(world):
