@@ -22,6 +22,7 @@ import hashlib
 import hmac
 import json
 import logging
+import os
 import re
 import time
 from collections.abc import Iterator
@@ -344,8 +345,9 @@ SEAL_BATCH = 2000
 
 def audit_chain_key() -> bytes:
     """AUDIT_CHAIN_KEY when set (recommended: a secret of its own, kept apart from the database so
-    that whoever can write the tables cannot forge a seal), else derived from SECRET_KEY."""
-    key = getattr(settings, "AUDIT_CHAIN_KEY", "") or ""
+    that whoever can write the tables cannot forge a seal), else derived from SECRET_KEY. Read
+    from the settings, else from the environment (docs/security.md)."""
+    key = getattr(settings, "AUDIT_CHAIN_KEY", "") or os.environ.get("AUDIT_CHAIN_KEY", "")
     if key:
         return key.encode()
     return hmac.new(settings.SECRET_KEY.encode(), b"chuancheng.workflow.audit-chain", hashlib.sha256).digest()

@@ -242,3 +242,10 @@ def test_two_steps_at_once_are_both_sealed_with_distinct_seq(committed_world):
     assert not AuditEntry.objects.filter(seq__isnull=True).exists()
     findings, summary = audit_verify()
     assert findings == [] and summary["last_seq"] == AuditEntry.objects.count()
+
+
+def test_the_chain_is_keyed_so_rehashing_without_the_key_is_seen(world, settings):
+    rows = _some_history(world)
+    settings.AUDIT_CHAIN_KEY = "a key the database's owner might guess"
+    findings, _summary = audit_verify()
+    assert [f.entry_id for f in findings if f.kind == "altered"] == [r.pk for r in rows]

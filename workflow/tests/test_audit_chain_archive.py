@@ -112,3 +112,16 @@ def test_rows_no_archive_covers_cannot_be_deleted(db):
             cursor.execute("DELETE FROM workflow_auditentry WHERE id = %s", [rows[0].pk])
         assert "append-only" in str(excinfo.value)
     assert AuditEntry.objects.count() == 7
+
+
+def test_a_shorter_retention_setting_does_not_shorten_the_six_months(db, tmp_path, settings):
+    settings.AUDIT_RETENTION_DAYS = 30
+    _history()
+    with pytest.raises(CommandError) as excinfo:
+        _archive("--before", _day(60), str(tmp_path))
+    assert "至少保留 180 天" in str(excinfo.value)
+    settings.AUDIT_RETENTION_DAYS = 365
+    with pytest.raises(CommandError) as excinfo:
+        _archive("--before", _day(200), str(tmp_path))
+    assert "至少保留 365 天" in str(excinfo.value)
+    assert AuditEntry.objects.count() == 7

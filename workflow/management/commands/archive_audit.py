@@ -1,7 +1,7 @@
 """`manage.py archive_audit --before YYYY-MM-DD DIR [--keep]`: move old audit rows to a file.
 
-Rows are kept at least AUDIT_RETENTION_DAYS (default 180: Cybersecurity Law art. 21 asks for six
-months); a date inside that period is refused. The rows at the start of the chain created before
+Rows are kept at least AUDIT_RETENTION_DAYS (default and floor 180: Cybersecurity Law art. 21 asks
+for six months); a date inside that period is refused. The rows at the start of the chain created before
 the date are sealed, exported to DIR/audit-<first>-<last>.jsonl with a manifest beside it, read
 back and checked hash by hash, recorded as an AuditArchive (signed with the chain key) and only
 then deleted — or kept, with --keep. Run it as the tables' owner: the runtime role may not delete
@@ -16,6 +16,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from workflow.services import audit_archive, audit_seal, audit_verify
+
+MINIMUM_RETENTION_DAYS = 180
 
 
 class Command(BaseCommand):
@@ -32,7 +34,8 @@ class Command(BaseCommand):
         except ValueError:
             raise CommandError(f"--before：日期格式应为 YYYY-MM-DD，收到「{before}」") from None
         cutoff = timezone.make_aware(datetime.combine(day, time.min))
-        retention = int(getattr(settings, "AUDIT_RETENTION_DAYS", 180))
+        # Six months is the legal floor: a shorter setting does not shorten it.
+        retention = max(int(getattr(settings, "AUDIT_RETENTION_DAYS", 180)), MINIMUM_RETENTION_DAYS)
         earliest_allowed = timezone.now() - timedelta(days=retention)
         if cutoff > earliest_allowed:
             raise CommandError(
