@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
-APT_PACKAGES := chromium fonts-wqy-microhei poppler-utils
+APT_PACKAGES := chromium fonts-wqy-microhei poppler-utils nginx logrotate
 
 .PHONY: run test test-sqlite test-postgres venv system-packages bench lint migrate demo clean
 
@@ -16,12 +16,16 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 
 venv: $(VENV)/.installed
 
-# Chromium for the browser tests, a CJK font for PDFs, pdftotext to read them back.
+# Chromium for the browser tests, a CJK font for PDFs, pdftotext to read them back, nginx and
+# logrotate for the tests of deploy/ (which run their own nginx on a free port, whatever the
+# package's own service does).
 system-packages:
 	@missing=""; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	fc-list 2>/dev/null | grep -qi "wenquanyi micro hei" || missing="$$missing fonts-wqy-microhei"; \
 	command -v pdftotext >/dev/null || missing="$$missing poppler-utils"; \
+	command -v nginx >/dev/null || test -x /usr/sbin/nginx || missing="$$missing nginx"; \
+	command -v logrotate >/dev/null || test -x /usr/sbin/logrotate || missing="$$missing logrotate"; \
 	if [ -n "$$missing" ]; then \
 		echo "Installing system packages:$$missing"; \
 		SUDO=""; [ "$$(id -u)" = 0 ] || SUDO="sudo"; \

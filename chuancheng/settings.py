@@ -210,6 +210,9 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "media")))
+# Behind nginx: the internal location that sends a file once lib/files.serve_file has said yes
+# (deploy/nginx/chuancheng-locations.conf). Empty: Django streams the file itself.
+FILES_X_ACCEL_PREFIX = env("FILES_X_ACCEL_PREFIX", "")
 STORAGES = {
     # Files go through the storage API only, so object storage can replace the disk.
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
