@@ -87,6 +87,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "chuancheng.headers.SecurityHeadersMiddleware",  # CSP, Permissions-Policy, no-store (issue 13 §11)
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "workflow.context.AuditContextMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
