@@ -1,12 +1,13 @@
-import mimetypes
-import os
+import posixpath
 
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
 from jobs.models import Job
+from jobs.services import output_type_of
+from lib import files
 
 
 @login_required
@@ -21,14 +22,13 @@ def job_detail(request, pk: int):
 @login_required
 @require_safe
 def job_output(request, pk: int):
-    """A job's result file, for its owner only and always as a download: files under MEDIA_ROOT
-    are never served directly (an error workbook repeats what the person uploaded)."""
+    """A job's result file, for its owner only (anyone else: 404). The platform wrote it; it is
+    served with the type recorded then, never from MEDIA_ROOT directly (an error workbook repeats
+    what the person uploaded)."""
     job = get_object_or_404(Job, pk=pk, owner=request.user)
     if not job.output_file:
         raise Http404
-    name = os.path.basename(job.output_file.name)
-    # The platform wrote this file itself (a workbook, a CSV, a PDF): its name says what it is.
-    content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
-    response = FileResponse(job.output_file.open("rb"), as_attachment=True, filename=name, content_type=content_type)
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    # Outputs stored before their type was recorded carry the name the platform gave them.
+    legacy_name = posixpath.basename(job.output_file.name)
+    content_type = job.output_type or output_type_of(legacy_name)
+    return files.serve_file(job.output_file, content_type=content_type, download_name=job.output_name or legacy_name)
