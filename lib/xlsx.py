@@ -34,6 +34,7 @@ import zlib
 from collections.abc import Collection
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
@@ -184,6 +185,17 @@ def cell_text(value) -> str:
     if isinstance(value, datetime.time):
         return value.strftime("%H:%M")
     return str(value).strip()
+
+
+# --- writing: how much at once -------------------------------------------------------------------
+
+EXPORT_INLINE_MAX_ROWS = 2000
+
+
+def export_inline_max_rows() -> int:
+    """The most rows an export writes during the request (settings.EXPORT_INLINE_MAX_ROWS, default
+    2,000); a larger selection is written by a background job with a progress bar (issue 13 §14)."""
+    return int(getattr(settings, "EXPORT_INLINE_MAX_ROWS", EXPORT_INLINE_MAX_ROWS))
 
 
 # --- writing: formula injection ------------------------------------------------------------------
