@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import in_regions
+from lib.files import ServerName
 from workflow.maps import Notice
 
 
@@ -270,9 +271,9 @@ class MasterMaterial(models.Model):
     title = models.CharField(_("标题"), max_length=120)
     description = models.TextField(_("说明"), blank=True)
     product_type = models.CharField(_("产品类型"), max_length=12, choices=ProductType.choices, blank=True)
-    file = models.FileField(_("文件"), upload_to="masters/materials/%Y/%m/", blank=True)
+    file = models.FileField(_("文件"), upload_to=ServerName("masters/materials"), blank=True)
     # What the file's first bytes say it is (lib/files.sniff), served as its Content-Type.
-    mime = models.CharField(max_length=60, blank=True, editable=False)
+    mime = models.CharField(max_length=100, blank=True, editable=False)
     size = models.PositiveBigIntegerField(default=0, editable=False)
     status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.DRAFT)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")

@@ -7,7 +7,6 @@ audit rows and the notices are the workflow core's (masters.models.Master)."""
 from __future__ import annotations
 
 import datetime
-import uuid
 
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
@@ -19,8 +18,8 @@ from accounts.models import Organization, User
 from accounts.permissions import authorize
 from certificates.models import Certificate
 from certificates.services import certificate_issue
+from lib import files
 from lib.errors import ApplicationError
-from lib.files import check_upload
 from masters import permissions
 from masters.models import TIER_TRACK, Master, MasterExemption, MasterMaterial, MaterialPartner
 from masters.rules import check_master_eligibility, failing
@@ -198,23 +197,15 @@ def _certify(master: Master, *, actor: User) -> None:
 
 # --- materials (MST-4) ---------------------------------------------------------------------------
 
-MB = 1024 * 1024
-# What each kind of material may be, by content (lib/files.sniff), and how large.
+# What each kind of material may be, by content (lib/files), and how large: the platform's limits
+# (files.LIMITS), except a textbook, which may run to the 50 MB of a scanned book. Documents may
+# be Word documents, never archives.
 MATERIAL_RULES = {
-    MasterMaterial.Kind.TEXTBOOK: ({"application/pdf", "application/zip"}, 50 * MB),
-    MasterMaterial.Kind.PROTOCOL: ({"application/pdf", "application/zip"}, 20 * MB),
-    MasterMaterial.Kind.VIDEO: ({"video/mp4", "video/webm"}, 500 * MB),
-    MasterMaterial.Kind.IMAGE: ({"image/jpeg", "image/png", "image/gif"}, 10 * MB),
-    MasterMaterial.Kind.PRODUCT: ({"application/pdf", "image/jpeg", "image/png"}, 20 * MB),
-}
-EXTENSIONS = {
-    "application/pdf": "pdf",
-    "application/zip": "docx",
-    "video/mp4": "mp4",
-    "video/webm": "webm",
-    "image/jpeg": "jpg",
-    "image/png": "png",
-    "image/gif": "gif",
+    MasterMaterial.Kind.TEXTBOOK: ({files.PDF, files.DOCX}, 50 * files.MB),
+    MasterMaterial.Kind.PROTOCOL: ({files.PDF, files.DOCX}, files.LIMITS["document"]),
+    MasterMaterial.Kind.VIDEO: (files.VIDEO, files.LIMITS["video"]),
+    MasterMaterial.Kind.IMAGE: (files.IMAGE, files.LIMITS["image"]),
+    MasterMaterial.Kind.PRODUCT: (files.DOCUMENT | {files.DOCX}, files.LIMITS["document"]),
 }
 
 
@@ -254,13 +245,13 @@ def master_material_add(
     if upload is not None:
         allowed, limit = MATERIAL_RULES[kind]
         try:
-            material.mime = check_upload(upload, allowed=allowed, field_label=_("文件"), max_bytes=limit)
+            material.mime = files.accept_upload(upload, allowed=allowed, field_label=_("文件"), max_bytes=limit)
         except ValidationError as exc:
             raise ApplicationError(exc.messages[0], field="file") from exc
         material.size = upload.size
-        # The stored name is ours, with the extension of what the file is, never the sender's.
         material.full_clean(exclude=["file", "created_by", "master"])
-        material.file.save(f"{uuid.uuid4().hex}.{EXTENSIONS[material.mime]}", upload, save=False)
+        # The stored name is ours (ServerName), with the extension of what the file is.
+        material.file.save(upload.name, upload, save=False)
     else:
         material.full_clean(exclude=["file", "created_by", "master"])
     material.save()

@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST, require_safe
 from accounts.permissions import authorize, scope
 from chuancheng.errors import errors_to
 from masters import permissions, selectors, services
+from lib.files import serve_file
 from masters.forms import (
     AdvanceForm,
     ApplicationFilterForm,
@@ -272,21 +273,15 @@ def partner_add(request, pk: int):
 
 @require_safe
 def material_file(request, pk: int):
-    """The file of a material, inline so that videos play and images show in the page. Published
-    materials of certified masters are public; others only for the master and staff in scope."""
+    """The file of a material, with the type stored at upload (lib.files.serve_file: videos,
+    images and PDFs shown in the page, anything else downloaded). Published materials of certified
+    masters are public; others only for the master and staff in scope (404 for anyone else)."""
     material = get_object_or_404(MasterMaterial.objects.select_related("master"), pk=pk)
-    if not material.file:
-        raise Http404
     if not material.is_public:
         if not request.user.is_authenticated:
             raise Http404
         authorize(request.user, "master.material_view", material)
-    response = FileResponse(material.file.open("rb"), content_type=material.mime or "application/octet-stream")
-    extension = material.file.name.rsplit(".", 1)[-1]
-    disposition = (
-        "inline" if material.is_video or material.is_image or material.mime == "application/pdf" else "attachment"
+    # Public files may be cached; the others are private to those who passed the check above.
+    return serve_file(
+        material.file, content_type=material.mime, download_name=material.title, private=not material.is_public
     )
-    response["Content-Disposition"] = f'{disposition}; filename="material-{material.pk}.{extension}"'
-    if not material.is_public:
-        response["Cache-Control"] = "private, no-store"
-    return response

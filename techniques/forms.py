@@ -4,12 +4,11 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Region
-from lib.files import check_upload
+from lib import files
 from lib.identifiers import validate_mobile, validate_resident_id
 from techniques.models import Technique, Term, Vocabulary
 
 SPLIT = re.compile(r"[,，、;；\s]+")
-SCAN_TYPES = {"application/pdf", "image/jpeg", "image/png"}
 
 
 def split_names(value: str) -> list[str]:
@@ -115,7 +114,10 @@ class OfflineForm(forms.Form):
     def clean_scanned_original(self):
         scan = self.cleaned_data.get("scanned_original")
         if scan:
-            check_upload(scan, allowed=SCAN_TYPES, field_label=_("纸质申报表扫描件"))
+            # Told here, beside the field; techniques.services types and renames it when it is kept.
+            files.check_upload(
+                scan, allowed=files.DOCUMENT, field_label=_("纸质申报表扫描件"), max_bytes=files.LIMITS["document"]
+            )
         return scan
 
 

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import in_regions
 from lib import fieldcrypt
+from lib.files import ServerName
 from workflow.maps import Notice
 
 
@@ -190,7 +191,9 @@ class Technique(models.Model):
     entered_org = models.ForeignKey(
         "accounts.Organization", models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("录入单位")
     )
-    scanned_original = models.FileField(_("纸质申报表扫描件"), upload_to="techniques/originals/%Y/%m/", blank=True)
+    scanned_original = models.FileField(_("纸质申报表扫描件"), upload_to=ServerName("techniques/originals"), blank=True)
+    # What the scan's first bytes say it is (lib/files.accept_upload), served as its Content-Type.
+    scanned_original_type = models.CharField(max_length=100, blank=True, editable=False)
 
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
@@ -289,7 +292,7 @@ class TechniqueFile(models.Model):
 
     technique = models.ForeignKey(Technique, models.CASCADE, related_name="files")
     kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices)
-    file = models.FileField(_("文件"), upload_to="techniques/files/%Y/%m/")
+    file = models.FileField(_("文件"), upload_to=ServerName("techniques/files"))
     title = models.CharField(_("说明"), max_length=100, blank=True)
     content_type = models.CharField(max_length=100, blank=True)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
@@ -347,7 +350,8 @@ class ProtectionRecord(models.Model):
     title = models.CharField(_("名称"), max_length=200)
     number = models.CharField(_("编号"), max_length=64, blank=True)
     granted_on = models.DateField(_("日期"), null=True, blank=True)
-    document = models.FileField(_("证明文件"), upload_to="techniques/protection/%Y/", blank=True)
+    document = models.FileField(_("证明文件"), upload_to=ServerName("techniques/protection"), blank=True)
+    document_type = models.CharField(max_length=100, blank=True, editable=False)
     note = models.TextField(_("说明"), blank=True)
 
     def __str__(self) -> str:
@@ -368,7 +372,8 @@ class ConsentRecord(models.Model):
     holder_name = models.CharField(_("持有人"), max_length=64)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(default=timezone.now)
-    document = models.FileField(_("签字文件"), upload_to="techniques/consent/%Y/", blank=True)
+    document = models.FileField(_("签字文件"), upload_to=ServerName("techniques/consent"), blank=True)
+    document_type = models.CharField(max_length=100, blank=True, editable=False)
 
     class Meta:
         ordering = ["-recorded_at"]
@@ -391,7 +396,8 @@ class Procedure(models.Model):
     title = models.CharField(_("标题"), max_length=200)
     body = models.TextField(_("内容"))
     quality_standard = models.TextField(_("质量标准"), blank=True)
-    document = models.FileField(_("附件"), upload_to="techniques/procedures/%Y/", blank=True)
+    document = models.FileField(_("附件"), upload_to=ServerName("techniques/procedures"), blank=True)
+    document_type = models.CharField(max_length=100, blank=True, editable=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import Organization, Region, User
 from accounts.permissions import authorize
+from lib import files
 from lib.errors import ApplicationError
 from lib.identifiers import validate_mobile, validate_resident_id
 from techniques.models import (
@@ -154,6 +155,31 @@ def _rules_as_errors() -> Iterator[None]:
         raise ApplicationError("；".join(exc.messages), field=fields[0] if len(fields) == 1 else None) from exc
 
 
+# What each uploaded file of a technique may be, by its content (lib/files), and how large. A paper
+# form's scan is a scan; supporting documents may also be Word documents (never archives).
+SCAN_TYPES = files.DOCUMENT
+DOCUMENT_TYPES = files.DOCUMENT | {files.DOCX}
+DOCUMENT_LIMIT = files.LIMITS["document"]
+
+
+def _accept(upload, *, allowed: set[str], label, field: str, max_bytes: int = DOCUMENT_LIMIT) -> str:
+    """lib.files.accept_upload, speaking ApplicationError with the form field it names: the
+    upload is renamed to `upload.<extension of what it is>` and its type returned, to be stored."""
+    try:
+        return files.accept_upload(upload, allowed=allowed, field_label=str(label), max_bytes=max_bytes)
+    except ValidationError as exc:
+        raise ApplicationError(exc.messages[0], field=field) from exc
+
+
+def _accept_scan(fields: dict) -> None:
+    """A paper form's scan among a declaration's fields is typed by content, its type kept beside it."""
+    scan = fields.get("scanned_original")
+    if scan:
+        fields["scanned_original_type"] = _accept(
+            scan, allowed=SCAN_TYPES, label=_("纸质申报表扫描件"), field="scanned_original"
+        )
+
+
 def _reindex(technique: Technique) -> None:
     from techniques.search import reindex
 
@@ -175,6 +201,7 @@ def technique_create(
     authorize(actor, "technique.create")
     if channel != Technique.Channel.ONLINE:
         _check_offline_entry(actor, entered_org, fields.get("region"))
+    _accept_scan(fields)
     technique = Technique(entered_by=actor, entered_org=entered_org, channel=channel, **fields)
     with _rules_as_errors():
         technique.full_clean(exclude=["entered_by", "code"])
@@ -211,6 +238,7 @@ def technique_update(
         raise ApplicationError(_("申报处于「%(state)s」状态，不能修改") % {"state": technique.get_status_display()})
     if technique.channel != Technique.Channel.ONLINE and "region" in fields:
         _check_offline_entry(actor, technique.entered_org, fields["region"])
+    _accept_scan(fields)
     for name, value in fields.items():
         setattr(technique, name, value)
     with _rules_as_errors():
@@ -395,6 +423,7 @@ def consent_record(
 ) -> ConsentRecord:
     """Records a holder's decision and sets the technique's consent flag to it (PRO-1)."""
     check_curate(actor, technique)
+    document_type = _accept(document, allowed=DOCUMENT_TYPES, label=_("签字文件"), field="document") if document else ""
     record = ConsentRecord.objects.create(
         technique=technique,
         kind=kind,
@@ -402,6 +431,7 @@ def consent_record(
         holder_name=holder_name,
         recorded_by=actor,
         document=document or "",
+        document_type=document_type,
     )
     field = {"publish": "consent_publish", "research": "consent_research"}[kind]
     Technique.objects.filter(pk=technique.pk).update(**{field: granted})
@@ -422,6 +452,7 @@ def procedure_add_version(
     )
     if not title.strip() or not body.strip():
         raise ApplicationError(_("标题和内容都必须填写"), field="body")
+    document_type = _accept(document, allowed=DOCUMENT_TYPES, label=_("附件"), field="document") if document else ""
     version = (technique.procedures.filter(kind=kind).aggregate(m=Max("version"))["m"] or 0) + 1
     procedure = Procedure.objects.create(
         technique=technique,
@@ -431,6 +462,7 @@ def procedure_add_version(
         body=body,
         quality_standard=quality_standard,
         document=document or "",
+        document_type=document_type,
         created_by=actor,
     )
     audit_record(
@@ -468,6 +500,7 @@ def protection_add(
         raise ApplicationError(_("请填写名称"), field="title")
     if kind == ProtectionRecord.Kind.ICH and level not in ("national", "provincial", "city", "county"):
         raise ApplicationError(_("非物质文化遗产名录必须注明级别（国家级、省级、市级或县级）"), field="level")
+    document_type = _accept(document, allowed=DOCUMENT_TYPES, label=_("证明文件"), field="document") if document else ""
     record = ProtectionRecord.objects.create(
         technique=technique,
         kind=kind,
@@ -476,6 +509,7 @@ def protection_add(
         number=number,
         granted_on=granted_on,
         document=document or "",
+        document_type=document_type,
         note=note,
     )
     audit_record(
@@ -488,25 +522,30 @@ def protection_add(
     return record
 
 
+# The kinds of a technique's own files, what each may be by content, and its size limit (lib/files).
 MEDIA_TYPES = {
-    "image": {"image/jpeg", "image/png", "image/gif", "image/webp"},
-    "video": {"video/mp4", "video/webm"},
-    "document": {"application/pdf", "application/zip"},
+    TechniqueFile.Kind.IMAGE: (files.IMAGE, files.LIMITS["image"]),
+    TechniqueFile.Kind.VIDEO: (files.VIDEO, files.LIMITS["video"]),
+    TechniqueFile.Kind.DOCUMENT: ({files.PDF, files.DOCX}, files.LIMITS["document"]),
 }
 
 
 @transaction.atomic
 def technique_file_add(*, technique: Technique, actor: User, upload, title: str = "") -> TechniqueFile:
-    """Images, video and documents of a declaration, typed by their content, not their name."""
-    from lib.files import check_upload
-
+    """Images, video and documents of a declaration, typed by their content, not their name; the
+    kind, and so the size limit, is what the content is."""
     check_curate(actor, technique)
-    allowed = set().union(*MEDIA_TYPES.values())
-    try:
-        mime = check_upload(upload, allowed=allowed, field_label=_("图片、视频或文档"), max_bytes=200 * 1024 * 1024)
-    except ValidationError as exc:
-        raise ApplicationError(exc.messages[0], field="file") from exc
-    kind = next(k for k, types in MEDIA_TYPES.items() if mime in types)
+    label = _("图片、视频或文档")
+    allowed = set().union(*(types for types, _limit in MEDIA_TYPES.values()))
+    largest = max(limit for _types, limit in MEDIA_TYPES.values())
+    mime = _accept(upload, allowed=allowed, label=label, field="file", max_bytes=largest)
+    kind, limit = next((k, limit) for k, (types, limit) in MEDIA_TYPES.items() if mime in types)
+    if upload.size > limit:
+        raise ApplicationError(
+            _("%(label)s：%(kind)s不能超过 %(limit)s MB")
+            % {"label": label, "kind": TechniqueFile.Kind(kind).label, "limit": limit // files.MB},
+            field="file",
+        )
     record = TechniqueFile.objects.create(
         technique=technique, kind=kind, file=upload, title=title.strip()[:100], content_type=mime, uploaded_by=actor
     )

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from techniques import views, views_protection, views_research
+from techniques import views, views_files, views_protection, views_research
 
 app_name = "techniques"
 
@@ -20,6 +20,12 @@ urlpatterns = [
     path("manage/<int:pk>/classify/", views_protection.classify, name="classify"),
     path("manage/<int:pk>/files/", views_protection.file_add, name="file-add"),
     path("manage/<int:pk>/procedure/", views_protection.procedure_add, name="procedure-add"),
+    # The files of a technique, one view per kind, each checked as the technique's page is.
+    path("manage/<int:pk>/scan/", views_files.scanned_original, name="scanned-original"),
+    path("files/<int:pk>/", views_files.technique_file, name="file"),
+    path("protections/<int:pk>/document/", views_files.protection_document, name="protection-document"),
+    path("consents/<int:pk>/document/", views_files.consent_document, name="consent-document"),
+    path("procedures/<int:pk>/document/", views_files.procedure_document, name="procedure-document"),
     path("terms/suggest/", views.term_suggest, name="term-suggest"),
     path("vocabularies/", views.vocabulary_list, name="vocabulary-list"),
     path("vocabularies/<int:pk>/rename/", views.term_rename, name="term-rename"),

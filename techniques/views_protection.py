@@ -10,24 +10,16 @@ from django.views.decorators.http import require_POST
 
 from accounts.permissions import authorize
 from lib.errors import ApplicationError
-from lib.files import check_upload
 from techniques import services
 from techniques.models import ConsentRecord, ProtectionRecord, Technique
 from techniques.permissions import check_curate
 
-DOCUMENT_TYPES = {"application/pdf", "image/jpeg", "image/png", "application/zip"}
-
 
 class DocumentForm(forms.Form):
-    """A form with an optional supporting document, typed by its content, not its name."""
+    """A form with an optional supporting document. The service types it by its content (PDF, an
+    image or a Word document; never an archive) and refuses it naming its own field."""
 
     document = forms.FileField(required=False)
-
-    def clean_document(self):
-        document = self.cleaned_data.get("document")
-        if document:
-            check_upload(document, allowed=DOCUMENT_TYPES, field_label=_("证明文件"))
-        return document
 
 
 class ProtectionForm(DocumentForm):

@@ -14,8 +14,10 @@ def expectations(world, groups):
     edit = only({"zhang": 200, "admin": 200, "sun": 403, "yang": 403, "chen": 403}, 404)
     from masters import services
 
-    # A product without a file: its file URL answers 404 to everyone (files are covered in
-    # test_materials.py, which keeps uploads out of the checkout's media/).
+    # A product without a file, unpublished: its file URL answers 404 to everyone who may see it
+    # and to everyone outside its scope; 张医生 and 陈专家 at the same hospital reach it without the
+    # act (403). Files are covered in test_materials.py and test_file_serving.py, which keep
+    # uploads out of the checkout's media/.
     product = services.master_material_add(
         master=listed, actor=listed.user, kind="product", title="通络止痛方", product_type="prescription"
     )
@@ -32,7 +34,7 @@ def expectations(world, groups):
         "masters:exemption-decide": ({"pk": draft.pk}, {}, signed_in(405)),
         "masters:review-queue": ({}, {}, only({"wang": 200, "zhao": 200, "admin": 200}, 403)),
         "masters:material-list": ({"pk": draft.pk}, {}, edit),
-        "masters:material-file": ({"pk": product.pk}, {}, everyone(404)),
+        "masters:material-file": ({"pk": product.pk}, {}, only({"zhang": 403, "chen": 403}, 404, anon=404)),
         "masters:material-publish": ({"pk": product.pk}, {}, signed_in(405)),
         "masters:material-remove": ({"pk": product.pk}, {}, signed_in(405)),
         "masters:partner-add": ({"pk": product.pk}, {}, signed_in(405)),

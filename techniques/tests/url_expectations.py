@@ -15,6 +15,16 @@ def expectations(world, groups):
         recorded_org=world.yanhu_health,
         data=research.ProjectData(title="盐湖区民间外治技术整理研究", organization="运城市中医医院", is_public=True),
     )
+    # Records of 郭秀兰's published technique without files: each file URL answers 404 to everyone
+    # (who may open which file, and how it is served, is in test_file_serving.py, which keeps
+    # uploads out of the checkout's media/).
+    from techniques import services
+
+    protection = services.protection_add(technique=published, actor=world.yang, kind="patent", title="专利")
+    consent = services.consent_record(
+        technique=published, actor=world.yang, kind="research", granted=True, holder_name="郭秀兰"
+    )
+    procedure = services.procedure_add_version(technique=published, actor=world.yang, title="操作规程", body="第一版")
     readers = ("sun", "zhou", "yang", "lin", "wang", "zhao", "chen", "admin")
     keepers = ("sun", "zhou", "yang", "lin", "admin")
     listing = only(dict.fromkeys(readers, 200), 403)
@@ -32,5 +42,10 @@ def expectations(world, groups):
         "api:research_project_update": ({"pk": project.pk}, {}, {**mine, "anon": 401}),
         "api:research_project_link": ({"pk": project.pk}, {}, everyone(405)),
         "api:research_project_unlink": ({"pk": project.pk, "technique_id": published.pk}, {}, everyone(405)),
+        "techniques:scanned-original": ({"pk": published.pk}, {}, everyone(404)),
+        "techniques:file": ({"pk": 0}, {}, everyone(404)),
+        "techniques:protection-document": ({"pk": protection.pk}, {}, everyone(404)),
+        "techniques:consent-document": ({"pk": consent.pk}, {}, everyone(404)),
+        "techniques:procedure-document": ({"pk": procedure.pk}, {}, everyone(404)),
         "api:technique_public_research_projects": ({"pk": published.pk}, {}, everyone(200)),
     }
