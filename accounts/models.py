@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
@@ -333,8 +335,15 @@ class LoginSession(models.Model):
         return f"{self.user} · {self.created_at:%Y-%m-%d %H:%M}"
 
 
+def api_token_expiry():
+    from django.conf import settings
+
+    return timezone.now() + timedelta(days=settings.API_TOKEN_LIFETIME_DAYS)
+
+
 class ApiToken(models.Model):
-    """A personal API token. Only its SHA-256 is stored; the token is shown once at creation."""
+    """A personal API token. Only its SHA-256 is stored; the token is shown once at creation.
+    It stops working at `expires_at` (API_TOKEN_LIFETIME_DAYS after it is made, issue 13 §9)."""
 
     class Status(models.TextChoices):
         ACTIVE = "active", _("有效")
@@ -353,6 +362,7 @@ class ApiToken(models.Model):
     prefix = models.CharField(max_length=12)
     created_at = models.DateTimeField(default=timezone.now)
     last_used_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(_("有效期至"), default=api_token_expiry)
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -365,6 +375,10 @@ class ApiToken(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("accounts:token-list")
+
+    @property
+    def expired(self) -> bool:
+        return self.expires_at <= timezone.now()
 
     @classmethod
     def scope_q(cls, *, regions, organization_ids) -> Q:

@@ -177,15 +177,24 @@ def api_token_revoke(*, token: ApiToken, actor: User, expect: str | None = None)
     return locked
 
 
+def api_token_key(raw: str) -> str:
+    """What a token is known by outside this module (its rate-limit count): its hash, never itself."""
+    return _token_hash(raw)
+
+
 def api_token_authenticate(raw: str) -> User | None:
+    """The token's person, if the token is active and unexpired and its account is enabled and not
+    locked out after failed sign-ins (issue 13 §9): a token must not outlive the password's lock."""
+    from accounts.lockout import account_locked
+
+    now = timezone.now()
     token = (
         ApiToken.objects.select_related("user")
-        .filter(key_hash=_token_hash(raw), status=ApiToken.Status.ACTIVE, user__is_active=True)
+        .filter(key_hash=_token_hash(raw), status=ApiToken.Status.ACTIVE, expires_at__gt=now, user__is_active=True)
         .first()
     )
-    if token is None:
+    if token is None or account_locked(token.user.get_username()):
         return None
-    now = timezone.now()
     # Touch at most once a minute: a busy client must not turn every read into a write.
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
@@ -195,3 +204,16 @@ def api_token_authenticate(raw: str) -> User | None:
 def personal_data_viewed(*, viewer: User, person: User, fields: str) -> None:
     """Every view of personal data is logged (OPS-1)."""
     audit_record(action=AuditEntry.Action.VIEW_PERSONAL, actor=viewer, obj=person, reason=fields)
+
+
+def password_reset_requested(*, email: str, refused: bool) -> None:
+    """A reset link was asked for (issue 13 §9): the row names the address typed and, when an
+    account has it, the account; the requester is told neither."""
+    person = User.objects.filter(email__iexact=email, is_active=True).order_by("pk").first() if email else None
+    audit_record(
+        action=AuditEntry.Action.PASSWORD_RESET,
+        actor_label=email[:150],
+        obj=person,
+        reason="申请重置密码：请求过于频繁，已拒绝" if refused else "申请重置密码",
+        outcome=AuditEntry.Outcome.DENIED if refused else AuditEntry.Outcome.SUCCESS,
+    )

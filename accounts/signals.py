@@ -48,7 +48,11 @@ def on_locked_out(sender, request, username, ip_address, **kwargs):
     audit_record(
         action=AuditEntry.Action.LOGIN_FAILED,
         actor_label=str(username or "")[:150],
-        reason="连续登录失败，账号被锁定 15 分钟",
+        reason=(
+            "同一网络地址登录失败过多，该地址暂停登录 15 分钟"
+            if getattr(request, "axes_locked_by", "") == "address"
+            else "连续登录失败，账号被锁定 15 分钟"
+        ),
         outcome=AuditEntry.Outcome.DENIED,
         ip=ip_address,
     )

@@ -1,4 +1,5 @@
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count
@@ -10,6 +11,7 @@ from accounts import services
 from accounts.forms import OrganizationFilterForm, ReasonForm, TokenForm
 from accounts.models import ApiToken, Membership, Organization, User
 from accounts.permissions import authorize, can, scope
+from accounts.ratelimits import hit, too_many
 from chuancheng.errors import errors_to
 
 
@@ -148,3 +150,21 @@ def token_revoke(request, pk: int):
 @require_safe
 def profile(request):
     return redirect("accounts:person-detail", pk=request.user.pk)
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Asking for a reset link: limited per address typed and per client address, and every
+    request audited, granted or refused (issue 13 §9). The reply never says whether the address
+    has an account; a refusal for too many requests says so whatever the address."""
+
+    def post(self, request, *args, **kwargs):
+        email = request.POST.get("email", "").strip().lower()[:254]
+        # Both counts move on every request, so spreading over addresses or over e-mails is caught.
+        waits = [hit(request, name="password_reset_ip", key="ip")]
+        if email:
+            waits.append(hit(request, name="password_reset_email", key=email))
+        retry_after = max((w for w in waits if w is not None), default=None)
+        services.password_reset_requested(email=email, refused=retry_after is not None)
+        if retry_after is not None:
+            return too_many(request, retry_after)
+        return super().post(request, *args, **kwargs)

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from accounts.permissions import authorize, scope
+from accounts.ratelimits import per_ip
 from certificates import selectors, services, signing
 from certificates.forms import CertificateFilterForm, LookupForm, RevokeForm
 from certificates.models import Certificate
@@ -21,6 +22,7 @@ from workflow.services import audit_record
 # --- public verification (APP-8) -----------------------------------------------------------------
 
 
+@per_ip("public_verify_ip")
 def verify_lookup(request):
     form = LookupForm(request.GET or None)
     if form.is_valid():
@@ -29,6 +31,7 @@ def verify_lookup(request):
 
 
 @require_safe
+@per_ip("public_verify_ip")
 def verify(request, number: str):
     certificate = Certificate.objects.select_related("issuer").filter(number=number).first()
     if certificate is None:

@@ -12,11 +12,22 @@ class BearerToken(HttpBearer):
     """Personal tokens made on /accounts/tokens/ (issue 2 §10)."""
 
     def authenticate(self, request, token):
-        from accounts.services import api_token_authenticate
+        from django.utils.translation import gettext as _
+        from ninja.errors import HttpError
+
+        from accounts.ratelimits import hit
+        from accounts.services import api_token_authenticate, api_token_key
 
         user = api_token_authenticate(token)
-        if user is not None:
-            request.user = user
+        if user is None:
+            return None
+        # Per token, not per address: one integration may run behind a shared NAT (issue 13 §9).
+        retry_after = hit(request, name="api_token", key=api_token_key(token))
+        if retry_after is not None:
+            raise HttpError(
+                429, _("请求过于频繁：该令牌每分钟的调用次数已超过上限，请 %(n)d 秒后再试") % {"n": retry_after}
+            )
+        request.user = user
         return user
 
 

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts.permissions import authorize, scope
+from accounts.ratelimits import per_ip
 from chuancheng.errors import errors_to
 from masters import permissions, selectors, services
 from lib.files import serve_file
@@ -34,6 +35,7 @@ LIST_RELATED = ("organization", "region")
 
 
 @require_safe
+@per_ip("public_search_ip")
 def directory(request):
     certified = Master.objects.filter(status=Master.Status.CERTIFIED)
     results = (

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from accounts.models import Organization
 from accounts.permissions import authorize, can, scope
+from accounts.ratelimits import per_ip
 from chuancheng.errors import errors_to
 from lib.errors import ApplicationError
 from lib.pagination import CappedPaginator
@@ -33,6 +34,7 @@ def _vocab_options():
 
 
 @require_safe
+@per_ip("public_search_ip")
 def public_list(request):
     published = Technique.objects.filter(status=Technique.Status.PUBLISHED)
     results = selectors.filter_techniques(published, request.GET)
