@@ -311,7 +311,7 @@ def audit_record(
         outcome=outcome,
         ip=ip if ip is not None else current_ip(),
     )
-    _seal_after_commit()
+    audit_seal_after_commit()
     return entry
 
 
@@ -446,10 +446,11 @@ def _seal_now() -> None:
     audit_seal(limit=SEAL_BATCH)
 
 
-def _seal_after_commit() -> None:
-    """Seal once after the current transaction commits (at once outside a transaction). A failure
-    to seal is logged, never raised into a request whose work has committed: the rows stay
-    unsealed for `verify_audit --seal`, and verify_audit reports them if they stay so."""
+def audit_seal_after_commit() -> None:
+    """Seal once after the current transaction commits (at once outside a transaction); for
+    writers that bulk-create audit rows instead of calling audit_record, too. A failure to seal is
+    logged, never raised into a request whose work has committed: the rows stay unsealed for
+    `verify_audit --seal`, and verify_audit reports them if they stay so."""
     conn = transaction.get_connection()
     if conn.in_atomic_block and any(entry[1] is _seal_now for entry in conn.run_on_commit):
         return
