@@ -3,7 +3,7 @@
 import datetime
 
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
@@ -28,7 +28,8 @@ class VerificationOut(Schema):
     term_end: datetime.date | None
     issued_on: datetime.date
     issuer: str
-    revoked_reason: str
+    # The public category of a revocation (信息有误 …); the reason itself is never public.
+    revoked_category: str
     revoked_at: datetime.datetime | None
     # null when no signature was given; otherwise whether it is the record's.
     signature_valid: bool | None
@@ -60,6 +61,7 @@ class CertificateOut(Schema):
 
 class RevokeIn(Schema):
     reason: str
+    category: str = Certificate.RevocationCategory.OTHER
 
 
 class PublicKeyOut(Schema):
@@ -69,8 +71,11 @@ class PublicKeyOut(Schema):
 
 
 @router.get("/certificates/verify/{number}", response=VerificationOut, auth=None)
-def certificate_verify(request, number: str, s: str = "", d: str = ""):
-    certificate = get_object_or_404(Certificate.objects.select_related("issuer"), number=number)
+def certificate_verify(request, number: str, c: str = "", s: str = "", d: str = ""):
+    # As the page: the number with its verification code or its QR signature, else 404 alike.
+    certificate = selectors.certificate_for_verification(number, code=c[:40], signature=s[:200])
+    if certificate is None:
+        raise Http404
     result = selectors.verify(certificate, signature=s[:200], data=d[:2000])
     return {
         "number": certificate.number,
@@ -82,7 +87,7 @@ def certificate_verify(request, number: str, s: str = "", d: str = ""):
         "term_end": certificate.term_end,
         "issued_on": certificate.issued_on,
         "issuer": certificate.issuer.name,
-        "revoked_reason": certificate.revoked_reason,
+        "revoked_category": certificate.public_revocation_category if not certificate.is_valid else "",
         "revoked_at": certificate.revoked_at,
         "signature_valid": result.link_signature_valid,
     }
@@ -133,4 +138,6 @@ def _may_revoke(request, number, **_path) -> None:
 @gated(check=_may_revoke)
 def certificate_revoke(request, number: str, payload: RevokeIn):
     certificate = _certificate(request, number, "certificate.view")
-    return services.certificate_revoke(certificate=certificate, actor=request.user, reason=payload.reason)
+    return services.certificate_revoke(
+        certificate=certificate, actor=request.user, reason=payload.reason, category=payload.category
+    )

@@ -7,6 +7,9 @@ signed (certificates/signing.py), so the only change it may undergo is revocatio
 
 from __future__ import annotations
 
+import hmac
+import secrets
+
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
@@ -22,6 +25,21 @@ from workflow.maps import Notice
 # The programme's own units (as in masters and apprenticeships).
 PROGRAMME_KINDS = ("organizing", "host", "guiding")
 
+# Crockford's base32: no I, L, O or U, so a code read off paper is not mistyped.
+CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+CODE_LENGTH = 10  # 50 bits: guessing one takes ~10^15 tries, against a rate-limited page
+
+
+def new_verification_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def normalize_verification_code(text: str) -> str:
+    """What a person typed → the stored form: case, spaces and dashes do not matter, and the
+    letters Crockford's alphabet leaves out read as the digits they look like."""
+    text = "".join(ch for ch in (text or "").upper() if ch not in " -")
+    return text.translate(str.maketrans({"O": "0", "I": "1", "L": "1"}))[:32]
+
 
 class Certificate(models.Model):
     class Kind(models.TextChoices):
@@ -32,10 +50,19 @@ class Certificate(models.Model):
         VALID = "valid", _("有效")
         REVOKED = "revoked", _("已撤销")
 
+    class RevocationCategory(models.TextChoices):
+        """What the public verification page says of a revocation; the reason itself stays
+        internal (issue 13 §13)."""
+
+        ERROR = "error", _("信息有误")
+        VIOLATION = "violation", _("违反规定")
+        HOLDER_REQUEST = "holder_request", _("本人申请")
+        OTHER = "other", _("其他")
+
     TRANSITIONS = {Status.VALID: {Status.REVOKED: "certificate.revoke"}}
     MOVE_SERVICE = "certificates.services.certificate_move"
     MOVE_LABELS = {Status.REVOKED: _("撤销证书")}
-    # The reason is shown on the public verification page.
+    # The reason is internal (holder, master, staff); the public page shows its category only.
     REASON_REQUIRED = frozenset({Status.REVOKED})
     ENDING_STATES = frozenset({Status.REVOKED})
     # Revocation is an exception, never anyone's to-do.
@@ -47,6 +74,9 @@ class Certificate(models.Model):
     }
 
     number = models.CharField(_("证书编号"), max_length=32, unique=True)
+    # Printed beside the number and carried in the QR link: numbers are sequential, so the public
+    # page says nothing about a number without its code (issue 13 §13).
+    verification_code = models.CharField(_("查验码"), max_length=16, default=new_verification_code, editable=False)
     kind = models.CharField(_("证书类别"), max_length=12, choices=Kind.choices)
     holder = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="certificates", verbose_name=_("持证人")
@@ -68,6 +98,9 @@ class Certificate(models.Model):
     subject = GenericForeignKey("content_type", "object_id")
     status = models.CharField(_("状态"), max_length=8, choices=Status.choices, default=Status.VALID)
     revoked_reason = models.TextField(_("撤销原因"), blank=True)
+    revoked_category = models.CharField(
+        _("撤销类别"), max_length=16, choices=RevocationCategory.choices, blank=True, default=""
+    )
     revoked_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
     # Ed25519 over the canonical payload (certificates.signing), base64url without padding.
     signature = models.CharField(_("签名"), max_length=100)
@@ -120,6 +153,21 @@ class Certificate(models.Model):
     @property
     def is_valid(self) -> bool:
         return self.status == self.Status.VALID
+
+    @property
+    def public_revocation_category(self) -> str:
+        """The revocation as the public page states it: its category, never the internal reason."""
+        category = self.revoked_category or self.RevocationCategory.OTHER
+        return str(self.RevocationCategory(category).label)
+
+    def code_matches(self, text: str) -> bool:
+        code = normalize_verification_code(text)
+        return bool(code) and hmac.compare_digest(code.encode(), self.verification_code.encode())
+
+    @property
+    def public_verify_url(self) -> str:
+        """The public page with the code: what the QR code and the printed certificate lead to."""
+        return reverse("certificates:verify", args=[self.number]) + f"?c={self.verification_code}"
 
 
 class NumberSequence(models.Model):

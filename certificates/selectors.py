@@ -41,6 +41,24 @@ class Verification:
     record_intact: bool
 
 
+def certificate_for_verification(number: str, *, code: str = "", signature: str = "") -> Certificate | None:
+    """The certificate a public verification may speak of, or None.
+
+    Numbers run in sequence, so a number alone proves nothing: the asker must also hold the
+    certificate's verification code, or the signature of its QR code (printed on every
+    certificate, also on those issued before codes existed; only the platform's key makes one).
+    A wrong code, a signature for other fields and a number never issued all give None, so the
+    answer never tells which of them it was (issue 13 §13)."""
+    certificate = Certificate.objects.select_related("issuer").filter(number=number).first()
+    if certificate is None:
+        return None
+    if code and certificate.code_matches(code):
+        return certificate
+    if signature and signing.signature_valid(signing.payload_for(certificate), signature):
+        return certificate
+    return None
+
+
 def verify(certificate: Certificate, *, signature: str = "", data: str = "") -> Verification:
     payload = signing.payload_for(certificate)
     link_valid = None

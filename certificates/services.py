@@ -133,12 +133,21 @@ def certificate_move(
     return certificate_revoke(certificate=certificate, actor=actor, reason=reason, expect=expect)
 
 
-def certificate_revoke(*, certificate: Certificate, actor: User, reason: str, expect: str | None = None) -> Certificate:
-    """The issuing unit revokes a certificate; the reason is shown on the public page, and the
-    holder and the master are told (Certificate.NOTIFY)."""
+def certificate_revoke(
+    *,
+    certificate: Certificate,
+    actor: User,
+    reason: str,
+    category: str = Certificate.RevocationCategory.OTHER,
+    expect: str | None = None,
+) -> Certificate:
+    """The issuing unit revokes a certificate. The public page shows the category only; the
+    reason is internal, told to the holder and the master (Certificate.NOTIFY)."""
     reason = (reason or "").strip()
     if not reason:
-        raise ApplicationError(_("撤销证书必须填写原因，原因将在公开查验页面显示"), field="reason")
+        raise ApplicationError(_("撤销证书必须填写原因（原因不公开，告知持证人和传承人）"), field="reason")
+    if category not in Certificate.RevocationCategory.values:
+        raise ApplicationError(_("撤销类别：请从列表中选择"), field="category")
     if can(actor, "certificate.revoke", certificate) and not issued_by_own_unit(actor, certificate):
         # The one refusal the workflow core cannot make, so cannot audit: the act's scope is every
         # certificate of the programme, its rule "only the issuing unit" lies outside it.
@@ -152,15 +161,17 @@ def certificate_revoke(*, certificate: Certificate, actor: User, reason: str, ex
             outcome=AuditEntry.Outcome.DENIED,
         )
         raise PermissionDenied(_("只有颁发单位（%(issuer)s）可以撤销此证书") % {"issuer": certificate.issuer.name})
-    return _revoke(certificate, actor=actor, reason=reason, expect=expect)
+    return _revoke(certificate, actor=actor, reason=reason, category=category, expect=expect)
 
 
 @workflow.atomic()
-def _revoke(certificate: Certificate, *, actor: User, reason: str, expect: str | None) -> Certificate:
+def _revoke(certificate: Certificate, *, actor: User, reason: str, category: str, expect: str | None) -> Certificate:
     locked = workflow.lock(certificate)
     workflow.transition(locked, Certificate.Status.REVOKED, actor=actor, reason=reason, expect=expect)
     locked.revoked_reason = reason
+    locked.revoked_category = category
     locked.revoked_at = timezone.now()
-    locked.save(update_fields=["revoked_reason", "revoked_at"])
+    locked.save(update_fields=["revoked_reason", "revoked_category", "revoked_at"])
     certificate.revoked_reason, certificate.revoked_at = locked.revoked_reason, locked.revoked_at
+    certificate.revoked_category = locked.revoked_category
     return locked

@@ -151,14 +151,15 @@ def signature_valid(payload: Payload, signature: str, key: Ed25519PublicKey | No
     return True
 
 
-def qr_text(payload: Payload, signature: str) -> str:
-    """What the QR code says: the verification link, with the payload and its signature."""
-    query = urlencode({"d": b64url(payload.canonical()), "s": signature})
+def qr_text(payload: Payload, signature: str, code: str = "") -> str:
+    """What the QR code says: the verification link, with the certificate's verification code
+    (not part of the signed payload, which predates it), the payload and its signature."""
+    query = urlencode({**({"c": code} if code else {}), "d": b64url(payload.canonical()), "s": signature})
     return f"{settings.SITE_URL.rstrip('/')}/verify/{payload.number}/?{query}"
 
 
 def qr_text_for(certificate) -> str:
-    return qr_text(payload_for(certificate), certificate.signature)
+    return qr_text(payload_for(certificate), certificate.signature, certificate.verification_code)
 
 
 @dataclass(frozen=True)

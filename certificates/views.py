@@ -1,3 +1,5 @@
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -26,20 +28,25 @@ from workflow.services import audit_record
 def verify_lookup(request):
     form = LookupForm(request.GET or None)
     if form.is_valid():
-        return redirect("certificates:verify", number=form.cleaned_data["number"].strip().upper())
+        url = reverse("certificates:verify", args=[form.cleaned_data["number"].strip().upper()])
+        code = form.cleaned_data["c"].strip()
+        return redirect(f"{url}?{urlencode({'c': code})}" if code else url)
     return render(request, "certificates/verify_lookup.html", {"form": form})
 
 
 @require_safe
 @per_ip("public_verify_ip")
 def verify(request, number: str):
-    certificate = Certificate.objects.select_related("issuer").filter(number=number).first()
+    code, signature = request.GET.get("c", "")[:40], request.GET.get("s", "")[:200]
+    context = {"number": number, "code": code}
+    if not code and not signature:
+        # Asked for the code whatever the number: the page does not say whether it was issued.
+        return render(request, "certificates/verify.html", {**context, "state": "ask"})
+    certificate = selectors.certificate_for_verification(number, code=code, signature=signature)
     if certificate is None:
-        return render(request, "certificates/verify.html", {"number": number, "found": False}, status=404)
-    result = selectors.verify(
-        certificate, signature=request.GET.get("s", "")[:200], data=request.GET.get("d", "")[:2000]
-    )
-    return render(request, "certificates/verify.html", {"number": number, "found": True, "result": result})
+        return render(request, "certificates/verify.html", {**context, "state": "unknown"}, status=404)
+    result = selectors.verify(certificate, signature=signature, data=request.GET.get("d", "")[:2000])
+    return render(request, "certificates/verify.html", {**context, "state": "found", "result": result})
 
 
 @require_safe
@@ -107,10 +114,16 @@ def certificate_revoke(request, number: str):
     form = RevokeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         with errors_to(form):
-            services.certificate_revoke(certificate=certificate, actor=request.user, reason=form.cleaned_data["reason"])
+            services.certificate_revoke(
+                certificate=certificate,
+                actor=request.user,
+                reason=form.cleaned_data["reason"],
+                category=form.cleaned_data["category"],
+            )
         if not form.errors:
             messages.success(
-                request, _("证书 %(number)s 已撤销，公开查验页面将显示撤销原因。") % {"number": certificate.number}
+                request,
+                _("证书 %(number)s 已撤销，公开查验页面将显示“已撤销”及撤销类别。") % {"number": certificate.number},
             )
             return redirect(reverse("certificates:certificate-detail", args=[certificate.number]))
     return render(request, "certificates/revoke.html", {"certificate": certificate, "form": form})

@@ -204,8 +204,8 @@ DEMO_ROLES = {
 }
 # Printed after the accounts: pages worth opening first.
 DEMO_PAGES = {
-    "/verify/CC-DEMO-0001/": "有效的师承结业证书",
-    "/verify/CC-DEMO-0002/": "已撤销的师承结业证书",
+    "/verify/CC-DEMO-0001/?c=CCDEM00001": "有效的师承结业证书",
+    "/verify/CC-DEMO-0002/?c=CCDEM00002": "已撤销的师承结业证书",
     "/masters/": "名医名录（六个层级的传承人）",
     "/techniques/": "优势技术名录",
 }

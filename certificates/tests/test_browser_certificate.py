@@ -63,16 +63,22 @@ def test_the_guiding_unit_certifies_verifies_and_revokes(
     expect(page.locator("#verify-signature")).to_have_text(re.compile("证书签名有效"))
     expect(page.locator("#verify-fields")).to_contain_text("张*润")
 
-    # Revocation needs a reason.
+    # Revocation needs a public category and an internal reason.
     page.goto(f"/certificates/{number}/")
+    code = page.locator("#certificate-code").inner_text()
     page.get_by_role("link", name="撤销证书").click()
     page.get_by_role("button", name="确认撤销").click()  # the browser blocks the empty required field
-    page.get_by_label("撤销原因").fill("经复核，申报业绩材料不实")
+    page.get_by_label("撤销类别（公开显示）").select_option(label="信息有误")
+    page.get_by_label("撤销原因（不公开）").fill("经复核，申报业绩材料不实")
     page.get_by_role("button", name="确认撤销").click()
     expect(page.locator("#certificate-status")).to_have_text("已撤销")
 
-    # Anyone scanning the code now sees it revoked, with the reason.
+    # Anyone with the number and the code printed beside it now sees it revoked, with the
+    # category, never the internal reason.
     page.context.clear_cookies()
     page.goto(f"/verify/{number}/")
+    page.get_by_label("查验码").fill(code.lower())
+    page.get_by_role("button", name="查验").click()
     expect(page.locator("#verify-status")).to_contain_text("已撤销")
-    expect(page.locator("#verify-status")).to_contain_text("经复核，申报业绩材料不实")
+    expect(page.locator("#verify-revocation")).to_have_text("信息有误")
+    expect(page.locator("body")).not_to_contain_text("申报业绩材料不实")

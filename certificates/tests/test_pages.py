@@ -5,6 +5,7 @@ import subprocess
 import pytest
 from django.urls import reverse
 
+from certificates import signing
 from certificates.models import Certificate
 from certificates.services import certificate_revoke
 from certificates.tests.factories import master_certificate
@@ -27,6 +28,9 @@ def test_zhang_downloads_his_certificate_as_a_pdf_with_the_qr_code(world, client
     text = pdf_text(response.content, tmp_path)
     assert "传承人证书" in "".join(text.split()) and certificate.number in text and "张医生" in text
     assert "国家卫生健康委科技发展中心" in text and "扫码查验真伪" in text
+    # The code the public page asks for is printed beside the number, and carried in the QR link.
+    assert "查验码" in text and certificate.verification_code in text
+    assert f"c={certificate.verification_code}" in signing.qr_text_for(certificate)
     images = subprocess.run(
         ["pdfimages", "-list", str(tmp_path / "certificate.pdf")], capture_output=True, text=True, check=True
     ).stdout
@@ -80,12 +84,16 @@ def test_the_guiding_unit_revokes_with_a_reason_and_everyone_is_told(world, clie
     url = reverse("certificates:certificate-revoke", args=[certificate.number])
     response = c.post(url, {"reason": ""})
     assert "撤销原因：必须填写" in response.content.decode()
+    assert "撤销类别：必须选择" in response.content.decode()
+    response = c.post(url, {"reason": "经核查，申报业绩不实", "category": "made-up"})
+    assert "撤销类别：请从列表中选择" in response.content.decode()
     certificate.refresh_from_db()
     assert certificate.is_valid
-    response = c.post(url, {"reason": "经核查，申报业绩不实"})
+    response = c.post(url, {"reason": "经核查，申报业绩不实", "category": "violation"})
     assert response.status_code == 302
     certificate.refresh_from_db()
     assert certificate.status == Certificate.Status.REVOKED and certificate.revoked_reason == "经核查，申报业绩不实"
+    assert certificate.revoked_category == Certificate.RevocationCategory.VIOLATION
     assert certificate.revoked_at is not None
     entry = AuditEntry.objects.get(
         action=AuditEntry.Action.TRANSITION, content_type__model="certificate", object_id=str(certificate.pk)
@@ -101,6 +109,10 @@ def test_a_revoked_certificate_cannot_be_revoked_again_and_others_may_not_revoke
     assert denied.type.__name__ in ("Http404", "PermissionDenied")
     with pytest.raises(ApplicationError, match="必须填写原因"):
         certificate_revoke(certificate=certificate, actor=guide_reviewer(world), reason="  ")
+    with pytest.raises(ApplicationError, match="撤销类别"):
+        certificate_revoke(certificate=certificate, actor=guide_reviewer(world), reason="材料不实", category="secret")
+    certificate.refresh_from_db()
+    assert certificate.is_valid
     certificate_revoke(certificate=certificate, actor=guide_reviewer(world), reason="材料不实")
     with pytest.raises(ApplicationError, match="不能变更"):
         certificate_revoke(certificate=certificate, actor=guide_reviewer(world), reason="再次撤销")

@@ -10,6 +10,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+from certificates.models import Certificate
 from chuancheng.test import World
 from teaching.quotas import Category
 from teaching.tests.factories import apprenticeship_for, fill_quotas, plan_for
@@ -110,6 +111,6 @@ def test_an_apprentice_goes_from_logged_hours_to_a_verified_certificate(page: Pa
 
     # Anyone verifies it.
     page.context.clear_cookies()
-    page.goto(f"/verify/{number}/")
+    page.goto(Certificate.objects.get(number=number).public_verify_url)
     expect(page.locator("main")).to_contain_text("有效")
     expect(page.locator("main")).to_contain_text("张医生")

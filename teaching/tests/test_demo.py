@@ -15,8 +15,8 @@ def test_the_demo_has_teaching_at_every_stage_and_both_certificates(client):
     revoked = Certificate.objects.get(number="CC-DEMO-0002")
     assert valid.status == "valid" and valid.kind == "apprentice" and valid.holder.username == "sunjiahui"
     assert revoked.status == "revoked" and "撤销" in revoked.revoked_reason
-    assert "有效" in client.get("/verify/CC-DEMO-0001/").content.decode()
-    assert "已撤销" in client.get("/verify/CC-DEMO-0002/").content.decode()
+    assert "有效" in client.get("/verify/CC-DEMO-0001/?c=CCDEM00001").content.decode()
+    assert "已撤销" in client.get("/verify/CC-DEMO-0002/?c=CCDEM00002").content.decode()
     assert Apprenticeship.objects.filter(status="graduated").count() == 2
     statuses = set(Activity.objects.values_list("status", flat=True))
     assert statuses == {"pending", "confirmed", "rejected"}

@@ -141,7 +141,7 @@ def test_zhao_issues_the_certificate_and_the_apprenticeship_ends_as_graduated(wo
         content_type__model="apprenticeship", object_id=str(a.pk), to_state="已结业"
     ).exists()
     assert Notification.objects.filter(recipient=world.liming, title__contains=certificate.number).exists()
-    page = client.get(f"/verify/{certificate.number}/").content.decode()
+    page = client.get(certificate.public_verify_url).content.decode()
     assert "有效" in page
     with pytest.raises(ConflictError):
         services.graduation_certificate_issue(apprenticeship=a, actor=world.zhao)
