@@ -263,3 +263,16 @@ def test_only_the_parties_and_the_staff_over_it_fetch_the_contract_and_scans(wor
         _apprentice(world, "王小红", world.yongji_tcm): 403,
     }
     _walk(client, urls, expected)
+
+
+def test_no_page_links_a_stored_file_directly():
+    """A stored file is reached only through its view: never its storage URL, never /media/."""
+    from django.conf import settings
+
+    templates = Path(settings.BASE_DIR) / "templates" / "apprenticeships"
+    pages = list(templates.rglob("*.html"))
+    assert pages
+    for template in pages:
+        text = template.read_text()
+        assert not re.search(r"\.(file|scan|contract|evidence|output_file|input_file)\.url\b", text), template
+        assert "/media/" not in text and "MEDIA_URL" not in text, template

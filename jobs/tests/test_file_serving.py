@@ -142,3 +142,16 @@ def test_an_unfinished_job_keeps_its_upload_until_it_is_older_than_the_retention
     assert services.job_outputs_expire() == 1
     job.refresh_from_db()
     assert not job.input_file and job.output_expired_at is None
+
+
+def test_no_page_links_a_stored_file_directly():
+    """A stored file is reached only through its view: never its storage URL, never /media/."""
+    from django.conf import settings
+
+    templates = Path(settings.BASE_DIR) / "templates" / "jobs"
+    pages = list(templates.rglob("*.html"))
+    assert pages
+    for template in pages:
+        text = template.read_text()
+        assert not re.search(r"\.(file|scan|contract|evidence|output_file|input_file)\.url\b", text), template
+        assert "/media/" not in text and "MEDIA_URL" not in text, template

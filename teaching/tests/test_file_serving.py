@@ -259,3 +259,16 @@ def test_only_the_parties_and_the_units_over_it_fetch_the_files(world, client, l
     for url in urls:
         response = client.get(url)
         assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_no_page_links_a_stored_file_directly():
+    """A stored file is reached only through its view: never its storage URL, never /media/."""
+    from django.conf import settings
+
+    templates = Path(settings.BASE_DIR) / "templates" / "teaching"
+    pages = list(templates.rglob("*.html"))
+    assert pages
+    for template in pages:
+        text = template.read_text()
+        assert not re.search(r"\.(file|scan|contract|evidence|output_file|input_file)\.url\b", text), template
+        assert "/media/" not in text and "MEDIA_URL" not in text, template
