@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 APT_PACKAGES := chromium fonts-wqy-microhei poppler-utils nginx logrotate
 
-.PHONY: run test test-sqlite test-postgres venv system-packages bench lint migrate demo clean
+.PHONY: run test test-sqlite test-postgres venv system-packages bench lint migrate demo clean bundle bundle-check
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -67,6 +67,17 @@ bench: venv
 	@if $(PY) -c "import socket; socket.create_connection(('127.0.0.1', 5432), 2)" 2>/dev/null; then \
 		BENCH_DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/chuancheng_bench} $(PY) -m bench; \
 	fi
+
+# An offline installation bundle for a government intranet (deploy/bundle.sh; docs/operations.md):
+# dist/chuancheng-<commit>-<python>-<platform>.tar.gz with the code at BUNDLE_REF, every wheel
+# for this platform, the CJK font and an install script that needs no network.
+BUNDLE_REF ?= HEAD
+bundle: system-packages venv
+	PYTHON=$(PY) sh deploy/bundle.sh $(BUNDLE_REF) dist
+
+# Installs the newest bundle in a network namespace with no network, migrates, serves the home page.
+bundle-check: bundle
+	sh deploy/bundle-check.sh "$$(ls -t dist/chuancheng-*.tar.gz | head -1)"
 
 lint: venv
 	$(VENV)/bin/ruff check .
