@@ -6,42 +6,22 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _g
-from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST, require_safe
 
-from accounts.permissions import authorize, reaches, scope
+from accounts.permissions import reaches
 from lib.errors import ApplicationError
 from lib.pagination import CappedPaginator
-from lib.xlsx import safe_cell
-from workflow.forms import AuditFilterForm
+from lib.xlsx import export_inline_max_rows
+from workflow.exports import audit_entries, csv_header, csv_rows, export_filename, schedule_export
 from workflow.models import AuditEntry
 from workflow.services import audit_record, audit_refused_move, moves, state_label_in_current_language
 
-CSV_COLUMNS = [
-    _("时间"),
-    _("操作人"),
-    _("单位"),
-    _("操作"),
-    _("对象类型"),
-    _("对象编号"),
-    _("对象"),
-    _("原状态"),
-    _("新状态"),
-    _("原因"),
-    _("IP 地址"),
-    _("结果"),
-]
-
 
 def _entries(request):
-    authorize(request.user, "audit.view")
-    form = AuditFilterForm(request.GET or {})
-    entries = scope(request.user, "audit.view", AuditEntry.objects.all())
-    return form, form.filter(entries).select_related("organization", "content_type")
+    return audit_entries(actor=request.user, params=request.GET)
 
 
 @login_required
@@ -60,36 +40,25 @@ class _Echo:
 @login_required
 @require_safe
 def audit_export(request):
-    form, entries = _entries(request)
+    """A selection of up to EXPORT_INLINE_MAX_ROWS rows is streamed; a larger one is written by a
+    background job, whose progress page the person is sent to (issue 13 §14)."""
+    _form, entries = _entries(request)
+    total = entries.count()
+    if total > export_inline_max_rows():
+        job = schedule_export(actor=request.user, params=request.GET, total=total)
+        return redirect("jobs:job-detail", pk=job.pk)
     audit_record(action=AuditEntry.Action.EXPORT, actor=request.user, reason=f"导出审计日志：{request.GET.urlencode()}")
     writer = csv.writer(_Echo())
-    # The header in the language of the request, fixed before the response starts streaming.
-    header = [str(column) for column in CSV_COLUMNS]
+    header = csv_header()
 
     def rows():
         # A BOM so that Excel on Chinese Windows opens the file as UTF-8.
         yield "\ufeff" + writer.writerow(header)
-        for e in entries.iterator(chunk_size=2000):
-            fields = [
-                timezone.localtime(e.created_at).strftime("%Y-%m-%d %H:%M:%S"),
-                e.actor_label,
-                e.organization.name if e.organization else "",
-                e.get_action_display(),
-                e.content_type.name if e.content_type else "",
-                e.object_id,
-                e.object_repr,
-                e.from_state,
-                e.to_state,
-                e.reason,
-                e.ip or "",
-                e.get_outcome_display(),
-            ]
-            # A name or reason typed as "=HYPERLINK(...)" is shown by Excel, never evaluated.
-            yield writer.writerow([safe_cell(field) for field in fields])
+        for row in csv_rows(entries):
+            yield writer.writerow(row)
 
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = f'attachment; filename="audit-{stamp}.csv"'
+    response["Content-Disposition"] = f'attachment; filename="{export_filename()}"'
     return response
 
 
