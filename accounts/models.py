@@ -93,6 +93,9 @@ class User(AbstractUser):
     # The keyed hash of the phone (lib/fieldcrypt.phone_hash), kept in step by save(): one account
     # per phone and per ID number, so that two imports of the same person cannot make two accounts.
     phone_hash = models.CharField(max_length=64, blank=True, editable=False)
+    # When the password was last set (User.save): staff and admin passwords expire after
+    # PASSWORD_MAX_AGE_DAYS (accounts/passwords.py).
+    password_changed_at = models.DateTimeField(_("密码设置时间"), default=timezone.now, editable=False)
 
     objects = UserManager()
 
@@ -133,7 +136,16 @@ class User(AbstractUser):
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and "phone" in update_fields:
             kwargs["update_fields"] = {*update_fields, "phone_hash"}
+        # Wherever a new password is set (a form, the admin, createsuperuser), its date and its hash
+        # are kept, for expiry and for the history that refuses reuse (issue 13 §10).
+        new_password = self._password is not None
+        if new_password:
+            self.password_changed_at = timezone.now()
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "password_changed_at"}
         super().save(*args, **kwargs)
+        if new_password:
+            PasswordHistory.remember(self)
 
     @property
     def display_name(self) -> str:
@@ -322,8 +334,33 @@ class Membership(models.Model):
         return f"{self.user} · {self.organization} · {self.get_role_display()}"
 
 
+class PasswordHistory(models.Model):
+    """The hashes of a person's recent passwords, newest last (PasswordHistoryValidator)."""
+
+    user = models.ForeignKey(User, models.CASCADE, related_name="password_history")
+    password = models.CharField(max_length=128)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.created_at:%Y-%m-%d %H:%M}"
+
+    @classmethod
+    def remember(cls, user: User) -> None:
+        from django.conf import settings
+
+        cls.objects.create(user=user, password=user.password)
+        keep = cls.objects.filter(user=user).order_by("-created_at", "-pk").values_list("pk", flat=True)
+        stale = list(keep[settings.PASSWORD_HISTORY_COUNT :])
+        if stale:
+            cls.objects.filter(pk__in=stale).delete()
+
+
 class LoginSession(models.Model):
-    """Which sessions belong to whom, so that disabling an account can end them all."""
+    """Which sessions belong to whom, so that disabling an account can end them all and a new
+    sign-in beyond MAX_SESSIONS_PER_USER ends the oldest (issue 13 §10)."""
 
     user = models.ForeignKey(User, models.CASCADE, related_name="login_sessions")
     session_key = models.CharField(max_length=40, unique=True)

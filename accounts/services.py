@@ -25,6 +25,37 @@ def _role_label(role: str) -> str:
         return str(Membership.Role(role).label)
 
 
+@transaction.atomic
+def login_session_start(*, user: User, session_key: str, ip: str | None, user_agent: str) -> list[str]:
+    """Record a new sign-in's session; beyond MAX_SESSIONS_PER_USER, end the oldest (issue 13 §10).
+    Returns the keys of the sessions ended."""
+    from django.conf import settings
+
+    # Two sign-ins of one person at once: the row lock makes the second count the first.
+    User.objects.select_for_update().filter(pk=user.pk).first()
+    LoginSession.objects.update_or_create(
+        session_key=session_key,
+        defaults={"user": user, "ip": ip, "user_agent": user_agent[:300], "created_at": timezone.now()},
+    )
+    limit = settings.MAX_SESSIONS_PER_USER
+    keys = list(
+        LoginSession.objects.filter(user=user).order_by("-created_at", "-pk").values_list("session_key", flat=True)
+    )
+    ended = keys[limit:]
+    if ended:
+        for key in ended:
+            SessionStore(session_key=key).delete()
+        LoginSession.objects.filter(session_key__in=ended).delete()
+        audit_record(
+            action=AuditEntry.Action.LOGOUT,
+            actor=user,
+            obj=user,
+            reason=f"同时登录超过 {limit} 处，最早的 {len(ended)} 个登录会话已结束",
+            ip=ip,
+        )
+    return ended
+
+
 def _end_sessions(user: User) -> int:
     keys = list(LoginSession.objects.filter(user=user).values_list("session_key", flat=True))
     for key in keys:

@@ -6,6 +6,8 @@ from django.dispatch import receiver
 from django.utils import timezone
 
 from accounts.models import LoginSession
+from accounts.passwords import remember_expiry
+from accounts.services import login_session_start
 from workflow.context import client_ip_from
 from workflow.models import AuditEntry
 from workflow.services import audit_record
@@ -16,16 +18,14 @@ def on_logged_in(sender, request, user, **kwargs):
     ip = client_ip_from(request) if request is not None else None
     if request is not None and hasattr(request, "session"):
         request.session["signed_in_at"] = timezone.now().timestamp()
+        remember_expiry(request, user)
         if request.session.session_key is None:
             request.session.save()
-        LoginSession.objects.update_or_create(
+        login_session_start(
+            user=user,
             session_key=request.session.session_key,
-            defaults={
-                "user": user,
-                "ip": ip,
-                "user_agent": request.META.get("HTTP_USER_AGENT", "")[:300],
-                "created_at": timezone.now(),
-            },
+            ip=ip,
+            user_agent=request.META.get("HTTP_USER_AGENT", ""),
         )
     audit_record(action=AuditEntry.Action.LOGIN, actor=user, ip=ip, obj=user)
 

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST, require_safe
 from accounts import services
 from accounts.forms import OrganizationFilterForm, ReasonForm, TokenForm
 from accounts.models import ApiToken, Membership, Organization, User
+from accounts.passwords import remember_expiry
 from accounts.permissions import authorize, can, scope
 from accounts.ratelimits import hit, too_many
 from chuancheng.errors import errors_to
@@ -168,3 +169,11 @@ class PasswordResetView(auth_views.PasswordResetView):
         if retry_after is not None:
             return too_many(request, retry_after)
         return super().post(request, *args, **kwargs)
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        # The new password's expiry replaces the old one's, so the person is let through again.
+        remember_expiry(self.request, form.user)
+        return response

@@ -101,6 +101,7 @@ MIDDLEWARE = [
     # A service's refusal becomes a message and a way back (chuancheng/errors.py).
     "chuancheng.errors.DomainErrorMiddleware",
     "accounts.middleware.SessionLifetimeMiddleware",
+    "accounts.middleware.PasswordExpiryMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Axes last, as its documentation asks: it turns a lock-out into the lock-out page.
     "axes.middleware.AxesMiddleware",
@@ -158,7 +159,17 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "accounts.validators.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "accounts.validators.CommonPasswordValidator"},
     {"NAME": "accounts.validators.NumericPasswordValidator"},
+    # Issue 13 §10: not spaces alone, at least two kinds of character, none of the last five.
+    {"NAME": "accounts.validators.WhitespaceOnlyValidator"},
+    {"NAME": "accounts.validators.CharacterClassesValidator", "OPTIONS": {"min_classes": 2}},
+    {"NAME": "accounts.validators.PasswordHistoryValidator", "OPTIONS": {"count": 5}},
 ]
+# How many password hashes each account keeps for PasswordHistoryValidator.
+PASSWORD_HISTORY_COUNT = 5
+# Staff and admin passwords expire (accounts/passwords.py): superusers, Django-admin users and
+# these roles are sent to change theirs this many days after it was set (0: never).
+PASSWORD_MAX_AGE_DAYS = int(env("PASSWORD_MAX_AGE_DAYS", "90"))
+PASSWORD_EXPIRY_ROLES = ["office_staff", "unit_admin"]
 
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "portal:workbench"
@@ -189,6 +200,8 @@ SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = 30 * 60
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_ABSOLUTE_LIFETIME = 12 * 60 * 60
+# At most this many signed-in sessions per account; a new sign-in ends the oldest (issue 13 §10).
+MAX_SESSIONS_PER_USER = int(env("MAX_SESSIONS_PER_USER", "3"))
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 
