@@ -253,11 +253,18 @@ class _SafeSheet(Worksheet):
     def cell(self, row, column, value=None):
         cell = super().cell(row, column)
         if value is not None:
-            value = safe_cell(value)
-            cell.value = value
-            if isinstance(value, str):
-                cell.data_type = "s"
+            _set(cell, value)
         return cell
+
+    def __setitem__(self, key, value):
+        _set(self[key], value)
+
+
+def _set(cell: Cell, value) -> None:
+    value = safe_cell(value)
+    cell.value = value
+    if isinstance(value, str):
+        cell.data_type = "s"
 
 
 class _SafeWriteOnlySheet(WriteOnlyWorksheet):
@@ -267,7 +274,7 @@ class _SafeWriteOnlySheet(WriteOnlyWorksheet):
 
 class SafeWorkbook(Workbook):
     """An openpyxl Workbook for everything the platform writes: its sheets neutralise text on
-    `append()` and `cell(value=...)` (assigning `sheet["A1"] = ...` is not guarded: do not)."""
+    `append()`, `cell(value=...)` and `sheet["A1"] = ...` (not on `sheet["A1"].value = ...`)."""
 
     def __init__(self, write_only: bool = False, iso_dates: bool = False):
         super().__init__(write_only=write_only, iso_dates=iso_dates)

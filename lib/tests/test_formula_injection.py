@@ -8,6 +8,8 @@ from decimal import Decimal
 
 import openpyxl
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from python_calamine import CalamineWorkbook
 
 from lib import imports
@@ -56,6 +58,21 @@ def test_a_safe_workbook_stores_text_as_text_and_numbers_as_numbers(write_only):
     # A second reader agrees: no formula anywhere, the negative number is a number.
     row = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_name("表").to_python()[0]
     assert row[:6] == ["'" + a.replace("\r", "\n") for a in ATTACKS] and row[6] == -5
+
+
+@given(st.text(max_size=20))
+def test_no_text_leaves_safe_cell_starting_as_a_formula_and_reading_restores_it(text):
+    safe = safe_cell(text)
+    assert safe[:1] not in {"=", "+", "-", "@", "\t", "\r"}
+    assert cell_text(safe) == cell_text(text)
+
+
+def test_assigning_a_cell_by_its_reference_is_guarded_too():
+    workbook = SafeWorkbook()
+    workbook.active["B2"] = "=1+1"
+    workbook.active["B3"] = -1
+    sheet = openpyxl.load_workbook(io.BytesIO(_saved(workbook))).active
+    assert (sheet["B2"].value, sheet["B2"].data_type) == ("'=1+1", "s") and sheet["B3"].value == -1
 
 
 def test_reading_takes_the_quote_off_again():
