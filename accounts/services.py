@@ -126,7 +126,9 @@ def user_create(
 
 
 @transaction.atomic
-def membership_grant(*, user: User, organization: Organization, role: str, actor: User | None = None) -> Membership:
+def membership_grant(
+    *, user: User, organization: Organization, role: str, actor: User | None = None, reason: str = ""
+) -> Membership:
     membership, created = Membership.objects.get_or_create(user=user, organization=organization, role=role)
     if created:
         audit_record(
@@ -135,8 +137,57 @@ def membership_grant(*, user: User, organization: Organization, role: str, actor
             obj=membership,
             organization=organization,
             to_state=_role_label(membership.role),
+            reason=reason,
         )
     return membership
+
+
+@transaction.atomic
+def membership_revoke(*, membership: Membership, actor: User | None, reason: str = "") -> None:
+    """Take a role away (issue 13 §6): the audit row names who, whose role, which role and which
+    unit (object_repr "person · unit · role"), before the row goes."""
+    locked = (
+        Membership.objects.select_for_update(of=("self",))
+        .select_related("user", "organization")
+        .filter(pk=membership.pk)
+        .first()
+    )
+    if locked is None:
+        return  # already revoked, by someone else at the same moment
+    audit_record(
+        action=AuditEntry.Action.TRANSITION,
+        actor=actor,
+        obj=locked,
+        organization=locked.organization,
+        from_state=_role_label(locked.role),
+        to_state="已撤销",
+        reason=reason,
+    )
+    locked.delete()
+
+
+@transaction.atomic
+def membership_change(
+    *, membership: Membership, user: User, organization: Organization, role: str, actor: User | None, reason: str = ""
+) -> Membership:
+    """Moving a role to another unit or person, or changing it, is a revocation and a grant, each
+    audited (the admin's edit of a membership row)."""
+    old = Membership.objects.select_for_update().filter(pk=membership.pk).first()
+    if old is not None and (old.user_id, old.organization_id, old.role) == (user.pk, organization.pk, role):
+        return old
+    if old is not None:
+        membership_revoke(membership=old, actor=actor, reason=reason)
+    return membership_grant(user=user, organization=organization, role=role, actor=actor, reason=reason)
+
+
+def password_changed(*, user: User, actor: User, reason: str) -> None:
+    """A password was changed by its owner or set by an administrator (issue 13 §6)."""
+    audit_record(action=AuditEntry.Action.PASSWORD_CHANGE, actor=actor, obj=user, reason=reason)
+
+
+def password_reset_completed(*, user: User) -> None:
+    """A new password was set through an e-mailed reset link (issue 13 §6)."""
+    audit_record(action=AuditEntry.Action.PASSWORD_RESET, actor=user, obj=user, reason="通过邮件链接设置了新密码")
 
 
 @transaction.atomic

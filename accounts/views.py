@@ -174,6 +174,14 @@ class PasswordResetView(auth_views.PasswordResetView):
 class PasswordChangeView(auth_views.PasswordChangeView):
     def form_valid(self, form):
         response = super().form_valid(form)
+        services.password_changed(user=form.user, actor=form.user, reason="本人修改密码")
         # The new password's expiry replaces the old one's, so the person is let through again.
         remember_expiry(self.request, form.user)
+        return response
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        services.password_reset_completed(user=form.user)
         return response

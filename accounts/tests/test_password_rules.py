@@ -156,6 +156,7 @@ def test_six_sign_ins_at_once_leave_three_sessions():
 
     person = user_create(username="busy", password=PASSWORD, full_name="忙人")
     errors: list[BaseException] = []
+    codes: list[int] = []
     barrier = threading.Barrier(6)
     # PostgreSQL runs the sign-ins truly at once: the row lock on the person makes each count the
     # others. SQLite's shared in-memory test database reports "table is locked" instead of
@@ -170,7 +171,7 @@ def test_six_sign_ins_at_once_leave_three_sessions():
                 response = client.post(
                     "/accounts/login/", {"username": "busy", "password": PASSWORD}, REMOTE_ADDR=f"10.9.0.{n}"
                 )
-            assert response.status_code == 302
+            codes.append(response.status_code)
         except BaseException as exc:  # noqa: BLE001 — reported below
             errors.append(exc)
         finally:
@@ -182,6 +183,9 @@ def test_six_sign_ins_at_once_leave_three_sessions():
     for thread in threads:
         thread.join()
     assert errors == []
+    # A sign-in whose session a later one ended before its reply went out is told so by Django
+    # (SessionInterrupted: 400, "the session was deleted before the request completed").
+    assert set(codes) <= {302, 400} and codes.count(302) >= 3
     keys = set(LoginSession.objects.filter(user=person).values_list("session_key", flat=True))
     assert len(keys) == 3
     alive = {s.session_key for s in Session.objects.all() if s.get_decoded().get("_auth_user_id") == str(person.pk)}
