@@ -59,9 +59,11 @@ MAX_CELL_TEXT = 32_767  # what Excel keeps in one cell
 # only filled (the issues sheet lists every rule).
 MAX_COMMENTS = 2_000
 HEADER_SEARCH = 10
-# An 18-character resident ID number anywhere in a kept text (an issue's value, a cell of the error
-# workbook): masked whichever column it was typed in, whether or not its check digit is right.
-RESIDENT_ID = re.compile(r"(?<![0-9A-Za-z])[0-9]{17}[0-9Xx](?![0-9A-Za-z])")
+# A resident ID number anywhere in a kept text (an issue's value, a cell of the error workbook):
+# masked whichever column it was typed in, whether or not its check digit is right — 18 characters,
+# the 15 of a first-generation card, or one typed a digit short or long of either. Phones (11
+# digits) and region codes (12) are not touched.
+RESIDENT_ID = re.compile(r"(?<![0-9A-Za-z])[0-9]{14,18}[0-9Xx]?(?![0-9A-Za-z])")
 CELL_TYPES = (type(None), str, int, float, datetime.date, datetime.time, datetime.timedelta)
 
 

@@ -100,6 +100,9 @@ def test_an_id_number_in_any_importer_is_masked_even_without_a_masked_column(db)
 
 
 def test_other_numbers_are_not_mistaken_for_id_numbers():
-    kept = "区划代码 140802001001，电话 13903591234，编号 YC-2024-000123"
+    kept = "区划代码 140802001001，电话 13903591234，编号 YC-2024-000123，2024050112300"
     assert imports.mask_identifiers(kept) == kept
     assert imports.mask_identifiers(f"见{BAD_ID}号") == f"见{MASKED}号"
+    # A first-generation number, and one typed a digit short: masked as well.
+    assert imports.mask_identifiers("140802650304312") == "140802*****4312"
+    assert imports.mask_identifiers(BAD_ID[:17]) == BAD_ID[:6] + "*******" + BAD_ID[13:17]
