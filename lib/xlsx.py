@@ -234,8 +234,8 @@ def _safe_content(sheet, value):
             value.value = safe_cell(value.value)
             value.data_type = "s"
         return value
-    if isinstance(value, str | Promise):
-        return text_cell(sheet, value)
+    # Plain text as it is: openpyxl stores any text not starting with "=" as a string (data type
+    # "s"), and after safe_cell none does; a Cell per value would cost half as much time again.
     return safe_cell(value)
 
 
