@@ -1,9 +1,12 @@
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from accounts.models import Organization, Region
 from accounts.permissions import authorize, scope
+from lib.errors import ApplicationError
+from lib.pagination import LimitOffsetPagination
 
 router = Router()
 
@@ -57,7 +60,9 @@ def organization_list(request, kind: str | None = None, region: str | None = Non
     if kind:
         organizations = organizations.filter(kind=kind)
     if region:
-        area = get_object_or_404(Region, code=region)
+        area = Region.objects.filter(code=region[:12]).first()
+        if area is None:
+            raise ApplicationError(_("区划代码「%(code)s」不存在") % {"code": region[:20]}, field="region")
         organizations = organizations.filter(region__prefix__startswith=area.prefix)
     return organizations.order_by("kind", "name")
 

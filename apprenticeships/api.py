@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Field, File, Router, Schema, Status
 from ninja.files import UploadedFile
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from accounts.models import Organization, Region
 from accounts.permissions import authorize, scope
@@ -19,6 +19,7 @@ from apprenticeships.permissions import check_applicant, may_view_match
 from apprenticeships.rules import check_application
 from chuancheng.api_gate import gated, record_from_path
 from lib.errors import ApplicationError
+from lib.pagination import LimitOffsetPagination
 from masters.models import Master
 from workflow.services import move_act
 

@@ -12,6 +12,8 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import Region
 from apprenticeships.models import ApprenticeApplication, Apprenticeship, Match
+from lib.errors import ApplicationError
+from lib.params import as_id
 from masters.models import Master
 
 Status = ApprenticeApplication.Status
@@ -45,13 +47,15 @@ def filter_applications(rows: QuerySet, params) -> QuerySet:
     status = params.get("status") or ""
     if status in Status.values:
         rows = rows.filter(status=status)
-    master = params.get("master") or ""
-    if master.isdigit():
-        rows = rows.filter(intents__master_id=int(master))
-    code = (params.get("region") or "").strip()[:12]
+    master = as_id(params.get("master"))
+    if master is not None:
+        rows = rows.filter(intents__master_id=master)
+    code = (params.get("region") or "").strip()
     if code:
-        region = Region.objects.filter(code=code).only("prefix").first()
-        rows = rows.filter(region__prefix__startswith=region.prefix) if region else rows.none()
+        region = Region.objects.filter(code=code[:12]).only("prefix").first()
+        if region is None:
+            raise ApplicationError(_("区划代码「%(code)s」不存在") % {"code": code[:20]}, field="region")
+        rows = rows.filter(region__prefix__startswith=region.prefix)
     since = _date(params.get("submitted_from"))
     if since:
         rows = rows.filter(submitted_at__date__gte=since)
@@ -61,7 +65,7 @@ def filter_applications(rows: QuerySet, params) -> QuerySet:
     q = (params.get("q") or "").strip()[:50]
     if q:
         rows = rows.filter(Q(name__contains=q) | Q(specialty__contains=q))
-    return rows.distinct() if master.isdigit() else rows
+    return rows.distinct() if master is not None else rows
 
 
 def with_capacity(masters: QuerySet) -> QuerySet:

@@ -12,7 +12,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from accounts.models import Region
 from accounts.permissions import authorize, can, scope
@@ -20,6 +20,8 @@ from cases import selectors, services
 from cases.models import Analysis, CaseRecord, Protocol
 from chuancheng.api_gate import gated, record_from_path
 from lib.errors import ApplicationError
+from lib.mining import MAX_CLUSTERS
+from lib.pagination import LimitOffsetPagination
 
 router = Router(tags=["cases"])
 
@@ -93,10 +95,12 @@ class AnalysisIn(Schema):
     syndrome: str = ""
     date_from: datetime.date | None = None
     date_to: datetime.date | None = None
+    # Thresholds are checked by the service (its message names the rule); the sizes here, as the
+    # page's form bounds them: an itemset of a million herbs would never finish.
     min_support: float = 0.1
     min_confidence: float = 0.8
-    max_len: int = 4
-    clusters: int = 6
+    max_len: int = Field(4, ge=1, le=10, description="最多药味数，1–10")
+    clusters: int = Field(6, ge=2, le=MAX_CLUSTERS, description=f"聚类组数，2–{MAX_CLUSTERS}")
 
 
 class AnalysisOut(Schema):

@@ -32,6 +32,7 @@ from cases.tasks import IMPORT_JOB_KIND, import_cases
 from chuancheng.errors import errors_to
 from jobs.models import Job
 from jobs.services import job_create
+from lib.params import as_id
 from workflow.models import AuditEntry
 from workflow.services import audit_record, authorize_moves
 
@@ -46,8 +47,8 @@ def _visible(user):
 @require_safe
 def case_list(request):
     cases = _visible(request.user)
-    if request.GET.get("owner", "").isdigit():
-        cases = cases.filter(owner_id=int(request.GET["owner"]))
+    if as_id(request.GET.get("owner")) is not None:
+        cases = cases.filter(owner_id=as_id(request.GET["owner"]))
     if request.GET.get("disease"):
         cases = cases.filter(visits__tcm_disease=request.GET["disease"]).distinct()
     if request.GET.get("syndrome"):

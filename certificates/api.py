@@ -7,13 +7,14 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from accounts.permissions import authorize, scope
 from certificates import selectors, services, signing
 from certificates.models import Certificate
 from certificates.permissions import may_revoke
 from chuancheng.api_gate import gated
+from lib.pagination import LimitOffsetPagination
 
 router = Router(tags=["certificates"])
 

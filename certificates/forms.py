@@ -1,4 +1,5 @@
 from django import forms
+from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
 from certificates.models import Certificate
@@ -23,7 +24,12 @@ class RevokeForm(forms.Form):
 
 
 class LookupForm(forms.Form):
-    number = forms.CharField(label=_("证书编号"), max_length=32)
+    # A number is one segment of /verify/<number>/: a "/" could name no certificate (issue 13 §8).
+    number = forms.CharField(
+        label=_("证书编号"),
+        max_length=32,
+        validators=[RegexValidator(r"^[^/]*$", message=_("证书编号不能含有“/”"))],
+    )
     c = forms.CharField(label=_("查验码"), max_length=32, required=False)
 
 

@@ -31,7 +31,7 @@ def verify_lookup(request):
         url = reverse("certificates:verify", args=[form.cleaned_data["number"].strip().upper()])
         code = form.cleaned_data["c"].strip()
         return redirect(f"{url}?{urlencode({'c': code})}" if code else url)
-    return render(request, "certificates/verify_lookup.html", {"form": form})
+    return render(request, "certificates/verify_lookup.html", {"form": form}, status=400 if form.errors else 200)
 
 
 @require_safe

@@ -2,7 +2,9 @@
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
+from ninja.errors import ValidationError
 from ninja.security import HttpBearer, django_auth
 
 from lib.errors import ApplicationError
@@ -44,6 +46,58 @@ api = NinjaAPI(
 @api.exception_handler(ApplicationError)
 def on_application_error(request, exc: ApplicationError):
     return api.create_response(request, {"detail": exc.message, "field": exc.field}, status=exc.status_code)
+
+
+# Pydantic's error types, as a person reads them: the rule the value broke.
+RULES = {
+    "missing": lambda ctx: _("必须填写"),
+    "int_parsing": lambda ctx: _("应为整数"),
+    "int_type": lambda ctx: _("应为整数"),
+    "int_from_float": lambda ctx: _("应为整数"),
+    "float_parsing": lambda ctx: _("应为数字"),
+    "float_type": lambda ctx: _("应为数字"),
+    "bool_parsing": lambda ctx: _("应为 true 或 false"),
+    "bool_type": lambda ctx: _("应为 true 或 false"),
+    "string_type": lambda ctx: _("应为文本"),
+    "date_parsing": lambda ctx: _("应为日期（如 2026-03-01）"),
+    "date_from_datetime_parsing": lambda ctx: _("应为日期（如 2026-03-01）"),
+    "datetime_parsing": lambda ctx: _("应为日期时间（如 2026-03-01T08:00:00）"),
+    "datetime_from_date_parsing": lambda ctx: _("应为日期时间（如 2026-03-01T08:00:00）"),
+    "list_type": lambda ctx: _("应为列表"),
+    "dict_type": lambda ctx: _("应为对象"),
+    "model_attributes_type": lambda ctx: _("应为对象"),
+    "json_invalid": lambda ctx: _("不是有效的 JSON"),
+    "greater_than_equal": lambda ctx: _("不能小于 %(limit)s") % {"limit": ctx.get("ge")},
+    "greater_than": lambda ctx: _("应大于 %(limit)s") % {"limit": ctx.get("gt")},
+    "less_than_equal": lambda ctx: _("不能大于 %(limit)s") % {"limit": ctx.get("le")},
+    "less_than": lambda ctx: _("应小于 %(limit)s") % {"limit": ctx.get("lt")},
+    "string_too_long": lambda ctx: _("不能超过 %(limit)s 个字") % {"limit": ctx.get("max_length")},
+    "string_too_short": lambda ctx: _("至少 %(limit)s 个字") % {"limit": ctx.get("min_length")},
+    "too_long": lambda ctx: _("最多 %(limit)s 项") % {"limit": ctx.get("max_length")},
+    "too_short": lambda ctx: _("至少 %(limit)s 项") % {"limit": ctx.get("min_length")},
+}
+
+
+def _field_name(loc) -> str:
+    """("query", "offset") → "offset"; ("body", "payload", "visit", "date") → "visit.date"."""
+    parts = [str(p) for p in loc if p not in ("query", "path", "body", "form", "file", "payload", "header", "cookie")]
+    return ".".join(parts) or "请求"
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request, exc: ValidationError):
+    """Input that does not fit the schema: 400, each field named with the rule it broke."""
+    errors = [
+        {
+            "field": _field_name(e.get("loc", ())),
+            "rule": RULES.get(e.get("type"), lambda ctx: _("格式不正确"))(e.get("ctx") or {}),
+        }
+        for e in exc.errors
+    ]
+    detail = "；".join(f"{e['field']}：{e['rule']}" for e in errors)
+    return api.create_response(
+        request, {"detail": _("参数有误：%(errors)s") % {"errors": detail}, "errors": errors}, status=400
+    )
 
 
 @api.exception_handler(PermissionDenied)

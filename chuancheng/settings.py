@@ -98,6 +98,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # NUL bytes and unreadable multipart bodies: a 400 before any view (chuancheng/middleware.py).
+    "chuancheng.middleware.RequestSanityMiddleware",
     # A service's refusal becomes a message and a way back (chuancheng/errors.py).
     "chuancheng.errors.DomainErrorMiddleware",
     "accounts.middleware.SessionLifetimeMiddleware",

@@ -10,7 +10,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from accounts.models import Organization, User
 from accounts.permissions import authorize, can, scope
@@ -27,6 +27,7 @@ from evaluations.models import (
     TrainingClass,
 )
 from lib.errors import ApplicationError
+from lib.pagination import LimitOffsetPagination
 from techniques.models import Technique, Term
 from workflow.services import move_act
 

@@ -25,6 +25,8 @@ from evaluations.models import (
     Score,
 )
 from evaluations.scoring import grade_for
+from lib.errors import ApplicationError
+from lib.params import as_id
 from workflow.models import AuditEntry
 from workflow.services import moves, state_label
 
@@ -195,12 +197,14 @@ def graded(visible: QuerySet, params, *, user) -> QuerySet:
         results = results.filter(decision__grade=grade)
     if params.get("passed") in ("yes", "no"):
         results = results.filter(decision__passed=params["passed"] == "yes")
-    region = (params.get("region") or "").strip()
-    if region:
-        area = Region.objects.filter(code=region).first()
-        results = results.filter(region__prefix__startswith=area.prefix) if area else results.none()
-    if (params.get("category") or "").isdigit():
-        results = results.filter(technique__category_id=int(params["category"]))
+    code = (params.get("region") or "").strip()
+    if code:
+        area = Region.objects.filter(code=code[:12]).first()
+        if area is None:
+            raise ApplicationError(_("区划代码「%(code)s」不存在") % {"code": code[:20]}, field="region")
+        results = results.filter(region__prefix__startswith=area.prefix)
+    if as_id(params.get("category")) is not None:
+        results = results.filter(technique__category_id=as_id(params["category"]))
     return results.order_by("-finalized_at", "-pk")
 
 

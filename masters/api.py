@@ -7,12 +7,13 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from accounts.models import Organization, Region
 from accounts.permissions import authorize, can, scope
 from chuancheng.api_gate import gated
 from lib.errors import ApplicationError
+from lib.pagination import LimitOffsetPagination
 from masters import selectors, services
 from masters.models import Master, MasterMaterial, Tier
 from techniques.models import Technique

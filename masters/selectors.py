@@ -6,11 +6,13 @@ import re
 from typing import NamedTuple
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import Region
 from accounts.permissions import can
 from lib.chinese import has_han, normalize
+from lib.errors import ApplicationError
 from masters.models import Master, MasterMaterial, Tier
 
 # The review queue's tabs: the states in which a programme unit decides, by heading. Which unit
@@ -62,10 +64,12 @@ def search_masters(queryset: QuerySet, params) -> QuerySet:
     tier = params.get("tier") or ""
     if tier in Tier.values:
         queryset = queryset.filter(tier=tier)
-    code = (params.get("region") or "").strip()[:12]
+    code = (params.get("region") or "").strip()
     if code:
-        region = Region.objects.filter(code=code).only("prefix").first()
-        queryset = queryset.filter(region__prefix__startswith=region.prefix) if region else queryset.none()
+        region = Region.objects.filter(code=code[:12]).only("prefix").first()
+        if region is None:
+            raise ApplicationError(_("区划代码「%(code)s」不存在") % {"code": code[:20]}, field="region")
+        queryset = queryset.filter(region__prefix__startswith=region.prefix)
     return queryset
 
 

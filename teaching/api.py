@@ -10,12 +10,13 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema
 from ninja.files import UploadedFile
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from accounts.permissions import authorize, scope
 from apprenticeships.models import Apprenticeship
 from chuancheng.api_gate import gated, record_from_path
 from lib.errors import ApplicationError
+from lib.pagination import LimitOffsetPagination
 from teaching import permissions, selectors, services
 from teaching.models import Activity, Graduation, TeachingPlan
 

@@ -7,11 +7,12 @@ from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from accounts.models import Region
 from accounts.permissions import authorize, scope
 from chuancheng.api_gate import gated
+from lib.pagination import LimitOffsetPagination
 from techniques import research, selectors, services
 from techniques.models import ResearchProject, Technique, Term
 

@@ -6,12 +6,15 @@ import hashlib
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Count, QuerySet
 from django.db.models.functions import Substr
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Region
+from lib.errors import ApplicationError
+from lib.params import as_id
 from techniques.models import Technique, Term, Vocabulary
 
 SORTS = {
@@ -28,16 +31,18 @@ def filter_techniques(queryset: QuerySet, params) -> QuerySet:
     status, channel, sort."""
     from techniques.search import search
 
-    region = params.get("region")
-    if region:
-        area = Region.objects.filter(code=region).first()
-        queryset = queryset.filter(region__prefix__startswith=area.prefix) if area else queryset.none()
+    code = (params.get("region") or "").strip()
+    if code:
+        area = Region.objects.filter(code=code[:12]).first()
+        if area is None:
+            raise ApplicationError(_("区划代码「%(code)s」不存在") % {"code": code[:20]}, field="region")
+        queryset = queryset.filter(region__prefix__startswith=area.prefix)
     for key in ("category", "inheritance"):
-        if params.get(key, "").isdigit():
-            queryset = queryset.filter(**{f"{key}_id": int(params[key])})
+        if as_id(params.get(key)) is not None:
+            queryset = queryset.filter(**{f"{key}_id": as_id(params[key])})
     for key, relation in (("feature", "features"), ("disease", "diseases"), ("syndrome", "syndromes")):
-        if params.get(key, "").isdigit():
-            queryset = queryset.filter(**{relation: int(params[key])})
+        if as_id(params.get(key)) is not None:
+            queryset = queryset.filter(**{relation: as_id(params[key])})
     if params.get("grade") in Technique.Grade.values:
         queryset = queryset.filter(grade=params["grade"])
     if params.get("status") in Technique.Status.values:
@@ -140,7 +145,10 @@ def facets(queryset: QuerySet, *, region: str = "") -> dict[str, list]:
     are cached per result set — the SQL of `queryset`, which carries the person's scope and the
     filters — and per state of the data, so a declaration entered or moved by anyone is counted
     on the next view. Names are read fresh on every view, so a renamed term shows its new name."""
-    sql, params = queryset.order_by().query.sql_with_params()
+    try:
+        sql, params = queryset.order_by().query.sql_with_params()
+    except EmptyResultSet:  # a search that can match nothing (only punctuation): nothing to count
+        return _label_facets(_count_facets(queryset.none()), region)
     digest = hashlib.sha256(repr((sql, params)).encode()).hexdigest()
     key = f"technique-facets:{digest}:{_data_version()}"
     counts = cache.get(key)
