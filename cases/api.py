@@ -22,6 +22,8 @@ from chuancheng.api_gate import gated, record_from_path
 from lib.errors import ApplicationError
 from lib.mining import MAX_CLUSTERS
 from lib.pagination import LimitOffsetPagination
+from workflow.models import AuditEntry
+from workflow.services import audit_record
 
 router = Router(tags=["cases"])
 
@@ -134,6 +136,8 @@ def case_get(request, pk: int):
         pk=pk,
     )
     authorize(request.user, "case.view", case)
+    # As the page: pseudonymised, yet health data about a person, so every read is on the record.
+    audit_record(action=AuditEntry.Action.VIEW_PERSONAL, actor=request.user, obj=case, reason="查看病案")
     return case
 
 
@@ -311,6 +315,9 @@ def case_fidelity_get(request, pk: int):
     relation = get_object_or_404(Apprenticeship.objects.select_related("master__user", "apprentice"), pk=pk)
     authorize(request.user, "apprenticeship.view", relation)
     result = selectors.fidelity_for(master=relation.master, apprentice=relation.apprentice)
+    audit_record(
+        action=AuditEntry.Action.VIEW_PERSONAL, actor=request.user, obj=relation, reason="查看传承符合度（病案）"
+    )
     return {**result.__dict__, "analysis": result.analysis.pk if result.analysis else None}
 
 

@@ -15,6 +15,8 @@ from certificates.models import Certificate
 from certificates.permissions import may_revoke
 from chuancheng.api_gate import gated
 from lib.pagination import LimitOffsetPagination
+from workflow.models import AuditEntry
+from workflow.services import audit_record
 
 router = Router(tags=["certificates"])
 
@@ -110,6 +112,9 @@ def certificate_list(request, q: str = "", kind: str = "", status: str = ""):
 def _certificate(request, number: str, act: str) -> Certificate:
     certificate = get_object_or_404(Certificate.objects.select_related("issuer", "master"), number=number)
     authorize(request.user, act, certificate)
+    # As the page: a certificate names a person; reads by anyone but its holder and master are logged.
+    if request.user.pk not in (certificate.holder_id, certificate.master.user_id):
+        audit_record(action=AuditEntry.Action.VIEW_PERSONAL, actor=request.user, obj=certificate, reason="查看证书")
     return certificate
 
 

@@ -19,6 +19,8 @@ from lib.errors import ApplicationError
 from lib.pagination import LimitOffsetPagination
 from teaching import permissions, selectors, services
 from teaching.models import Activity, Graduation, TeachingPlan
+from workflow.models import AuditEntry
+from workflow.services import audit_record
 
 router = Router(tags=["teaching"])
 
@@ -275,15 +277,25 @@ def teaching_apprenticeship_list(request, status: str = ""):
     return visible.select_related("master", "apprentice", "organization", "plan").order_by("-starts_on", "-pk")
 
 
+def _viewed(request, apprenticeship: Apprenticeship, what: str) -> Apprenticeship:
+    """As the pages (teaching.views._viewed): an apprentice's record is personal data, so reads by
+    anyone but its two parties are logged."""
+    if permissions.party_of(request.user, apprenticeship) is None:
+        audit_record(action=AuditEntry.Action.VIEW_PERSONAL, actor=request.user, obj=apprenticeship, reason=what)
+    return apprenticeship
+
+
 @router.get("teaching/apprenticeships/{pk}/progress", response=ProgressOut, operation_id="teaching_progress_get")
 def teaching_progress_get(request, pk: int):
     """Confirmed hours per category against the term's quotas, and what is still missing."""
-    return _progress(_apprenticeship(request, pk))
+    return _progress(_viewed(request, _apprenticeship(request, pk), "带教进度"))
 
 
 @router.get("teaching/apprenticeships/{pk}/plan", response=PlanOut, operation_id="teaching_plan_get")
 def teaching_plan_get(request, pk: int):
-    return get_object_or_404(TeachingPlan, apprenticeship=_apprenticeship(request, pk))
+    plan = get_object_or_404(TeachingPlan, apprenticeship=_apprenticeship(request, pk))
+    _viewed(request, plan.apprenticeship, "带教计划")
+    return plan
 
 
 @router.put("teaching/apprenticeships/{pk}/plan", response=PlanOut, operation_id="teaching_plan_save")
@@ -315,7 +327,7 @@ def teaching_plan_decide(request, pk: int, payload: DecisionIn):
 )
 @paginate(LimitOffsetPagination)
 def teaching_activity_list(request, pk: int, status: str = "", category: str = ""):
-    rows = Activity.objects.filter(apprenticeship=_apprenticeship(request, pk))
+    rows = Activity.objects.filter(apprenticeship=_viewed(request, _apprenticeship(request, pk), "带教活动记录"))
     if status:
         rows = rows.filter(status=status)
     if category:
@@ -365,7 +377,7 @@ def teaching_activity_decide_batch(request, payload: BatchDecisionIn):
 
 @router.get("teaching/apprenticeships/{pk}/graduation", response=GraduationOut, operation_id="teaching_graduation_get")
 def teaching_graduation_get(request, pk: int):
-    return _graduation(_apprenticeship(request, pk))
+    return _graduation(_viewed(request, _apprenticeship(request, pk), "结业材料"))
 
 
 @router.post(
