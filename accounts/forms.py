@@ -1,9 +1,11 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, UserChangeForm
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization, Region, User
 from lib import fieldcrypt
+from lib.identifiers import validate_mobile
 
 
 class LoginForm(AuthenticationForm):
@@ -63,15 +65,32 @@ class OrganizationFilterForm(forms.Form):
 
 
 class UserAdminChangeForm(UserChangeForm):
-    """The admin's user form. One account per phone (issue 13 §3): the unique index on `phone_hash`
-    would otherwise turn a phone used elsewhere into a 500 on save."""
+    """The admin's user form. The phone is stored encrypted (User.phone), so it is a form field of
+    its own. One account per phone (issue 13 §3): the unique index on `phone_hash` would otherwise
+    turn a phone used elsewhere into a 500 on save."""
+
+    phone = forms.CharField(label=_("手机号码"), required=False, max_length=32)
 
     class Meta(UserChangeForm.Meta):
         model = User
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["phone"].initial = self.instance.phone
+
     def clean_phone(self):
-        phone = self.cleaned_data.get("phone", "")
+        phone = self.cleaned_data.get("phone", "").strip()
+        if not phone:
+            return ""
+        try:
+            phone = validate_mobile(phone)
+        except ValidationError as exc:
+            raise forms.ValidationError(exc.messages) from None
         digest = fieldcrypt.phone_hash(phone)
-        if digest and User.objects.filter(phone_hash=digest).exclude(pk=self.instance.pk).exists():
+        if User.objects.filter(phone_hash=digest).exclude(pk=self.instance.pk).exists():
             raise forms.ValidationError(_("该手机号码已登记在平台的另一账号下"), code="phone_taken")
         return phone
+
+    def save(self, commit=True):
+        self.instance.phone = self.cleaned_data["phone"]
+        return super().save(commit=commit)

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from lib import fieldcrypt
-from lib.identifiers import CreditCodeValidator, MobileValidator, mask_resident_id
+from lib.identifiers import CreditCodeValidator, mask_resident_id
 from workflow.maps import Notice
 
 
@@ -82,7 +82,6 @@ class User(AbstractUser):
     """A person. Roles are not on the person: they come from memberships in organizations."""
 
     full_name = models.CharField(_("姓名"), max_length=64, blank=True)
-    phone = models.CharField(_("手机号码"), max_length=11, blank=True, validators=[MobileValidator()])
     region = models.ForeignKey(
         Region, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("所在地区")
     )
@@ -90,8 +89,11 @@ class User(AbstractUser):
     # lib/fieldcrypt.py and docs/security.md. Use `id_number` to read it, `set_id_number` to write.
     id_number_encrypted = models.TextField(blank=True, editable=False)
     id_number_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
-    # The keyed hash of the phone (lib/fieldcrypt.phone_hash), kept in step by save(): one account
-    # per phone and per ID number, so that two imports of the same person cannot make two accounts.
+    # The phone is stored encrypted like the ID number (issue 13 §12), with the keyed hash of its
+    # 11-digit form (lib/fieldcrypt.phone_hash) for look-up: one account per phone and per ID
+    # number, so that two imports of the same person cannot make two accounts. Read and write it
+    # as `phone` (the property below), which keeps the two in step.
+    phone_encrypted = models.TextField(blank=True, editable=False)
     phone_hash = models.CharField(max_length=64, blank=True, editable=False)
     # When the password was last set (User.save): staff and admin passwords expire after
     # PASSWORD_MAX_AGE_DAYS (accounts/passwords.py).
@@ -130,12 +132,20 @@ class User(AbstractUser):
     def get_absolute_url(self) -> str:
         return reverse("accounts:person-detail", args=[self.pk])
 
+    @property
+    def phone(self) -> str:
+        return fieldcrypt.decrypt(self.phone_encrypted)
+
+    @phone.setter
+    def phone(self, value: str) -> None:
+        value = (value or "").strip()
+        self.phone_encrypted = fieldcrypt.encrypt(value)
+        self.phone_hash = fieldcrypt.phone_hash(value)
+
     def save(self, *args, **kwargs):
-        # Wherever the phone is written (a service, the admin), its look-up hash follows.
-        self.phone_hash = fieldcrypt.phone_hash(self.phone)
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and "phone" in update_fields:
-            kwargs["update_fields"] = {*update_fields, "phone_hash"}
+            kwargs["update_fields"] = {*update_fields, "phone_encrypted", "phone_hash"} - {"phone"}
         # Wherever a new password is set (a form, the admin, createsuperuser), its date and its hash
         # are kept, for expiry and for the history that refuses reuse (issue 13 §10).
         new_password = self._password is not None

@@ -7,14 +7,14 @@ import secrets
 
 from django.contrib.auth import password_validation
 from django.contrib.sessions.backends.db import SessionStore
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import ApiToken, LoginSession, Membership, Organization, Region, User
-from lib import fieldcrypt
 from lib.errors import ApplicationError, ConflictError
-from lib.identifiers import validate_resident_id
+from lib.identifiers import validate_mobile, validate_resident_id
 from workflow import services as workflow
 from workflow.models import AuditEntry
 from workflow.services import audit_record, state_label
@@ -104,8 +104,12 @@ def user_create(
 ) -> User:
     if User.objects.filter(username=username).exists():
         raise ApplicationError(_("用户名「%(name)s」已被使用") % {"name": username}, field="username")
+    if phone:
+        try:
+            phone = validate_mobile(phone)
+        except ValidationError as exc:
+            raise ValidationError({"phone": exc.messages}) from None
     user = User(username=username, full_name=full_name, region=region, phone=phone, email=email)
-    user.phone_hash = fieldcrypt.phone_hash(phone)
     if id_number:
         user.set_id_number(validate_resident_id(id_number))
     # One account per phone and per ID number. These checks, like the username's, say why; in a

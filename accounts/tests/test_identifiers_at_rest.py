@@ -64,3 +64,53 @@ def test_a_malformed_id_number_is_refused_with_the_rule(world):
         user_create(username="bad", password=None, full_name="错号", id_number=first17 + wrong)
     assert "校验位" in str(excinfo.value)
     assert not User.objects.filter(username="bad").exists()
+
+
+# --- phones (issue 13 §12) ----------------------------------------------------------------------
+
+
+def test_a_database_dump_does_not_reveal_phones(world):
+    phone = world.sun.phone
+    assert len(phone) == 11
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT * FROM accounts_user")
+        dump = " ".join(str(v) for row in cursor.fetchall() for v in row)
+    assert phone not in dump and phone[-8:] not in dump
+    fresh = User.objects.get(pk=world.sun.pk)
+    assert fresh.phone == phone and fresh.phone_encrypted and phone not in fresh.phone_encrypted
+
+
+def test_a_phone_is_found_by_its_keyed_hash_in_any_formatting(world):
+    phone = world.sun.phone
+    spaced = f"+86 {phone[:3]} {phone[3:7]} {phone[7:]}"
+    assert User.objects.get(phone_hash=fieldcrypt.phone_hash(spaced)) == world.sun
+
+
+def test_a_new_accounts_phone_is_stored_in_its_eleven_digits_and_a_bad_one_refused(world):
+    import pytest
+    from django.core.exceptions import ValidationError
+
+    from accounts.services import user_create
+
+    person = user_create(username="fmt", password=None, full_name="格式", phone="+86 138-0359-0001")
+    assert User.objects.get(pk=person.pk).phone == "13803590001"
+    with pytest.raises(ValidationError) as excinfo:
+        user_create(username="bad", password=None, full_name="错号", phone="1380359")
+    assert "phone" in excinfo.value.message_dict and not User.objects.filter(username="bad").exists()
+
+
+def test_the_admin_finds_a_person_by_phone_and_edits_it(world, client_for):
+    admin = client_for("admin")
+    listing = admin.get("/admin/accounts/user/", {"q": world.zhou.phone}).content.decode()
+    assert "zhou" in listing and f"/admin/accounts/user/{world.sun.pk}/change/" not in listing
+    page = admin.get(f"/admin/accounts/user/{world.sun.pk}/change/").content.decode()
+    assert world.sun.phone in page
+    from accounts.tests.test_admin import _change_form
+
+    response = admin.post(
+        f"/admin/accounts/user/{world.sun.pk}/change/", _change_form(world.sun, phone="139 0359 8888")
+    )
+    assert response.status_code == 302
+    assert User.objects.get(pk=world.sun.pk).phone == "13903598888"
+    response = admin.post(f"/admin/accounts/user/{world.sun.pk}/change/", _change_form(world.sun, phone="12345"))
+    assert response.status_code == 200 and "手机号码" in response.content.decode()
