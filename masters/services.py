@@ -69,13 +69,29 @@ def master_application_create(*, actor: User, techniques=None, name: str = "", *
 def master_application_update(*, master: Master, actor: User, techniques=None, **fields) -> Master:
     master = Master.objects.select_for_update().get(pk=master.pk)
     permissions.check_edit(actor, master)
+    before = {key: getattr(master, key) for key in fields}
+    before_techniques = set(master.techniques.values_list("pk", flat=True))
     for key, value in fields.items():
         setattr(master, key, value)
     _prepare(master)
     master.full_clean(exclude=["user", "certificate_number"])
     master.save()
+    changed = [str(Master._meta.get_field(key).verbose_name) for key in fields if getattr(master, key) != before[key]]
     if techniques is not None:
         master.techniques.set(techniques)
+        if {t.pk for t in techniques} != before_techniques:
+            changed.append(str(Master._meta.get_field("techniques").verbose_name))
+    if changed:
+        # The names of what changed, never the values (issue 13 §6): the page and the API's PATCH
+        # both end here, so both are logged.
+        audit_record(
+            action=AuditEntry.Action.TRANSITION,
+            actor=actor,
+            obj=master,
+            from_state=master.get_status_display(),
+            to_state="已修改",
+            reason=f"修改了：{'、'.join(changed)}",
+        )
     return master
 
 

@@ -239,6 +239,7 @@ def technique_update(
     if technique.channel != Technique.Channel.ONLINE and "region" in fields:
         _check_offline_entry(actor, technique.entered_org, fields["region"])
     _accept_scan(fields)
+    before = _content(technique)
     for name, value in fields.items():
         setattr(technique, name, value)
     with _rules_as_errors():
@@ -247,8 +248,50 @@ def technique_update(
         if holders is not None:
             _set_holders(technique, holders)
     _set_terms(technique, diseases=diseases, syndromes=syndromes, features=features)
+    after = _content(technique)
+    changed = [key for key in after if after[key] != before[key]]
+    if changed:
+        # The names of what changed, never the values: the log must not become a copy of the
+        # holders' personal data or of a secret formula (issue 13 §6).
+        labels = "、".join(_content_label(key) for key in changed)
+        audit_record(
+            action=AuditEntry.Action.TRANSITION,
+            actor=actor,
+            obj=technique,
+            from_state=technique.get_status_display(),
+            to_state="已修改",
+            reason=f"修改了：{labels}",
+        )
     _reindex(technique)
     return technique
+
+
+_FOREIGN_KEYS = {f.name for f in Technique._meta.concrete_fields if f.is_relation}
+
+
+# What an edit of a declaration can change, as compared before and after it for the audit row.
+CONTENT_FIELDS = [
+    f.name
+    for f in Technique._meta.concrete_fields
+    if f.editable and f.name not in ("id", "code", "status", "entered_by", "entered_org", "channel", "submitted_at")
+]
+
+
+def _content_label(key: str) -> str:
+    return str(TechniqueHolder._meta.verbose_name if key == "holders" else Technique._meta.get_field(key).verbose_name)
+
+
+def _content(technique: Technique) -> dict:
+    content = {key: getattr(technique, f"{key}_id" if key in _FOREIGN_KEYS else key) for key in CONTENT_FIELDS}
+    content["scanned_original"] = technique.scanned_original.name
+    for key in ("diseases", "syndromes", "features"):
+        content[key] = set(getattr(technique, key).values_list("pk", flat=True))
+    content["holders"] = list(
+        technique.holders.order_by("pk").values_list(
+            "name", "id_number_hash", "phone", "qualifications", "is_recognised_specialist", "user_id"
+        )
+    )
+    return content
 
 
 @workflow.atomic()
