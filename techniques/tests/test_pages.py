@@ -1,6 +1,8 @@
 """The public catalogue shows published techniques only; the staff database shows what is in
 scope, with facets; the dashboard counts by county, category, inheritance and status."""
 
+from django.contrib.staticfiles import finders
+
 from chuancheng.test import declaration_for
 from techniques.models import Technique
 from techniques.tests.factories import published as _published
@@ -168,7 +170,10 @@ def test_the_dashboard_tree_counts_city_counties_and_townships_by_status(
     assert centre["status"] == {"已公开": 1, "已提交": 1, "草稿": 1} and centre["value"] == 3
     assert sum(t["value"] for t in linyi["children"]) == linyi["value"] - 1  # one at county level
     html = response.content.decode()
-    assert 'id="chart-region-tree"' in html and 'type: "treemap"' in html
+    # The chart's set-up is a static script since the CSP allows no inline script (issue 13 §11).
+    assert 'id="chart-region-tree"' in html and 'src="/static/js/techniques-dashboard.js"' in html
+    script = finders.find("js/techniques-dashboard.js")
+    assert 'type: "treemap"' in open(script, encoding="utf-8").read()
     assert 'id="region-tree-table"' in html and "草稿 1；已提交 1；已公开 1" in html
     # The API gives the same figures.
     data = client.get("/api/v1/techniques-dashboard").json()
