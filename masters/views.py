@@ -12,8 +12,8 @@ from django.views.decorators.http import require_POST, require_safe
 from accounts.permissions import authorize, scope
 from accounts.ratelimits import per_ip
 from chuancheng.errors import errors_to
-from masters import permissions, selectors, services
 from lib.files import serve_file
+from masters import permissions, selectors, services
 from masters.forms import (
     AdvanceForm,
     ApplicationFilterForm,
