@@ -162,3 +162,16 @@ def test_the_pages_link_materials_through_their_view_and_never_media(world, mast
         assert "/media/" not in page
         for material in MasterMaterial.objects.all():
             assert _file_url(material) in page
+
+
+def test_the_api_takes_files_the_same_way_in_and_points_to_the_same_way_out(world, master, client_for):
+    zhang = client_for("zhang")
+    url = reverse("api:master_material_list", args=[master.pk])
+    created = zhang.post(url, {"kind": "textbook", "title": "讲义", "file": SimpleUploadedFile("x.html", PDF)})
+    assert created.status_code == 201 and created.json()["mime"] == files.PDF
+    assert MasterMaterial.objects.get().file.name.endswith(".pdf")
+    served = zhang.get(created.json()["file_url"])
+    assert served["Content-Type"] == "application/pdf" and served["X-Content-Type-Options"] == "nosniff"
+    refused = zhang.post(url, {"kind": "protocol", "title": "方案", "file": SimpleUploadedFile("a.docx", ARCHIVE)})
+    assert refused.status_code == 400 and refused.json()["detail"].startswith("文件：压缩包不能作为文档上传")
+    assert MasterMaterial.objects.count() == 1 and len(_stored_files()) == 1
