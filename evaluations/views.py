@@ -22,6 +22,7 @@ from evaluations import forms, permissions, selectors, services
 from evaluations.models import Assignment, Evaluation, ExpertProfile, Rubric
 from lib.errors import ApplicationError
 from lib.pagination import CappedPaginator
+from lib.params import as_id
 from techniques.models import Technique, Term, Vocabulary
 from workflow.services import move_act, moves
 
@@ -87,9 +88,9 @@ def evaluation_open(request):
     query = (request.GET.get("q") or "").strip()[:50]
     if query:
         candidates = candidates.filter(name__contains=query)
-    if (request.GET.get("category") or "").isdigit():
-        candidates = candidates.filter(category_id=int(request.GET["category"]))
-    chosen = [int(v) for v in request.POST.getlist("techniques") if v.isdigit()]
+    if as_id(request.GET.get("category")) is not None:
+        candidates = candidates.filter(category_id=as_id(request.GET["category"]))
+    chosen = [as_id(v) for v in request.POST.getlist("techniques") if as_id(v) is not None]
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         opened = []

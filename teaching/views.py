@@ -22,6 +22,7 @@ from chuancheng.errors import errors_to
 from lib import files
 from lib.errors import ApplicationError
 from lib.pagination import CappedPaginator
+from lib.params import as_id
 from teaching import permissions, quotas, selectors, services
 from teaching.forms import ActivityForm, DecideForm, GraduationItemForm, PlanForm
 from teaching.models import Activity, Graduation, GraduationItem, TeachingPlan
@@ -92,9 +93,9 @@ def apprenticeship_list(request):
 def confirm_queue(request):
     """The master's activities waiting for confirmation, across all their apprentices."""
     pending = selectors.hours_waiting(request.user)
-    wanted = request.GET.get("apprenticeship", "")
-    if wanted.isdigit():
-        pending = pending.filter(apprenticeship_id=int(wanted))
+    wanted = as_id(request.GET.get("apprenticeship"))
+    if wanted is not None:
+        pending = pending.filter(apprenticeship_id=wanted)
     pending = pending.select_related("apprenticeship__apprentice").order_by("date", "pk")
     page = CappedPaginator(pending, 100).get_page(request.GET.get("page"))
     return render(request, "teaching/confirm_queue.html", {"page": page})

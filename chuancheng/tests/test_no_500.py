@@ -121,9 +121,20 @@ def test_a_huge_or_odd_filter_value_is_never_a_500(browser):
         ("/techniques/manage/", {"q": "\x01"}),
         (f"{API}/techniques", {"category": huge}),
         (f"{API}/apprentice-applications", {"master": huge}),
+        ("/evaluations/open/", {"category": huge}),
     ]:
         response = browser.get(url, query)
         assert response.status_code == 200, (url, query, response.status_code)
+
+
+def test_a_huge_apprenticeship_in_the_masters_hours_queue_is_no_500(world):
+    from teaching.tests.factories import apprenticeship_for
+
+    apprenticeship_for(world)
+    master = Client(raise_request_exception=False)
+    master.force_login(world.zhang)
+    assert master.get("/teaching/confirm/", {"apprenticeship": "99999999999999999999"}).status_code == 200
+    assert master.get("/teaching/confirm/", {"apprenticeship": "-3"}).status_code == 200
 
 
 # --- certificate numbers, multipart, max_len -------------------------------------------------------
