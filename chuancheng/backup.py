@@ -221,6 +221,9 @@ def _dump_postgresql(alias: str, target: Path) -> tuple[dict, dict]:
 
 def _dump_sqlite(alias: str, target: Path) -> tuple[dict, dict]:
     wrapper = connections[alias]
+    if wrapper.in_atomic_block:
+        # The copy would wait for this very transaction's lock, for ever.
+        raise BackupError(_("备份不能在数据库事务中进行"))
     wrapper.ensure_connection()
     copy = sqlite3.connect(target)
     try:

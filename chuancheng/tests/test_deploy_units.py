@@ -126,3 +126,66 @@ def test_logrotate_accepts_the_configuration_and_keeps_six_months(tmp_path):
     )
     assert checked.returncode == 0, checked.stderr
     assert "error:" not in checked.stderr
+
+
+def _script_env(tmp_path: Path, database_url: str) -> dict[str, str]:
+    env = dict(os.environ, DATABASE_URL=database_url, MEDIA_ROOT=str(tmp_path / "media"))
+    env.pop("TEST_DATABASE_NAME", None)
+    return env
+
+
+def test_the_nightly_backup_writes_a_dated_backup_and_removes_those_past_keeping(tmp_path, transactional_db):
+    import sqlite3
+    from urllib.parse import quote
+
+    from django.db import connection
+
+    # The test database: copied to a file on SQLite, by its URL on PostgreSQL.
+    if connection.vendor == "sqlite":
+        database = tmp_path / "live.sqlite3"
+        connection.ensure_connection()
+        copy = sqlite3.connect(database)
+        connection.connection.backup(copy)
+        copy.close()
+        url = f"sqlite:///{database}"
+    else:
+        params = connection.settings_dict
+        auth = quote(params["USER"], safe="") + (f":{quote(params['PASSWORD'], safe='')}" if params["PASSWORD"] else "")
+        url = f"postgres://{auth}@{params['HOST'] or '127.0.0.1'}:{params['PORT'] or 5432}/{params['NAME']}"
+    root = tmp_path / "backups"
+    old = root / "20200101-023000"
+    old.mkdir(parents=True)
+    (old / "manifest.json").write_text("{}")
+    os.utime(old, (0, 0))
+
+    done = subprocess.run(
+        ["sh", str(DEPLOY / "backup-nightly.sh"), str(root)],
+        cwd=PROJECT,
+        env=_script_env(tmp_path, url) | {"BACKUP_KEEP_DAYS": "14"},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+    assert done.returncode == 0, done.stderr
+    backups = sorted(p.name for p in root.iterdir())
+    assert len(backups) == 1 and re.fullmatch(r"\d{8}-\d{6}", backups[0])
+    assert (root / backups[0] / "manifest.json").is_file()
+    assert (root / backups[0] / {"sqlite": "database.sqlite3"}.get(connection.vendor, "database.dump")).is_file()
+
+
+def test_a_failed_nightly_backup_leaves_no_half_backup_behind(tmp_path):
+    root = tmp_path / "backups"
+
+    done = subprocess.run(
+        ["sh", str(DEPLOY / "backup-nightly.sh"), str(root)],
+        cwd=PROJECT,
+        # Nothing listens on port 1: the dump fails after the backup's directory was made.
+        env=_script_env(tmp_path, "postgres://nobody@127.0.0.1:1/nothing"),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+    assert done.returncode != 0
+    assert list(root.iterdir()) == []
