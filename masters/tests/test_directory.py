@@ -45,7 +45,9 @@ def test_the_directory_filters_by_specialty_tier_and_region(client, directory):
     assert _names(client.get(url, {"region": "140881"})) == ["李淑芬"]
     # A city's code finds the masters of all its counties.
     assert sorted(_names(client.get(url, {"region": "140800"}))) == ["张德润", "李淑芬"]
-    assert _names(client.get(url, {"region": "999999"})) == []
+    # A code that names no region is refused naming it (issue 13 §8), not an empty directory.
+    refused = client.get(url, {"region": "999999"})
+    assert refused.status_code == 400 and "区划代码「999999」不存在" in refused.content.decode()
 
 
 def test_the_profile_shows_tier_title_and_techniques(client, directory):
