@@ -55,6 +55,12 @@ def test_a_paper_declaration_travels_to_the_public_catalogue(page: Page, live_wo
     page.get_by_role("button", name="保存草稿").click()
     expect(page.locator("#technique-status")).to_have_text("草稿")
     expect(page.get_by_text("纸质申报表扫描件")).to_be_visible()
+    # The scan opens through its own view, as the PDF it is, in this person's session only.
+    href = page.get_by_role("link", name="纸质申报表扫描件").get_attribute("href")
+    assert "/media/" not in href
+    opened = page.request.get(href)
+    assert opened.headers["content-type"] == "application/pdf" and opened.body() == SCAN
+    assert opened.headers["x-content-type-options"] == "nosniff"
     page.get_by_role("button", name="提交申报").click()
     expect(page.locator("#technique-status")).to_have_text("已提交")
     act(page, "受理", "材料齐全")
