@@ -3,6 +3,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import ValidationError
 
 from accounts import services
+from accounts.duties import Duty, admin_may, duty_of
 from accounts.forms import UserAdminChangeForm
 from accounts.models import ApiToken, Membership, Organization, Region, User
 from lib import fieldcrypt
@@ -13,9 +14,25 @@ ADMIN_REASON = "系统管理后台"
 
 
 class MembershipInline(admin.TabularInline):
+    """Roles on a person's page: granted by the security administrator only; the system
+    administrator sees them (accounts/duties.py)."""
+
     model = Membership
     extra = 0
     autocomplete_fields = ["organization"]
+
+    def has_view_permission(self, request, obj=None):
+        may = admin_may(request.user, "accounts.membership", "view") or duty_of(request.user) == Duty.SYSTEM
+        return may and super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request, obj=None):
+        return admin_may(request.user, "accounts.membership", "add") and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return admin_may(request.user, "accounts.membership", "change") and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return admin_may(request.user, "accounts.membership", "delete") and super().has_delete_permission(request, obj)
 
 
 @admin.register(User)
@@ -33,10 +50,23 @@ class UserAdmin(BaseUserAdmin):
     fieldsets = [
         (None, {"fields": ["username", "password"]}),
         ("个人信息", {"fields": ["full_name", "email", "phone", "region"]}),
-        ("权限", {"fields": ["is_active", "is_staff", "is_superuser"]}),
+        ("权限", {"fields": ["is_active", "is_staff", "admin_duty", "is_superuser"]}),
         ("时间", {"fields": ["last_login", "date_joined"]}),
     ]
     actions = ["disable_accounts", "enable_accounts"]
+
+    def get_readonly_fields(self, request, obj=None):
+        """Superuser status is never edited here (the command line makes it, for installation and
+        break-glass use). Who is staff and with which duty is the security administrator's to
+        set, never for themselves; a person's details are the system administrator's."""
+        fields = [*super().get_readonly_fields(request, obj), "is_superuser"]
+        duty = duty_of(request.user)
+        grants = duty == Duty.SECURITY or admin_may(request.user, "accounts.membership", "add")
+        if not grants or (obj is not None and obj.pk == request.user.pk):
+            fields += ["is_staff", "admin_duty"]
+        if duty == Duty.SECURITY:
+            fields += ["username", "full_name", "email", "phone", "region"]
+        return fields
 
     def get_search_results(self, request, queryset, search_term):
         results, may_have_duplicates = super().get_search_results(request, queryset, search_term)

@@ -77,7 +77,7 @@ class LoginView(auth_views.LoginView):
             "tries": 0,
             "next": self.get_success_url(),
         }
-        return redirect("mfa-verify" if totp_device(user) else "mfa-setup")
+        return redirect("accounts:mfa-verify" if totp_device(user) else "accounts:mfa-setup")
 
 
 def _pending(request):
@@ -140,7 +140,7 @@ def verify(request):
     if user is None:
         return _start_over(request)
     if totp_device(user) is None:
-        return redirect("mfa-setup")
+        return redirect("accounts:mfa-setup")
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         device = _match(user, form.cleaned_data["code"])
@@ -193,7 +193,7 @@ def setup(request):
         return _start_over(request)
     if totp_device(user) is not None:
         # Binding a new authenticator needs the old one: otherwise a stolen password would do.
-        return redirect("mfa-verify")
+        return redirect("accounts:mfa-verify")
     device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
     if device is None:
         device = TOTPDevice.objects.create(user=user, name=f"{ISSUER} {user.get_username()}", confirmed=False)

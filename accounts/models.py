@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.duties import Duty
 from lib import fieldcrypt
 from lib.identifiers import CreditCodeValidator, mask_resident_id
 from workflow.maps import Notice
@@ -98,6 +99,15 @@ class User(AbstractUser):
     # When the password was last set (User.save): staff and admin passwords expire after
     # PASSWORD_MAX_AGE_DAYS (accounts/passwords.py).
     password_changed_at = models.DateTimeField(_("密码设置时间"), default=timezone.now, editable=False)
+    # Separated duties of the platform's administrators (accounts/duties.py): one field, so one
+    # account holds at most one of the three.
+    admin_duty = models.CharField(
+        _("管理职责"),
+        max_length=10,
+        choices=Duty.choices,
+        blank=True,
+        help_text=_("系统管理员、安全管理员、审计管理员三权分立，一个账号只能担任其一；须同时为后台人员"),
+    )
 
     objects = UserManager()
 
@@ -109,6 +119,7 @@ class User(AbstractUser):
             models.UniqueConstraint(
                 fields=["id_number_hash"], condition=~Q(id_number_hash=""), name="user_unique_id_number_hash"
             ),
+            models.CheckConstraint(condition=Q(admin_duty="") | Q(is_staff=True), name="user_duty_needs_staff"),
         ]
 
     # Enabling and disabling an account goes through workflow.transition() on `is_active`.
@@ -128,6 +139,13 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.display_name
+
+    def clean(self):
+        super().clean()
+        if self.admin_duty and not self.is_staff:
+            from django.core.exceptions import ValidationError
+
+            raise ValidationError({"admin_duty": _("管理职责：只有后台人员（is_staff）才能担任管理职责")})
 
     def get_absolute_url(self) -> str:
         return reverse("accounts:person-detail", args=[self.pk])

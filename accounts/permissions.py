@@ -137,13 +137,27 @@ def _granting(user, act: Act) -> list[Membership]:
     ]
 
 
+def _administrator(user, act_name: str) -> bool | None:
+    """Administrators above scope: True (everywhere) or False (nowhere), None to decide by roles.
+    The audit log is the audit administrator's; a superuser without that duty may not read it,
+    so the system administrator cannot read what records their own work (accounts/duties.py)."""
+    from accounts.duties import Duty, duty_of
+
+    if act_name.startswith("audit."):
+        if duty_of(user) == Duty.AUDIT:
+            return True
+        return False if user.is_superuser else None
+    return True if user.is_superuser else None
+
+
 def scope(user, act_name: str, queryset: QuerySet) -> QuerySet:
     """The objects of `queryset` on which `user` may do the act: what list pages and API lists show."""
     act = ACTS[act_name]
     if not user.is_authenticated or not user.is_active:
         return queryset.none()
-    if user.is_superuser:
-        return queryset
+    administrator = _administrator(user, act_name)
+    if administrator is not None:
+        return queryset if administrator else queryset.none()
     model = queryset.model
     granting = _granting(user, act)
     q = Q(pk__in=[])
@@ -182,8 +196,9 @@ def can(user, act_name: str, obj: Model | None = None) -> bool:
     act = ACTS[act_name]
     if not user.is_authenticated or not user.is_active:
         return False
-    if user.is_superuser:
-        return True
+    administrator = _administrator(user, act_name)
+    if administrator is not None:
+        return administrator
     if act.superuser_only:
         return False
     if obj is None:

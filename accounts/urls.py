@@ -1,17 +1,16 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from accounts import views
-from accounts.forms import LoginForm, QueuedPasswordResetForm
+from accounts import mfa, views
+from accounts.forms import QueuedPasswordResetForm
 
 app_name = "accounts"
 
 urlpatterns = [
-    path(
-        "login/",
-        auth_views.LoginView.as_view(template_name="accounts/login.html", authentication_form=LoginForm),
-        name="login",
-    ),
+    # The password step; administrators go on to their second factor (accounts/mfa.py).
+    path("login/", mfa.LoginView.as_view(), name="login"),
+    path("mfa/", mfa.verify, name="mfa-verify"),
+    path("mfa/setup/", mfa.setup, name="mfa-setup"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "password/change/",

@@ -166,7 +166,51 @@ def load_demo(*, techniques: int = 320) -> dict[str, Organization]:
     # idempotent (make run calls load_demo on every start).
     for loader in DEMO_LOADERS:
         import_string(loader)(orgs)
+    _duty_accounts()
+    _demo_second_factors()
     return orgs
+
+
+# The three separated duties (三权分立, accounts/duties.py), one account each.
+DUTY_ACCOUNTS = [
+    ("sysadmin", "刘运维", "system"),
+    ("secadmin", "钱安全", "security"),
+    ("auditor", "孔审计", "audit"),
+]
+# Everyone who signs in with two factors (accounts/mfa.py) gets an authenticator bound to this
+# published demo key, so the demo can be tried without binding a phone first; `manage.py
+# demo_code` prints its current code. A demo key, never used outside load_demo.
+DEMO_TOTP_KEY = "3132333435363738393031323334353637383930"
+
+
+def demo_key_base32() -> str:
+    from base64 import b32encode
+
+    return b32encode(bytes.fromhex(DEMO_TOTP_KEY)).decode()
+
+
+def _duty_accounts() -> None:
+    for username, full_name, duty in DUTY_ACCOUNTS:
+        if not User.objects.filter(username=username).exists():
+            User.objects.create_user(
+                username=username,
+                password=DEMO_PASSWORD,
+                full_name=full_name,
+                email=f"{username}@demo.example.cn",
+                is_staff=True,
+                admin_duty=duty,
+            )
+
+
+def _demo_second_factors() -> None:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from accounts.mfa import mfa_required
+
+    bound = set(TOTPDevice.objects.values_list("user_id", flat=True))
+    for user in User.objects.filter(is_active=True).exclude(pk__in=bound).prefetch_related("memberships"):
+        if mfa_required(user):
+            TOTPDevice.objects.create(user=user, name="演示验证器", key=DEMO_TOTP_KEY, confirmed=True)
 
 
 DEMO_LOADERS = [
@@ -188,7 +232,10 @@ def _superuser() -> User:
 
 
 DEMO_ROLES = {
-    "admin": "系统管理员（全部权限）",
+    "admin": "安装用超级管理员（应急封存账号：运行平台、授予角色，不能查看审计日志）",
+    "sysadmin": "系统管理员（单位、地区、词表等后台数据；不能授予角色，不能查看审计日志）",
+    "secadmin": "安全管理员（授予和撤销角色、令牌、锁定；不能查看审计日志）",
+    "auditor": "审计管理员（只读查看和导出审计日志、登录日志）",
     "guide": "指导单位 · 单位管理员、审核人员（认证传承人、颁发传承人证书）",
     "host": "主办单位 · 单位管理员、审核人员（批准师承申请、同意带教计划、颁发结业证书）",
     "organizer": "承办单位 · 审核人员（审核传承人与师承申请材料）",

@@ -63,11 +63,11 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "axes",
-    "django_ratelimit",
     # Two factors for administrators (accounts/mfa.py): TOTP devices and recovery codes.
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "django_ratelimit",
     "ninja",  # in INSTALLED_APPS so the API docs use its bundled Swagger files, not a CDN
     "django_tasks",
     "django_tasks_db",
@@ -154,6 +154,8 @@ AUTHENTICATION_BACKENDS = [
     # Axes first: it refuses a locked-out username before the password is even checked.
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # Administrators' permissions in the Django admin follow their duty (三权分立).
+    "accounts.duties.DutyBackend",
 ]
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from accounts import mfa
+from accounts import duties
 from chuancheng.api import api
 
 handler400 = "portal.views.bad_request"
@@ -10,15 +10,12 @@ handler404 = "portal.views.page_not_found"
 handler500 = "portal.views.server_error"
 
 admin.site.site_header = "传承平台 · 系统管理"
+# Separated duties (三权分立): every model's admin asks the administrator's duty first.
+duties.enforce(admin.site)
 admin.site.site_title = "传承平台"
 
 urlpatterns = [
     path("", include("portal.urls")),
-    # The password step that hands administrators on to their second factor (accounts/mfa.py);
-    # listed before accounts.urls so that it answers /accounts/login/.
-    path("accounts/login/", mfa.LoginView.as_view(), name="mfa-login"),
-    path("accounts/mfa/", mfa.verify, name="mfa-verify"),
-    path("accounts/mfa/setup/", mfa.setup, name="mfa-setup"),
     path("accounts/", include("accounts.urls")),
     path("audit/", include("workflow.urls")),
     path("jobs/", include("jobs.urls")),

@@ -70,7 +70,9 @@ def test_a_wrong_code_does_not_sign_in_and_is_audited(world):
     _bind(client, world.zhao)
     second = Client()
     assert _password(second, "zhao")["Location"] == "/accounts/mfa/"
-    response = second.post("/accounts/mfa/", {"code": "000000" if second_factor_code(world.zhao) != "000000" else "111111"})
+    response = second.post(
+        "/accounts/mfa/", {"code": "000000" if second_factor_code(world.zhao) != "000000" else "111111"}
+    )
     assert response.status_code == 200
     assert "动态口令或恢复码：不正确或已过期" in response.content.decode()
     assert not _signed_in(second)

@@ -121,3 +121,26 @@ def test_zh_hans_is_the_default_language_and_english_is_available(client, db):
     assert response.status_code == 200
     assert response["Content-Language"] == "zh-hans"
     assert '<html lang="zh-hans">' in response.content.decode()
+
+
+def test_the_demos_administrators_sign_in_with_the_code_demo_code_prints(db):
+    """The demo's separated duties exist, and an administrator of the demo passes the second factor
+    with the code `manage.py demo_code` prints (as a reviewer without a phone would)."""
+    import re
+
+    from django.test import Client
+
+    from accounts.duties import Duty
+    from accounts.models import User
+
+    call_command("load_demo", "--techniques", "24", stdout=io.StringIO())
+    duties = dict(User.objects.exclude(admin_duty="").values_list("username", "admin_duty"))
+    assert duties == {"sysadmin": Duty.SYSTEM, "secadmin": Duty.SECURITY, "auditor": Duty.AUDIT}
+    out = io.StringIO()
+    call_command("demo_code", stdout=out)
+    code = re.match(r"\d{6}", out.getvalue()).group()
+    client = Client()
+    response = client.post("/accounts/login/", {"username": "auditor", "password": DEMO_PASSWORD})
+    assert response["Location"] == "/accounts/mfa/"
+    assert client.post("/accounts/mfa/", {"code": code}).status_code == 302
+    assert client.get("/audit/").status_code == 200

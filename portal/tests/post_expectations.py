@@ -35,6 +35,9 @@ def post_expectations(world) -> dict:
         # Signing in and out, the password forms, one's own API tokens and the language: each
         # person's own, open to everyone the form is for (the empty form is shown again).
         "accounts:login": outcomes("ok"),
+        # Without the password step first, the code is not even read: back to sign in.
+        "accounts:mfa-verify": outcomes("login"),
+        "accounts:mfa-setup": outcomes("login"),
         "accounts:logout": outcomes("ok"),
         "accounts:password-change": signed_in("ok"),
         "accounts:password-reset": outcomes("ok"),

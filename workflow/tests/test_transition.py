@@ -151,8 +151,14 @@ def test_the_database_itself_refuses_to_rewrite_audit_rows(world):
     assert AuditEntry.objects.filter(pk=entry.pk, reason=entry.reason).exists()
 
 
-def test_not_even_the_admin_can_edit_audit_rows(world, client_for):
-    admin = client_for("admin")
+def test_not_even_the_audit_administrator_can_edit_audit_rows(world):
+    from django.test import Client
+
+    from accounts.models import User
+
+    auditor = User.objects.create_user(username="auditor", is_staff=True, admin_duty="audit")
+    admin = Client()
+    admin.force_login(auditor)
     entry = AuditEntry.objects.first()
     assert admin.get("/admin/workflow/auditentry/").status_code == 200
     assert admin.get(f"/admin/workflow/auditentry/{entry.pk}/delete/").status_code == 403

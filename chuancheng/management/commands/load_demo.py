@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from chuancheng.demo import DEMO_PAGES, DEMO_PASSWORD, DEMO_ROLES, load_demo
+from chuancheng.demo import DEMO_PAGES, DEMO_PASSWORD, DEMO_ROLES, demo_key_base32, load_demo
 
 
 class Command(BaseCommand):
@@ -17,6 +17,11 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"演示数据已就绪。演示账号（密码均为 {DEMO_PASSWORD}）："))
         for username, role in DEMO_ROLES.items():
             self.stdout.write(f"  {username:<12} {role}")
+        self.stdout.write(
+            "单位管理员和后台管理员（admin、guide、host、sysadmin、secadmin、auditor）登录时需第二步动态口令："
+            "运行 .venv/bin/python manage.py demo_code 查看当前口令，或在手机验证器中添加演示密钥 "
+            f"{demo_key_base32()}（基于时间，6 位，30 秒）。"
+        )
         self.stdout.write("可先打开：")
         for path, what in DEMO_PAGES.items():
             self.stdout.write(f"  http://127.0.0.1:8000{path}  {what}")
