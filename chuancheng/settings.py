@@ -260,6 +260,14 @@ MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "media")))
 # Behind nginx: the internal location that sends a file once lib/files.serve_file has said yes
 # (deploy/nginx/chuancheng-locations.conf). Empty: Django streams the file itself.
 FILES_X_ACCEL_PREFIX = env("FILES_X_ACCEL_PREFIX", "")
+# Job outputs (error workbooks, exports) are deleted this many days after the job (expire_job_outputs).
+JOB_OUTPUT_DAYS = int(env("JOB_OUTPUT_DAYS", "7"))
+# An export of more rows than this is written by a background job with a progress bar.
+EXPORT_INLINE_MAX_ROWS = int(env("EXPORT_INLINE_MAX_ROWS", "2000"))
+# The audit log's hash chain (workflow/services.py): its own key, kept apart from the database;
+# rows are kept at least this many days (180 is also the floor: Cybersecurity Law art. 21).
+AUDIT_CHAIN_KEY = env("AUDIT_CHAIN_KEY", "")
+AUDIT_RETENTION_DAYS = int(env("AUDIT_RETENTION_DAYS", "180"))
 STORAGES = {
     # Files go through the storage API only, so object storage can replace the disk.
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

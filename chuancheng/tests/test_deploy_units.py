@@ -189,3 +189,17 @@ def test_a_failed_nightly_backup_leaves_no_half_backup_behind(tmp_path):
 
     assert done.returncode != 0
     assert list(root.iterdir()) == []
+
+
+def test_housekeeping_seals_the_audit_log_and_expires_job_outputs_every_ten_minutes():
+    from django.core.management import get_commands
+
+    text = (DEPLOY / "systemd" / "chuancheng-housekeeping.service").read_text()
+    commands = [shlex.split(line.partition("=")[2]) for line in text.splitlines() if line.startswith("ExecStart=")]
+    assert [c[1:3] for c in commands] == [["manage.py", "verify_audit"], ["manage.py", "expire_job_outputs"]]
+    assert "--seal" in commands[0]
+    for command in commands:
+        assert (PROJECT / command[0].removeprefix(APP)).parent.name == "bin"
+        assert command[2] in get_commands()
+    timer = _unit("chuancheng-housekeeping.timer")["Timer"]
+    assert timer["OnUnitActiveSec"] == "10m"
