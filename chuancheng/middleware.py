@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 
+from django.conf import settings
 from django.http import JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
@@ -35,6 +36,14 @@ def _field_with_nul(data) -> str | None:
     return None
 
 
+def _fits_in_memory(request) -> bool:
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return False
+    return length <= (settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 2_621_440)
+
+
 class RequestSanityMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -53,6 +62,10 @@ class RequestSanityMiddleware:
         if field is not None:
             return _("查询参数「%(field)s」含有不允许的空字符（NUL）") % {"field": field}
         if request.method == "POST":
+            if request.content_type == "multipart/form-data" and _fits_in_memory(request):
+                # Read whole first, so that the raw body stays readable once the form is parsed: an
+                # API operation with a JSON body reads it even when a client sent a form.
+                request.body  # noqa: B018
             try:
                 field = _field_with_nul(request.POST) or _field_with_nul(request.FILES)
             except MultiPartParserError:

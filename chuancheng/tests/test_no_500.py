@@ -151,6 +151,13 @@ def test_multipart_without_a_boundary_is_a_400(browser):
         assert_refused(response, "boundary")
 
 
+def test_a_form_posted_to_a_json_api_operation_is_refused_not_a_500(browser, api):
+    for client in (browser, api):
+        response = client.post(f"{API}/case-analyses", {"max_len": "4"})
+        assert response.status_code == 400, response.content[:300]
+    assert_refused(api.post(f"{API}/case-analyses", {"max_len": "4\x00"}), "「max_len」", "空字符")
+
+
 def test_an_absurd_max_len_in_the_api_is_a_400(api):
     for max_len in (0, -1, 11, 10**6, 2**63):
         response = api.post(f"{API}/case-analyses", {"max_len": max_len}, content_type="application/json")
