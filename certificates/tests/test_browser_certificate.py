@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from certificates.tests.test_pages import pdf_text
-from chuancheng.test import browser_second_factor, PASSWORD, World
+from chuancheng.test import PASSWORD, World, browser_second_factor
 from masters.models import Master
 from masters.services import master_application_advance, master_application_submit
 from masters.tests.factories import TODAY, application_for, guide_reviewer

@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from chuancheng.test import browser_second_factor, PASSWORD, World
+from chuancheng.test import PASSWORD, World, browser_second_factor
 from evaluations.tests.factories import accepted_technique, ensure_defaults, pool
 
 pytestmark = pytest.mark.browser

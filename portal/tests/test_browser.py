@@ -13,7 +13,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from chuancheng.test import browser_second_factor, PASSWORD, World
+from chuancheng.test import PASSWORD, World, browser_second_factor
 
 pytestmark = pytest.mark.browser
 

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from accounts.models import Region
-from chuancheng.test import browser_second_factor, PASSWORD, World
+from chuancheng.test import PASSWORD, World, browser_second_factor
 
 pytestmark = pytest.mark.browser
 
