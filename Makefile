@@ -4,6 +4,8 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
+# `make run PORT=8080` serves the demo on another port.
+PORT ?= 8000
 APT_PACKAGES := chromium fonts-wqy-microhei poppler-utils nginx logrotate
 
 .PHONY: run test test-sqlite test-postgres venv system-packages bench lint migrate demo clean bundle bundle-check
@@ -36,13 +38,13 @@ migrate: venv
 	$(PY) manage.py migrate --noinput
 
 demo: migrate
-	$(PY) manage.py load_demo
+	PORT=$(PORT) $(PY) manage.py load_demo
 
 run: system-packages demo
-	@echo "传承 demo: http://127.0.0.1:8000  (Ctrl-C stops the server and the task worker)"
+	@echo "传承 demo: http://127.0.0.1:$(PORT)  (Ctrl-C stops the server and the task worker)"
 	@$(PY) manage.py db_worker >/tmp/chuancheng-worker.log 2>&1 & worker=$$!; \
 	trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
-	$(PY) manage.py runserver 127.0.0.1:8000
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 test: system-packages venv
 	$(MAKE) test-sqlite

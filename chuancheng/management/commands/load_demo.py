@@ -1,3 +1,5 @@
+import os
+
 from django.core.management.base import BaseCommand, CommandError
 
 from chuancheng.demo import DEMO_PAGES, DEMO_PASSWORD, DEMO_ROLES, demo_key_base32, load_demo
@@ -24,4 +26,4 @@ class Command(BaseCommand):
         )
         self.stdout.write("可先打开：")
         for path, what in DEMO_PAGES.items():
-            self.stdout.write(f"  http://127.0.0.1:8000{path}  {what}")
+            self.stdout.write(f"  http://127.0.0.1:{os.environ.get('PORT', '8000')}{path}  {what}")
