@@ -262,7 +262,10 @@ class TechniqueHolder(models.Model):
     name = models.CharField(_("姓名"), max_length=64)
     id_number_encrypted = models.TextField(blank=True, editable=False)
     id_number_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
-    phone = models.CharField(_("手机号码"), max_length=11, blank=True)
+    # The phone is stored encrypted like the ID number (issue 13 §12), with its keyed hash (also what
+    # tells an edit that changed it); read and write it as `phone`.
+    phone_encrypted = models.TextField(blank=True, editable=False)
+    phone_hash = models.CharField(max_length=64, blank=True, editable=False)
     qualifications = models.CharField(_("资格与证书"), max_length=300, blank=True)
     is_recognised_specialist = models.BooleanField(_("已认定为中医专长医师"), default=False)
     is_primary = models.BooleanField(_("第一持有人"), default=True)
@@ -282,6 +285,16 @@ class TechniqueHolder(models.Model):
     def set_id_number(self, value: str) -> None:
         self.id_number_encrypted = fieldcrypt.encrypt(value)
         self.id_number_hash = fieldcrypt.keyed_hash(value)
+
+    @property
+    def phone(self) -> str:
+        return fieldcrypt.decrypt(self.phone_encrypted)
+
+    @phone.setter
+    def phone(self, value: str) -> None:
+        value = (value or "").strip()
+        self.phone_encrypted = fieldcrypt.encrypt(value)
+        self.phone_hash = fieldcrypt.phone_hash(value)
 
 
 class TechniqueFile(models.Model):

@@ -288,7 +288,7 @@ def _content(technique: Technique) -> dict:
         content[key] = set(getattr(technique, key).values_list("pk", flat=True))
     content["holders"] = list(
         technique.holders.order_by("pk").values_list(
-            "name", "id_number_hash", "phone", "qualifications", "is_recognised_specialist", "user_id"
+            "name", "id_number_hash", "phone_hash", "qualifications", "is_recognised_specialist", "user_id"
         )
     )
     return content
