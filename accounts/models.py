@@ -445,6 +445,14 @@ class ApiToken(models.Model):
     def expired(self) -> bool:
         return self.expires_at <= timezone.now()
 
+    @property
+    def state_label(self) -> str:
+        """What the token list shows: an active token past its date has expired (it is not moved
+        to another state; BearerToken refuses it by its date)."""
+        if self.status == self.Status.ACTIVE and self.expired:
+            return _("已过期")
+        return self.get_status_display()
+
     @classmethod
     def scope_q(cls, *, regions, organization_ids) -> Q:
         return Q(pk__in=[])  # nobody else's business, but a superuser's
