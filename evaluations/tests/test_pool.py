@@ -88,3 +88,14 @@ def test_the_pool_page_lists_history_without_a_query_per_expert(
     assert response.status_code == 200
     assert "马建华" in response.content.decode()
     assert Membership.objects.filter(role="expert").count() >= 8
+
+
+def test_the_expert_page_shows_a_relationship_declared_with_only_a_holder_name(world, client):
+    # The page once resolved the organization's name as the fallback of the holder's, and a
+    # relationship without an organization made that a server error (issue 12 §22).
+    profile = expert(world, "", user=world.chen)
+    services.expert_relationship_declare(actor=world.chen, expert=profile, kind="teacher", holder_name="郭秀兰")
+    client.force_login(world.chen)
+    response = client.get(f"/evaluations/experts/{profile.pk}/")
+    assert response.status_code == 200
+    assert "师承关系：郭秀兰" in response.content.decode()
