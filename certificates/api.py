@@ -25,8 +25,10 @@ class VerificationOut(Schema):
     number: str
     kind: str
     status: str
+    # valid, revoked, or invalid (a code or record that does not check out), as the page's banner.
+    state: str
     holder: str  # masked
-    master: str
+    master: str  # masked
     term_start: datetime.date | None
     term_end: datetime.date | None
     issued_on: datetime.date
@@ -58,8 +60,8 @@ class CertificateOut(Schema):
         return obj.issuer.name
 
     @staticmethod
-    def resolve_verify_url(obj):
-        return signing.qr_text_for(obj)
+    def resolve_verify_url(obj, context):
+        return signing.qr_text_for(obj, context["request"])
 
 
 class RevokeIn(Schema):
@@ -84,8 +86,9 @@ def certificate_verify(request, number: str, c: str = "", s: str = "", d: str = 
         "number": certificate.number,
         "kind": certificate.kind,
         "status": certificate.status,
-        "holder": result.payload.holder,
-        "master": certificate.master_name,
+        "state": result.state,
+        "holder": result.holder,
+        "master": result.master,
         "term_start": certificate.term_start,
         "term_end": certificate.term_end,
         "issued_on": certificate.issued_on,
@@ -126,7 +129,7 @@ def certificate_get(request, number: str):
 @router.get("/certificates/{number}/pdf")
 def certificate_pdf(request, number: str):
     certificate = _certificate(request, number, "certificate.view")
-    data = selectors.certificate_pdf(certificate)
+    data = selectors.certificate_pdf(certificate, request)
     response = HttpResponse(data, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{certificate.number}.pdf"'
     return response

@@ -8,6 +8,7 @@ from django.db.models import Q, QuerySet
 
 from certificates import signing
 from certificates.models import Certificate
+from lib.masking import mask_name
 
 LIST_RELATED = ("issuer", "master")
 
@@ -39,6 +40,23 @@ class Verification:
     link_signature_valid: bool | None
     # Whether the record still matches the signature made when it was issued.
     record_intact: bool
+
+    @property
+    def state(self) -> str:
+        """What the banner says: "invalid" whenever anything fails to check out — a tampered code
+        must never be shown under a green 有效 — else "revoked" or "valid"."""
+        if self.link_signature_valid is False or not self.record_intact:
+            return "invalid"
+        return "valid" if self.certificate.is_valid else "revoked"
+
+    @property
+    def holder(self) -> str:
+        return mask_name(self.certificate.holder_name)
+
+    @property
+    def master(self) -> str:
+        # The same rule as the holder's: on a master's certificate they are the same person.
+        return mask_name(self.certificate.master_name)
 
 
 def certificate_for_verification(number: str, *, code: str = "", signature: str = "") -> Certificate | None:
@@ -79,7 +97,7 @@ def verify(certificate: Certificate, *, signature: str = "", data: str = "") -> 
     )
 
 
-def certificate_pdf(certificate: Certificate) -> bytes:
+def certificate_pdf(certificate: Certificate, request=None) -> bytes:
     """The printable certificate with its QR code (lib/pdf, WeasyPrint)."""
     from certificates.qr import qr_png_data_uri
     from lib.pdf import render_pdf
@@ -88,7 +106,7 @@ def certificate_pdf(certificate: Certificate) -> bytes:
         "certificates/pdf/certificate.html",
         {
             "certificate": certificate,
-            "qr": qr_png_data_uri(signing.qr_text_for(certificate)),
+            "qr": qr_png_data_uri(signing.qr_text_for(certificate, request)),
             "fingerprint": signing.public_key_fingerprint(),
         },
     )

@@ -26,20 +26,14 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.http import HttpRequest
+
+from lib.masking import mask_name
+from lib.urls import absolute
 
 # The first line of every payload: lets a future format change be told apart.
 VERSION = "CC1"
 FIELDS = ("kind", "number", "holder", "master", "term_start", "term_end", "issued_on")
-
-
-def mask_name(name: str) -> str:
-    """张德润 → 张*润, 张三 → 张*, 欧阳明月 → 欧**月: enough to recognise, not to identify."""
-    name = (name or "").strip()
-    if len(name) <= 1:
-        return name
-    if len(name) == 2:
-        return name[0] + "*"
-    return name[0] + "*" * (len(name) - 2) + name[-1]
 
 
 def b64url(data: bytes) -> str:
@@ -151,15 +145,16 @@ def signature_valid(payload: Payload, signature: str, key: Ed25519PublicKey | No
     return True
 
 
-def qr_text(payload: Payload, signature: str, code: str = "") -> str:
-    """What the QR code says: the verification link, with the certificate's verification code
-    (not part of the signed payload, which predates it), the payload and its signature."""
+def qr_text(payload: Payload, signature: str, code: str = "", request: HttpRequest | None = None) -> str:
+    """What the QR code says: the verification link at the platform's address (lib.urls), with
+    the certificate's verification code (not part of the signed payload, which predates it), the
+    payload and its signature."""
     query = urlencode({**({"c": code} if code else {}), "d": b64url(payload.canonical()), "s": signature})
-    return f"{settings.SITE_URL.rstrip('/')}/verify/{payload.number}/?{query}"
+    return absolute(f"/verify/{payload.number}/?{query}", request)
 
 
-def qr_text_for(certificate) -> str:
-    return qr_text(payload_for(certificate), certificate.signature, certificate.verification_code)
+def qr_text_for(certificate, request: HttpRequest | None = None) -> str:
+    return qr_text(payload_for(certificate), certificate.signature, certificate.verification_code, request)
 
 
 @dataclass(frozen=True)

@@ -86,7 +86,7 @@ def certificate_list(request):
 @require_safe
 def certificate_detail(request, number: str):
     certificate = _certificate(request, number)
-    text = signing.qr_text_for(certificate)
+    text = signing.qr_text_for(certificate, request)
     context = {
         "certificate": certificate,
         "qr_svg": qr_svg_inline(text),
@@ -100,7 +100,7 @@ def certificate_detail(request, number: str):
 @require_safe
 def certificate_pdf(request, number: str):
     certificate = _certificate(request, number)
-    data = selectors.certificate_pdf(certificate)
+    data = selectors.certificate_pdf(certificate, request)
     response = HttpResponse(data, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{certificate.number}.pdf"'
     return response

@@ -290,8 +290,9 @@ EMAIL_BACKEND = env(
 )
 EMAIL_HOST = env("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(env("EMAIL_PORT", "25"))
-# Absolute links in emails (notifications, password reset) point here.
-SITE_URL = env("SITE_URL", "http://127.0.0.1:8000")
+# Absolute links in emails and certificates' QR codes point here (lib/urls.py). Unset, a page
+# links to the host it was asked on, so `make run PORT=8010` prints codes that lead to port 8010.
+SITE_URL = env("SITE_URL", "")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "chuancheng@localhost")
 PASSWORD_RESET_TIMEOUT = 60 * 60  # one hour
 

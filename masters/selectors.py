@@ -82,7 +82,7 @@ def profile_context(master: Master, viewer) -> dict:
     current and former apprentices (names masked unless the viewer is staff in scope or the master),
     and the master certificate. A fixed number of queries whatever the sizes."""
     from certificates.models import Certificate
-    from certificates.signing import mask_name
+    from lib.masking import mask_name
 
     materials = list(
         master.materials.filter(status=MasterMaterial.Status.PUBLISHED)

@@ -7,6 +7,7 @@ from django.core.mail import send_mail
 from django.utils import timezone
 from django_tasks import task
 
+from lib.urls import absolute
 from notifications.models import Notification
 
 logger = logging.getLogger(__name__)
@@ -21,7 +22,7 @@ def send_notification_emails(ids: list[int]) -> int:
         address = n.recipient.email
         if not address:
             continue
-        link = f"{settings.SITE_URL.rstrip('/')}{n.url}" if n.url else ""
+        link = absolute(n.url) if n.url else ""
         try:
             send_mail(
                 subject=f"【传承平台】{n.title}",

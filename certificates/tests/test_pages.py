@@ -132,3 +132,19 @@ def test_the_api_lists_downloads_and_revokes(world, client_for):
     assert g.post(url, {"reason": ""}, content_type="application/json").status_code == 400
     data = g.post(url, {"reason": "材料不实"}, content_type="application/json").json()
     assert data["status"] == "revoked" and data["revoked_reason"] == "材料不实"
+
+
+def test_the_qr_code_leads_to_the_address_the_platform_is_served_at(world, client_for, settings):
+    # `make run PORT=8010` without SITE_URL: the code leads back to port 8010, not to a default.
+    settings.SITE_URL = ""
+    certificate = master_certificate(world)
+    client = client_for("zhang")
+    page = client.get(reverse("certificates:certificate-detail", args=[certificate.number]), HTTP_HOST="localhost:8010")
+    assert f"http://localhost:8010/verify/{certificate.number}/?c=" in page.content.decode()
+    api = client.get(reverse("api:certificate_get", args=[certificate.number]), HTTP_HOST="localhost:8010").json()
+    assert api["verify_url"].startswith(f"http://localhost:8010/verify/{certificate.number}/?")
+    # The address the platform is published at wins over whatever address reached it.
+    settings.SITE_URL = "https://chuancheng.example.cn/"
+    page = client.get(reverse("certificates:certificate-detail", args=[certificate.number]), HTTP_HOST="localhost:8010")
+    body = page.content.decode()
+    assert f"https://chuancheng.example.cn/verify/{certificate.number}/?c=" in body and "localhost:8010" not in body

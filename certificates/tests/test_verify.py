@@ -44,7 +44,9 @@ def test_anyone_scanning_a_valid_certificate_sees_it_valid_with_the_name_masked(
     body = response.content.decode()
     assert response.status_code == 200
     assert "有效" in body and "证书签名有效" in body
-    assert "张*润" in body and "张德润" in body  # the holder masked; the master's name is public
+    # Holder and master masked by the one rule: on a master's certificate they are one person.
+    assert 'id="verify-holder">张*润<' in body and 'id="verify-master">张*润<' in body
+    assert "张德润" not in body
     assert certificate.number in body and "国家卫生健康委科技发展中心" in body
 
 
@@ -174,6 +176,7 @@ def test_the_api_answers_the_same_for_anyone(world, client):
     url = reverse("api:certificate_verify", args=[certificate.number])
     data = client.get(url, {"s": certificate.signature}).json()
     assert data["status"] == "valid" and data["holder"] == "张*润" and data["signature_valid"] is True
+    assert data["master"] == "张*润" and data["state"] == "valid"
     assert client.get(url, {"c": certificate.verification_code}).json()["signature_valid"] is None
     assert client.get(reverse("api:certificate_verify", args=["CCX"])).status_code == 404
 
@@ -223,3 +226,59 @@ def test_the_offline_command_checks_a_scanned_code(world, tamper, tmp_path):
         message = "签名不符"
     with pytest.raises(CommandError, match=message):
         call_command("verify_certificate_payload", bad, stdout=StringIO())
+
+
+GREEN_BANNER = '<strong class="fs-5">有效</strong>'
+RED_BANNER = '<strong class="fs-5">无效</strong>'
+
+
+@pytest.mark.parametrize("tamper", ["signature", "data", "both"])
+def test_a_tampered_qr_code_shows_a_red_invalid_state_never_the_green_valid_banner(world, client, tamper):
+    certificate = master_certificate(world)
+    genuine = signing.payload_for(certificate)
+    altered = signing.Payload(**{**genuine.__dict__, "term_end": "2099-12-31"})
+    query = {"c": certificate.verification_code, "s": certificate.signature, "d": signing.b64url(genuine.canonical())}
+    if tamper in ("signature", "both"):
+        query["s"] = certificate.signature[::-1]
+    if tamper in ("data", "both"):
+        query["d"] = signing.b64url(altered.canonical())
+    response = client.get(reverse("certificates:verify", args=[certificate.number]), query)
+    body = response.content.decode()
+    assert RED_BANNER in body and "alert-danger" in body
+    assert GREEN_BANNER not in body and "alert-success" not in body
+    data = client.get(reverse("api:certificate_verify", args=[certificate.number]), query).json()
+    assert data["state"] == "invalid" and data["signature_valid"] is False
+
+
+def test_the_genuine_qr_code_still_shows_the_green_valid_banner(world, client):
+    certificate = master_certificate(world)
+    body = client.get(scanned_link(certificate)).content.decode()
+    assert GREEN_BANNER in body and RED_BANNER not in body
+
+
+def test_a_record_altered_after_issue_shows_invalid(world, client):
+    certificate = master_certificate(world)
+    link = scanned_link(certificate)
+    Certificate.objects.filter(pk=certificate.pk).update(master_name="李四")
+    body = client.get(reverse("certificates:verify", args=[certificate.number]), {"c": certificate.verification_code})
+    body = body.content.decode()
+    assert RED_BANNER in body and GREEN_BANNER not in body
+    assert RED_BANNER in client.get(link).content.decode()
+
+
+def test_the_apprentice_certificate_masks_holder_and_master_alike(world, client):
+    from certificates.services import certificate_issue
+
+    master = master_certificate(world, name="张德润").master
+    certificate = certificate_issue(
+        kind=Certificate.Kind.APPRENTICE,
+        holder=world.liming,
+        holder_name="欧阳明月",
+        master=master,
+        issuer=world.host,
+        actor=world.zhao,
+        subject=master,
+    )
+    body = client.get(scanned_link(certificate)).content.decode()
+    assert 'id="verify-holder">欧**月<' in body and 'id="verify-master">张*润<' in body
+    assert "欧阳明月" not in body and "张德润" not in body
