@@ -8,6 +8,7 @@ once per process, on first use.
 from __future__ import annotations
 
 import csv
+import itertools
 import re
 import unicodedata
 from collections import Counter
@@ -23,12 +24,17 @@ DATA_DIR = Path(__file__).resolve().parent.parent / "cases" / "data"
 
 class HerbParseError(ApplicationError):
     """A prescription text that cannot be read. `fragment` is the piece of text at fault and
-    `rule` the rule it breaks, both in Chinese so the message can be shown as is."""
+    `rule` the rule it breaks, both in Chinese so the message can be shown as is; `suggestions`
+    are what the writer most likely meant (茯苓15gg → 茯苓15g), named in the message."""
 
-    def __init__(self, fragment: str, rule: str):
+    def __init__(self, fragment: str, rule: str, *, suggestions: Iterable[str] = ()):
         self.fragment = fragment
         self.rule = rule
-        super().__init__(f"「{fragment}」：{rule}")
+        self.suggestions = tuple(dict.fromkeys(suggestions))
+        message = f"「{fragment}」：{rule}"
+        if self.suggestions:
+            message += "；建议改为" + "或".join(f"「{s}」" for s in self.suggestions)
+        super().__init__(message)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,17 +92,19 @@ def _split_list(value: str) -> tuple[str, ...]:
 @cache
 def _tables() -> _Tables:
     properties: dict[str, HerbProperties] = {}
-    with open(DATA_DIR / "herbs.csv", encoding="utf-8", newline="") as f:
-        for row in csv.DictReader(f):
-            name = row["name"].strip()
-            properties[name] = HerbProperties(
-                name=name,
-                nature=row["nature"].strip(),
-                flavours=_split_list(row["flavours"]),
-                meridians=_split_list(row["meridians"]),
-                main_efficacy=row["main_efficacy"].strip(),
-                sub_efficacy=row["sub_efficacy"].strip(),
-            )
+    # herbs_added.csv: medicinals the upstream table lacks, each with its source; upstream wins.
+    for table in ("herbs_added.csv", "herbs.csv"):
+        with open(DATA_DIR / table, encoding="utf-8", newline="") as f:
+            for row in csv.DictReader(f):
+                name = row["name"].strip()
+                properties[name] = HerbProperties(
+                    name=name,
+                    nature=row["nature"].strip(),
+                    flavours=_split_list(row["flavours"]),
+                    meridians=_split_list(row["meridians"]),
+                    main_efficacy=row["main_efficacy"].strip(),
+                    sub_efficacy=row["sub_efficacy"].strip(),
+                )
     with open(DATA_DIR / "herb_aliases.csv", encoding="utf-8", newline="") as f:
         aliases = {row["alias"].strip(): row["standard_name"].strip() for row in csv.DictReader(f)}
     pieces: list[str] = []
@@ -354,6 +362,18 @@ _CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 _NAME_CHARS = re.compile(rf"^[{_CJK}A-Za-z·]+$")
 _CJK_TEXT = re.compile(rf"^[{_CJK}]+$")
 _TWO_DOSES = re.compile(rf"\d\D*[{_CJK}]\D*\d")
+_PIECE = re.compile(r"\S+")
+# 2个鸡蛋黄: a dose before its herb.
+_DOSE_FIRST = re.compile(rf"^(?P<num>{_NUMBER})\s*(?P<unit>{_UNIT_RE})(?P<name>[{_CJK}]+?)(?P<note>{_NOTE_RE})?$", re.I)
+# 9g5: digits after the unit, a slip of the keyboard (9g) or a misplaced decimal (9.5g).
+_STRAY_DIGITS = re.compile(rf"^(?P<num>{_NUMBER})\s*(?P<unit>{_UNIT_RE})\s*(?P<digits>\d+)$", re.I)
+# 15gg, 15克克, 15g g: one unit typed twice.
+_UNIT_WORD = re.compile(_UNIT_RE, re.I)
+_REPEATED_UNIT = re.compile(rf"^(?P<unit>{_UNIT_RE})(?:\s*(?:{_UNIT_RE}))+$", re.I)
+# 茯苓15g白术10g: where one herb's dose ends and the next herb begins.
+_RUN = re.compile(rf"^(?P<head>\D+?{_NUMBER}\s*(?:{_UNIT_RE})(?:{_NOTE_RE})?)(?P<rest>[{_CJK}].*\d.*)$", re.I)
+MISSING_SEPARATOR = "两味药之间缺少分隔符（可用 , ， 、 ; ； 或空格）"
+_LEADING_NAME = re.compile(rf"^[{_CJK}]+")
 
 
 def parse_prescription(text: str, *, normalize: bool = True) -> list[HerbDose]:
@@ -380,16 +400,47 @@ def _shorten(text: str, limit: int = 40) -> str:
 def _fragments(text: str) -> list[str]:
     fragments: list[str] = []
     for part in _SEPARATORS.split(text):
-        pieces: list[str] = []
-        for piece in part.split():
+        pieces: list[list] = []  # [start, end, text without the spaces]
+        for found in _PIECE.finditer(part):
+            piece = found.group()
             bare = _BRACKETED.sub("", piece)
             # A dose, a unit or a note written apart from its herb (`川芎 7 g 先煎`) belongs to it.
             if pieces and (not bare or _DOSE_ONLY.match(bare)) and not _normalize(bare).known:
-                pieces[-1] += piece
+                pieces[-1][1] = found.end()
+                pieces[-1][2] += piece
             else:
-                pieces.append(piece)
-        fragments.extend(pieces)
+                pieces.append([found.start(), found.end(), piece])
+        for first, second in itertools.pairwise(pieces):
+            _refuse_split_name(part, first, second)
+        fragments.extend(piece[2] for piece in pieces)
     return fragments
+
+
+def _refuse_split_name(part: str, first: list, second: list) -> None:
+    """Spaces inside one name (`茯  苓42g`, padded to line up in a word processor) must not make two
+    unknown herbs of it: refused with the name joined as the suggestion, when the joined name is a
+    known herb or one side is a lone character that is no herb."""
+    name = first[2]
+    if not _NAME_CHARS.match(name):
+        return
+    head = _LEADING_NAME.match(second[2])
+    if head is None:
+        return
+    tail = head.group()
+    if (match := _CHINESE_DOSE.match(tail)) is not None:
+        tail = match["name"]
+    tail = _strip_note(tail)[0]
+    known_first, known_second = _normalize(name).known, _normalize(tail).known
+    if known_first and known_second:
+        return
+    joined = _normalize(name + tail).known
+    lone = not known_first and not known_second and (len(name) == 1 or len(tail) == 1)
+    if joined or lone:
+        raise HerbParseError(
+            part[first[0] : second[1]].strip(),
+            "药名中间有空格，会被读成两味药",
+            suggestions=[name + second[2]],
+        )
 
 
 def _parse_fragment(fragment: str, *, normalize: bool) -> HerbDose:
@@ -407,15 +458,31 @@ def _parse_fragment(fragment: str, *, normalize: bool) -> HerbDose:
     digit = _DIGIT.search(body)
     if digit:
         name, dose = body[: digit.start()], body[digit.start() :]
+        if not name.strip() and (first := _DOSE_FIRST.match(dose)) and _NAME_CHARS.match(first["name"]):
+            raise HerbParseError(
+                fragment,
+                "剂量应写在药名之后",
+                suggestions=[f"{first['name']}{first['num']}{first['unit']}{first['note'] or ''}"],
+            )
         match = _ARABIC.match(dose)
         if not match:
             if _TWO_DOSES.search(dose):
-                raise HerbParseError(fragment, "两味药之间缺少分隔符（可用 , ， 、 ; ； 或空格）")
+                raise HerbParseError(fragment, MISSING_SEPARATOR, suggestions=_split_run(fragment))
+            if stray := _STRAY_DIGITS.match(dose):
+                num, unit_text, digits = stray["num"], stray["unit"], stray["digits"]
+                choices = [f"{name}{num}{unit_text}"]
+                if "." not in num:
+                    choices.append(f"{name}{num}.{digits}{unit_text}")
+                raise HerbParseError(fragment, f"单位「{unit_text}」后多了数字「{digits}」", suggestions=choices)
             raise HerbParseError(fragment, "剂量无法识别，应写作一个数值加单位，如 9g")
         amount = float(match["num"])
-        unit, factor, extra = _unit(fragment, match["unit"].strip())
+        unit, factor, extra = _unit(fragment, match["unit"].strip(), before=f"{name}{match['num']}")
         if unit and extra.startswith("半"):  # 1两半 = 1.5 两
             amount, extra = amount + 0.5, extra[1:]
+        if extra and _normalize(_strip_note(extra)[0]).known:
+            # 茯苓15g白术: the second herb would otherwise be kept as a note of the first.
+            head = fragment[: len(fragment) - len(extra)] if fragment.endswith(extra) else fragment
+            raise HerbParseError(fragment, MISSING_SEPARATOR, suggestions=[f"{head}；{extra}"])
         notes += [n for n in (extra, match["note"]) if n]
     elif _normalize(_strip_note(body)[0]).known:
         name, note = _strip_note(body)
@@ -453,6 +520,24 @@ def _parse_fragment(fragment: str, *, normalize: bool) -> HerbDose:
     )
 
 
+def _split_run(fragment: str) -> list[str]:
+    """`茯苓15g白术10g` as it was meant, `茯苓15g；白术10g`, when every piece then reads as a herb
+    with its dose; else no suggestion."""
+    parts, rest = [], fragment
+    while (match := _RUN.match(rest)) is not None:
+        parts.append(match["head"])
+        rest = match["rest"]
+    parts.append(rest)
+    if len(parts) < 2:
+        return []
+    try:
+        for part in parts:
+            _parse_fragment(part, normalize=False)
+    except HerbParseError:
+        return []
+    return ["；".join(parts)]
+
+
 def _strip_note(body: str) -> tuple[str, str]:
     for note in NOTE_WORDS:
         if body.endswith(note) and len(body) > len(note):
@@ -460,9 +545,10 @@ def _strip_note(body: str) -> tuple[str, str]:
     return body, ""
 
 
-def _unit(fragment: str, text: str) -> tuple[str | None, float | None, str]:
+def _unit(fragment: str, text: str, *, before: str = "") -> tuple[str | None, float | None, str]:
     """(canonical unit, grams per unit, trailing note) for the text after a number: `g`, `克`,
-    `g打碎` (a note after the unit). No text means no unit."""
+    `g打碎` (a note after the unit). No text means no unit. `before` (the name and number as
+    written) makes the suggestion when a unit was typed twice (15gg, 15克g)."""
     if not text:
         return None, None, ""
     key = text.lower() if text.isascii() else text
@@ -479,7 +565,12 @@ def _unit(fragment: str, text: str) -> tuple[str | None, float | None, str]:
         if word in MASS_UNITS:
             return *MASS_UNITS[word], rest
         return OTHER_UNITS[word], None, rest
-    raise HerbParseError(fragment, f"单位「{text}」无法识别，可用单位：{UNITS_LABEL}")
+    suggestions = []
+    if before and (doubled := _REPEATED_UNIT.match(text)):
+        units = {MASS_UNITS.get(w.lower(), (w,))[0] for w in _UNIT_WORD.findall(text)}
+        if len(units) == 1:
+            suggestions.append(f"{before}{doubled['unit']}")
+    raise HerbParseError(fragment, f"单位「{text}」无法识别，可用单位：{UNITS_LABEL}", suggestions=suggestions)
 
 
 _DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}

@@ -117,7 +117,7 @@ def test_properties_come_from_herbs_csv():
     assert props.meridians == ("肺", "脾")
     assert herb_properties("人参").flavours == ("甘", "微苦")
     assert herb_properties("不知名草") is None
-    assert len(standard_names()) == 672
+    assert len(standard_names()) == 672 + 3  # herbs.csv and herbs_added.csv (鹿角霜, 龟甲胶, 石莲子)
 
 
 def test_the_profile_counts_natures_flavours_and_meridians():
@@ -232,6 +232,48 @@ def test_bad_prescriptions_say_which_fragment_breaks_which_rule(text, fragment, 
     assert caught.value.fragment == fragment
     assert rule in caught.value.rule
     assert fragment in caught.value.message and rule in caught.value.message
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment", "rule", "suggestions"),
+    [
+        ("茯苓15gg", "茯苓15gg", "单位「gg」无法识别", ("茯苓15g",)),
+        ("茯苓15克克;白术10g", "茯苓15克克", "单位「克克」无法识别", ("茯苓15克",)),
+        ("白术9g5", "白术9g5", "单位「g」后多了数字「5」", ("白术9g", "白术9.5g")),
+        ("2个鸡蛋黄", "2个鸡蛋黄", "剂量应写在药名之后", ("鸡蛋黄2个",)),
+        ("茯苓15g白术10g", "茯苓15g白术10g", "缺少分隔符", ("茯苓15g；白术10g",)),
+        ("茯苓15g白术10g甘草6g", "茯苓15g白术10g甘草6g", "缺少分隔符", ("茯苓15g；白术10g；甘草6g",)),
+        # The second herb would otherwise be kept as a note of the first.
+        ("茯苓15g白术", "茯苓15g白术", "缺少分隔符", ("茯苓15g；白术",)),
+        ("茯  苓42g", "茯  苓42g", "药名中间有空格", ("茯苓42g",)),
+        ("白术10g 茯  苓42g", "茯  苓42g", "药名中间有空格", ("茯苓42g",)),
+        ("生 地黄12g", "生 地黄12g", "药名中间有空格", ("生地黄12g",)),
+    ],
+)
+def test_real_world_typos_are_refused_with_the_correction_they_most_likely_need(text, fragment, rule, suggestions):
+    with pytest.raises(HerbParseError) as caught:
+        parse_prescription(text)
+    assert caught.value.fragment == fragment and rule in caught.value.rule
+    assert caught.value.suggestions == suggestions
+    assert "建议改为" + "或".join(f"「{s}」" for s in suggestions) in caught.value.message
+    # Each suggestion reads as what it says.
+    for suggestion in suggestions:
+        assert all(d.herb.known for d in parse_prescription(suggestion))
+
+
+def test_a_name_split_by_spaces_is_never_read_as_two_unknown_herbs():
+    # Two real herbs, or two unknown names of several characters, are still two herbs.
+    assert [d.herb_name for d in parse_prescription("川芎 知母")] == ["川芎", "知母"]
+    assert [d.name for d in parse_prescription("不知名草 另一草 川芎")] == ["不知名草", "另一草", "川芎"]
+    with pytest.raises(HerbParseError, match="药名中间有空格"):
+        parse_prescription("川芎9g 某 草6g")  # a lone character that is no herb
+
+
+def test_an_egg_yolk_counted_in_pieces_is_a_dose_of_its_herb():
+    (dose,) = parse_prescription("鸡子黄1枚")
+    assert (dose.herb_name, dose.amount, dose.unit, dose.grams) == ("鸡子黄", 1, "枚", None)
+    (dose,) = parse_prescription("鸡蛋黄2个")
+    assert (dose.herb_name, dose.amount, dose.unit) == ("鸡子黄", 2, "个")
 
 
 def test_names_that_end_like_a_unit_are_herbs_when_known():
