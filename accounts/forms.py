@@ -3,7 +3,8 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, Use
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Organization, Region, User
+from accounts.models import Organization, User
+from accounts.widgets import RegionField
 from lib import fieldcrypt
 from lib.identifiers import validate_mobile
 
@@ -52,16 +53,7 @@ class TokenForm(forms.Form):
 class OrganizationFilterForm(forms.Form):
     q = forms.CharField(label=_("名称"), required=False, max_length=64)
     kind = forms.ChoiceField(label=_("单位类型"), required=False, choices=[("", _("全部"))] + Organization.Kind.choices)
-    region = forms.CharField(label=_("区划代码"), required=False, max_length=12)
-
-    def clean_region(self):
-        code = self.cleaned_data["region"].strip()
-        if not code:
-            return None
-        region = Region.objects.filter(code=code).first()
-        if region is None:
-            raise forms.ValidationError(_("区划代码「%(code)s」不存在") % {"code": code})
-        return region
+    region = RegionField(label=_("所在地区"), required=False, levels=None)
 
 
 class UserAdminChangeForm(UserChangeForm):

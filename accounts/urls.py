@@ -60,5 +60,6 @@ urlpatterns = [
     path("organizations/<int:pk>/", views.organization_detail, name="organization-detail"),
     path("organizations/<int:pk>/decide/", views.workstation_decide, name="workstation-decide"),
     path("people/<int:pk>/", views.person_detail, name="person-detail"),
+    path("regions/", views.region_options, name="region-options"),
     path("people/<int:pk>/active/", views.person_set_active, name="person-set-active"),
 ]

@@ -3,13 +3,14 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts import services
 from accounts.forms import OrganizationFilterForm, ReasonForm, TokenForm
-from accounts.models import ApiToken, Membership, Organization, User
+from accounts.models import ApiToken, Membership, Organization, Region, User
 from accounts.passwords import remember_expiry
 from accounts.permissions import authorize, can, scope
 from accounts.ratelimits import hit, too_many
@@ -185,3 +186,42 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
         response = super().form_valid(form)
         services.password_reset_completed(user=form.user)
         return response
+
+
+@require_safe
+def region_options(request):
+    """The region picker's data (accounts/widgets.py): the children of `parent`, or the matches of
+    `q` by name or pinyin under `root` at `levels`. Public: the divisions are public data, and the
+    registration page needs them before anyone signs in."""
+    from accounts import regions
+
+    retry_after = hit(request, name="region_lookup_ip", key="ip")
+    if retry_after is not None:
+        return too_many(request, retry_after)
+    root = request.GET.get("root", "")[:12] or None
+    levels = frozenset(v for v in request.GET.get("levels", "").split(",") if v in Region.Level.values) or None
+    if "q" in request.GET:
+        entries = regions.search(request.GET["q"], root=root, levels=levels)
+    else:
+        parent = request.GET.get("parent", "")[:12] or root
+        entries = regions.children_of(parent) if parent is None or parent in regions.index() else []
+        if (
+            root
+            and parent != root
+            and not (parent in regions.index() and regions.within(regions.index()[parent], root))
+        ):
+            entries = []
+    results = [
+        {
+            "code": e.code,
+            "name": e.name,
+            "level": e.level,
+            "level_label": str(Region.Level(e.level).label),
+            "label": regions.label_of(e.code, root),
+            "path": [p.code for p in regions.path_of(e.code, root)],
+            "selectable": levels is None or e.level in levels,
+            "leaf": not regions.has_children(e.code),
+        }
+        for e in entries
+    ]
+    return JsonResponse({"results": results})

@@ -1,7 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Organization, Region
+from accounts.models import Organization
+from accounts.widgets import RegionField
 from apprenticeships.models import ApplicationDocument, ApprenticeApplication, Document
 from apprenticeships.services import EDITABLE_FIELDS
 from masters.models import Master
@@ -24,7 +25,7 @@ def _style(fields) -> None:
 
 
 class ApplicationForm(forms.ModelForm):
-    region_code = forms.CharField(label=_("所在地区（区划代码）"), max_length=12)
+    region_code = RegionField(label=_("所在地区"))
     masters = forms.ModelMultipleChoiceField(
         label=_("意向传承人"),
         queryset=Master.objects.filter(status=Master.Status.CERTIFIED),
@@ -34,7 +35,7 @@ class ApplicationForm(forms.ModelForm):
 
     class Meta:
         model = ApprenticeApplication
-        fields = [f for f in EDITABLE_FIELDS if f != "region"]  # the region is typed as its code
+        fields = [f for f in EDITABLE_FIELDS if f != "region"]  # the region is chosen with the picker
         widgets = {
             "intention": forms.Textarea(attrs={"rows": 3}),
             "exemption_claim": forms.Textarea(attrs={"rows": 3}),
@@ -73,13 +74,6 @@ class ApplicationForm(forms.ModelForm):
             (m.pk, f"{m.name}（{m.get_tier_display()} · {m.organization.name} · {m.specialty}）") for m in shown
         ]
         _style(self.fields)
-
-    def clean_region_code(self):
-        code = self.cleaned_data["region_code"].strip()
-        region = Region.objects.filter(code=code).first()
-        if region is None:
-            raise forms.ValidationError(_("没有这个行政区划代码"))
-        return region
 
     def service_fields(self) -> dict:
         data = dict(self.cleaned_data)

@@ -249,6 +249,14 @@ LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
+    # The region picker's look-ups (a few per word typed), per client address.
+    "region_lookup_ip": env("RATE_LIMIT_REGION_LOOKUP_IP", "300/m"),
+    # Text-message codes at registration: each one costs money and reaches a stranger's phone,
+    # so per number and per client address (issue 12 §1).
+    "sms_code_phone": env("RATE_LIMIT_SMS_CODE_PHONE", "5/h"),
+    "sms_code_ip": env("RATE_LIMIT_SMS_CODE_IP", "20/h"),
+    # Registrations, per client address.
+    "register_ip": env("RATE_LIMIT_REGISTER_IP", "20/h"),
 USE_I18N = True
 USE_TZ = True
 

@@ -1,14 +1,15 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Organization, Region
+from accounts.models import Organization
+from accounts.widgets import RegionField
 from masters.models import Master, MasterMaterial, MaterialPartner, Tier, tier_choices_by_track
 from techniques.models import Technique
 
 
 class MasterApplicationForm(forms.ModelForm):
     tier = forms.ChoiceField(label=_("层级"), choices=tier_choices_by_track())
-    region_code = forms.CharField(label=_("所在地区（区划代码）"), max_length=12)
+    region_code = RegionField(label=_("所在地区"))
     techniques = forms.ModelMultipleChoiceField(
         label=_("传授的技术"),
         queryset=Technique.objects.filter(status__in=[Technique.Status.ACCEPTED, Technique.Status.PUBLISHED]),
@@ -55,13 +56,6 @@ class MasterApplicationForm(forms.ModelForm):
 
     def clean_tier(self):
         return Tier(self.cleaned_data["tier"])
-
-    def clean_region_code(self):
-        code = self.cleaned_data["region_code"].strip()
-        region = Region.objects.filter(code=code).first()
-        if region is None:
-            raise forms.ValidationError(_("没有这个行政区划代码"))
-        return region
 
     def service_fields(self) -> dict:
         data = dict(self.cleaned_data)

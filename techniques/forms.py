@@ -3,7 +3,7 @@ import re
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Region
+from accounts.widgets import RegionField
 from lib import files
 from lib.identifiers import validate_mobile, validate_resident_id
 from techniques.models import Technique, Term, Vocabulary
@@ -16,8 +16,11 @@ def split_names(value: str) -> list[str]:
 
 
 class DeclarationForm(forms.ModelForm):
-    region_code = forms.CharField(
-        label=_("所在地区（区划代码）"), max_length=12, help_text=_("到村一级，例如 140802001001")
+    region_code = RegionField(
+        label=_("所在地区"),
+        root="140800",
+        help_text=_("到村一级：输入村名或拼音后从列表中选择"),
+        error_messages={"outside": _("优势技术收集范围为运城市（140800），「%(name)s」不在其内")},
     )
     diseases_text = forms.CharField(
         label=_("治疗病种"),
@@ -69,17 +72,6 @@ class DeclarationForm(forms.ModelForm):
                 self.initial[key] = "、".join(getattr(self.instance, rel).values_list("name", flat=True))
             self.initial["consent_publish"] = "1" if self.instance.consent_publish else "0"
             self.initial["consent_research"] = "1" if self.instance.consent_research else "0"
-
-    def clean_region_code(self):
-        code = self.cleaned_data["region_code"].strip()
-        region = Region.objects.filter(code=code).first()
-        if region is None:
-            raise forms.ValidationError(_("区划代码「%(code)s」不存在") % {"code": code})
-        if not region.prefix.startswith("1408"):
-            raise forms.ValidationError(
-                _("优势技术收集范围为运城市（140800），「%(name)s」不在其内") % {"name": region.name}
-            )
-        return region
 
 
 class HolderForm(forms.Form):

@@ -38,7 +38,7 @@ def test_a_master_applies_through_the_form_and_submits(client_for, world):
 
 def test_the_form_refuses_an_unknown_region(client_for, world):
     response = client_for("zhang").post(reverse("masters:application-create"), _form_data(world, region_code="000000"))
-    assert response.status_code == 200 and "没有这个行政区划代码" in response.content.decode()
+    assert response.status_code == 200 and "区划代码「000000」不存在" in response.content.decode()
     assert not Master.objects.exists()
 
 

@@ -86,6 +86,8 @@ def expectations(world):
         "accounts:person-detail": ({"pk": world.zhang.pk}, {}, ZHANG),
         "accounts:person-set-active": ({"pk": world.zhang.pk}, {}, signed_in(405)),
         "workflow:audit-list": ({}, {}, AUDIT),
+        # The region picker's data: public divisions, for the registration page too.
+        "accounts:region-options": ({}, {"q": "linyi"}, everyone(200)),
         "workflow:audit-export": ({}, {}, AUDIT),
         # Every workflow button posts here; its POSTs are walked in workflow/tests/test_moves.py.
         "workflow:move": ({"label": "accounts.organization", "pk": world.workstation.pk}, {}, signed_in(405)),

@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from accounts.models import Region
+from accounts.tests.browser_steps import pick_region
 from chuancheng.test import PASSWORD, World, browser_second_factor
 
 pytestmark = pytest.mark.browser
@@ -43,7 +44,7 @@ def test_a_paper_declaration_travels_to_the_public_catalogue(page: Page, live_wo
     page.get_by_label("录入单位").select_option(label=live_world.township_centre.name)
     page.get_by_label("纸质申报表扫描件（PDF 或图片）").set_input_files(str(scan))
     page.get_by_label("技术名称").fill("贾氏火针治疗痹病")
-    page.get_by_label("所在地区（区划代码）").fill(village.code)
+    pick_region(page, "所在地区", village.name, village)
     page.get_by_label("技术类别").select_option(label="针刺疗法")
     page.get_by_label("传承方式").select_option(label="家族传承")
     page.get_by_label("理论与治疗特色").fill("温通经络，以热引热，祛风散寒除湿。")
