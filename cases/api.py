@@ -22,6 +22,7 @@ from chuancheng.api_gate import gated, record_from_path
 from lib.errors import ApplicationError
 from lib.mining import MAX_CLUSTERS
 from lib.pagination import LimitOffsetPagination
+from lib.params import MAX_ID
 from workflow.models import AuditEntry
 from workflow.services import audit_record
 
@@ -97,6 +98,7 @@ class AnalysisIn(Schema):
     syndrome: str = ""
     date_from: datetime.date | None = None
     date_to: datetime.date | None = None
+    batch: int | None = Field(None, ge=1, le=MAX_ID, description="导入批次 id：只分析这一次导入的病案")
     # Thresholds are checked by the service (its message names the rule); the sizes here, as the
     # page's form bounds them: an itemset of a million herbs would never finish.
     min_support: float = 0.1
@@ -112,6 +114,7 @@ class AnalysisOut(Schema):
     syndrome: str
     date_from: datetime.date | None
     date_to: datetime.date | None
+    batch: int | None = Field(None, alias="batch_id")
     min_support: float
     min_confidence: float
     max_len: int
@@ -151,6 +154,7 @@ def case_analysis_create(request, payload: AnalysisIn):
         syndrome=payload.syndrome.strip(),
         date_from=payload.date_from,
         date_to=payload.date_to,
+        batch_id=payload.batch,
     )
     analysis = services.analysis_run(
         actor=request.user,

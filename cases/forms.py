@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Region, User
-from cases.models import CaseRecord, Protocol, Visit
+from cases.models import CaseImport, CaseRecord, Protocol, Visit
 from lib.mining import MAX_CLUSTERS
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
@@ -42,6 +42,13 @@ class AnalysisForm(forms.Form):
     syndrome = forms.CharField(label=_("证候"), max_length=100, required=False)
     date_from = forms.DateField(label=_("起始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label=_("截止日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    batch = forms.ModelChoiceField(
+        label=_("导入批次"),
+        queryset=CaseImport.objects.none(),
+        required=False,
+        empty_label=_("不限（全部导入与录入的病案）"),
+        help_text=_("只分析某一次导入的病案"),
+    )
     min_support = _threshold(_("最小支持度"))
     min_confidence = _threshold(_("最小置信度"))
     max_len = forms.IntegerField(label=_("最多药味数"), initial=4, min_value=1, max_value=10)
@@ -49,9 +56,10 @@ class AnalysisForm(forms.Form):
         label=_("聚类组数（核心组合）"), initial=6, min_value=2, max_value=MAX_CLUSTERS, required=False
     )
 
-    def __init__(self, *args, subjects, **kwargs):
+    def __init__(self, *args, subjects, batches=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["subject"].queryset = subjects
+        self.fields["batch"].queryset = batches if batches is not None else CaseImport.objects.none()
         self.fields["subject"].label_from_instance = lambda u: u.display_name
         self.fields["min_support"].initial = 0.1
         self.fields["min_confidence"].initial = 0.8

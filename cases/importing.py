@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cases.deidentify import SCRUBBED, age_band, patient_key, scrub
-from cases.models import CaseRecord, Prescription, PrescriptionItem, Visit, pseudonym_of
+from cases.models import CaseImport, CaseRecord, Prescription, PrescriptionItem, Visit, pseudonym_of
 from cases.records import active_apprenticeship, doctor_organization, prescription_items
 from lib import imports
 from lib.errors import ApplicationError
@@ -103,8 +103,9 @@ def _redact(key: str, text: str, texts: dict[str, str], bad: bool) -> str | None
 
 COLUMNS = [
     Column(NAME, NAME, True, hide_value=True),
-    Column(SEX, SEX, parse=_sex),
-    Column(AGE, AGE, parse=_age),
+    # The case platform's own file names them 患者性别 and 患者年龄.
+    Column(SEX, SEX, parse=_sex, aliases=("患者性别",)),
+    Column(AGE, AGE, parse=_age, aliases=("患者年龄",)),
     *(Column(title, title) for title in (SYMPTOMS, TONGUE, PULSE, WESTERN)),
     Column(DISEASE, DISEASE, max_length=100),
     Column(SYNDROME, SYNDROME, max_length=100),
@@ -145,6 +146,7 @@ class ImportResult:
     cases_created: int = 0
     visits_created: int = 0
     errors: list[Issue] = field(default_factory=Issues)
+    batch: CaseImport | None = None  # the import's batch, which an analysis can select
 
     @property
     def summary(self) -> str:
@@ -152,10 +154,11 @@ class ImportResult:
             return _("导入失败：发现 %(count)s 处错误，未写入任何数据。请按错误清单修改后重新导入。") % {
                 "count": f"{len(self.errors):,}"
             }
-        return _("导入成功：共 %(rows)s 行，新建病案 %(cases)s 份，诊次 %(visits)s 次") % {
+        return _("导入成功：共 %(rows)s 行，新建病案 %(cases)s 份，诊次 %(visits)s 次（导入批次 #%(batch)s）") % {
             "rows": f"{self.rows:,}",
             "cases": f"{self.cases_created:,}",
             "visits": f"{self.visits_created:,}",
+            "batch": self.batch.pk if self.batch else "—",
         }
 
     def error_workbook(self) -> bytes:
@@ -169,6 +172,7 @@ class ImportResult:
             "rows": self.rows,
             "cases_created": self.cases_created,
             "visits_created": self.visits_created,
+            "batch": self.batch.pk if self.batch else None,
             "errors": [e.as_dict() for e in self.errors],
         }
 
@@ -251,12 +255,15 @@ def cases_import(
     outcome = imports.run(SPEC, data, write=write, check_row=check_row, progress=progress, max_rows=MAX_ROWS)
     if not outcome.ok:
         return ImportResult(ok=False, rows=outcome.rows, errors=outcome.issues)
-    cases, visits = outcome.written
-    return ImportResult(ok=True, rows=outcome.rows, cases_created=cases, visits_created=visits)
+    batch = outcome.written
+    return ImportResult(
+        ok=True, rows=outcome.rows, cases_created=batch.cases_created, visits_created=batch.visits_created, batch=batch
+    )
 
 
-def _write(rows: list[_Visit], *, owner, actor, organization, kind: str) -> tuple[int, int]:
+def _write(rows: list[_Visit], *, owner, actor, organization, kind: str) -> CaseImport:
     """Runs inside the import's transaction (lib/imports.run)."""
+    batch = CaseImport.objects.create(owner=owner, organization=organization, created_by=actor, rows=len(rows))
     keys = list(dict.fromkeys(r.patient_key for r in rows))
     existing = {c.patient_key: c for c in CaseRecord.objects.filter(owner=owner, patient_key__in=keys)}
     county = _county(organization.region)
@@ -275,6 +282,7 @@ def _write(rows: list[_Visit], *, owner, actor, organization, kind: str) -> tupl
                 county=county,
                 created_by=actor if actor is not None else owner,
                 apprenticeship_id=apprenticeship_id,
+                batch=batch,
             )
             new.append(case)
     CaseRecord.objects.bulk_create(new)
@@ -308,6 +316,7 @@ def _write(rows: list[_Visit], *, owner, actor, organization, kind: str) -> tupl
                 treatment_principle=t[PRINCIPLE][:300],
                 outcome=t[OUTCOME],
                 notes=row.notes,
+                batch=batch,
             )
         )
     Visit.objects.bulk_create(visits, batch_size=1000)
@@ -322,16 +331,19 @@ def _write(rows: list[_Visit], *, owner, actor, organization, kind: str) -> tupl
         for item in prescription_items(prescription, row.doses)
     ]
     PrescriptionItem.objects.bulk_create(items, batch_size=2000)
+    batch.cases_created, batch.visits_created = len(new), len(visits)
+    batch.save(update_fields=["cases_created", "visits_created"])
     audit_record(
         action=AuditEntry.Action.CREATE,
         actor=actor,
         actor_label="" if actor is not None else "manage.py import_cases",
+        obj=batch,
         organization=organization,
         to_state=f"{len(visits)} 诊次",
-        reason=f"导入病案：{owner.get_username()} 的 {len(keys)} 位患者（{', '.join(pseudonym_of(k) for k in keys[:5])}"
-        f"{' 等' if len(keys) > 5 else ''}），{len(visits)} 诊次",
+        reason=f"导入病案（批次 #{batch.pk}）：{owner.get_username()} 的 {len(keys)} 位患者"
+        f"（{', '.join(pseudonym_of(k) for k in keys[:5])}{' 等' if len(keys) > 5 else ''}），{len(visits)} 诊次",
     )
-    return len(new), len(visits)
+    return batch
 
 
 def _county(region):

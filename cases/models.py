@@ -27,6 +27,49 @@ def organization_scope_q(*, regions, organization_ids) -> Q:
     return q
 
 
+class CaseImport(models.Model):
+    """One import of a case spreadsheet: the batch its visits came in, so that an analysis can take
+    "the cases of this import" (issue 12 §15). Neither the file nor its name is kept: both may
+    name patients."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("医师"))
+    organization = models.ForeignKey(
+        "accounts.Organization", models.PROTECT, related_name="+", verbose_name=_("所在单位")
+    )
+    # None when imported from the command line.
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("导入人")
+    )
+    rows = models.PositiveIntegerField(_("行数"), default=0)
+    cases_created = models.PositiveIntegerField(_("新建病案"), default=0)
+    visits_created = models.PositiveIntegerField(_("诊次"), default=0)
+    created_at = models.DateTimeField(_("导入时间"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("病案导入批次")
+        verbose_name_plural = _("病案导入批次")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["owner", "-created_at"])]
+
+    def __str__(self) -> str:
+        return _("导入批次 #%(pk)s（%(date)s，%(visits)s 诊次）") % {
+            "pk": self.pk,
+            "date": timezone.localtime(self.created_at).strftime("%Y-%m-%d %H:%M"),
+            "visits": self.visits_created,
+        }
+
+    @classmethod
+    def scope_q(cls, *, regions, organization_ids) -> Q:
+        return organization_scope_q(regions=regions, organization_ids=organization_ids)
+
+    @classmethod
+    def owner_q(cls, user) -> Q:
+        return Q(owner_id=user.pk) | Q(created_by_id=user.pk)
+
+    def audit_organization(self):
+        return self.organization
+
+
 class CaseRecord(models.Model):
     class Kind(models.TextChoices):
         RETROSPECTIVE = "retrospective", _("回顾性")
@@ -63,6 +106,10 @@ class CaseRecord(models.Model):
         blank=True,
         related_name="case_records",
         verbose_name=_("师承关系"),
+    )
+    # The import that created the case (None when entered by hand); each visit keeps its own.
+    batch = models.ForeignKey(
+        CaseImport, models.PROTECT, null=True, blank=True, related_name="cases", verbose_name=_("导入批次")
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
@@ -132,6 +179,10 @@ class Visit(models.Model):
     efficacy = models.CharField(_("疗效"), max_length=12, choices=Efficacy.choices, blank=True)
     # Columns of an imported sheet that have no field here, scrubbed like every free text.
     notes = models.JSONField(_("其他信息"), default=dict, blank=True)
+    # The import it came in (a returning patient's case holds visits of several imports).
+    batch = models.ForeignKey(
+        CaseImport, models.PROTECT, null=True, blank=True, related_name="visits", verbose_name=_("导入批次")
+    )
 
     class Meta:
         verbose_name = _("诊次")
@@ -223,6 +274,9 @@ class Analysis(models.Model):
     syndrome = models.CharField(_("证候"), max_length=100, blank=True)
     date_from = models.DateField(_("起始日期"), null=True, blank=True)
     date_to = models.DateField(_("截止日期"), null=True, blank=True)
+    batch = models.ForeignKey(
+        CaseImport, models.PROTECT, null=True, blank=True, related_name="analyses", verbose_name=_("导入批次")
+    )
     min_support = models.FloatField(_("最小支持度"), default=0.1)
     min_confidence = models.FloatField(_("最小置信度"), default=0.8)
     max_len = models.PositiveSmallIntegerField(_("最多药味数"), default=4)

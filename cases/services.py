@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from accounts.permissions import authorize, scope
 from cases.models import (
     Analysis,
+    CaseImport,
     CaseRecord,
     HerbMapping,
     Prescription,
@@ -62,6 +63,7 @@ class Selection:
     syndrome: str = ""
     date_from: datetime.date | None = None
     date_to: datetime.date | None = None
+    batch_id: int | None = None  # the visits of one import (CaseImport)
 
 
 def selection_prescriptions(cases: QuerySet, selection: Selection) -> QuerySet:
@@ -77,6 +79,8 @@ def selection_prescriptions(cases: QuerySet, selection: Selection) -> QuerySet:
         items = items.filter(prescription__visit__date__gte=selection.date_from)
     if selection.date_to:
         items = items.filter(prescription__visit__date__lte=selection.date_to)
+    if selection.batch_id:
+        items = items.filter(prescription__visit__batch_id=selection.batch_id)
     return items
 
 
@@ -156,6 +160,10 @@ def analysis_run(
     if selection.date_from and selection.date_to and selection.date_from > selection.date_to:
         raise MiningError(_("起始日期不能晚于截止日期"), field="date_to")
     visible = scope(actor, "case.view", CaseRecord.objects.all())
+    if selection.batch_id and not scope(actor, "case.view", CaseImport.objects.filter(pk=selection.batch_id)).exists():
+        raise MiningError(
+            _("导入批次 #%(pk)s 不存在或不在您可查看的范围内") % {"pk": selection.batch_id}, field="batch"
+        )
     transactions = transactions_of(selection_prescriptions(visible, selection))
     results = mine(
         transactions, min_support=min_support, min_confidence=min_confidence, max_len=max_len, clusters=clusters
@@ -173,6 +181,7 @@ def analysis_run(
         syndrome=selection.syndrome,
         date_from=selection.date_from,
         date_to=selection.date_to,
+        batch_id=selection.batch_id,
         min_support=min_support,
         min_confidence=min_confidence,
         max_len=max_len,
@@ -205,6 +214,7 @@ def selection_of(analysis: Analysis) -> Selection:
         syndrome=analysis.syndrome,
         date_from=analysis.date_from,
         date_to=analysis.date_to,
+        batch_id=analysis.batch_id,
     )
 
 
@@ -223,6 +233,7 @@ def analysis_workbook(analysis: Analysis) -> bytes:
     sheet.append(["中医疾病", analysis.disease or "全部"])
     sheet.append(["证候", analysis.syndrome or "全部"])
     sheet.append(["日期", f"{analysis.date_from or '不限'} 至 {analysis.date_to or '不限'}"])
+    sheet.append(["导入批次", f"#{analysis.batch_id}" if analysis.batch_id else "全部"])
     sheet = workbook.create_sheet("药物频次")
     sheet.append(["药名", "频次", "频率"])
     for row in results.get("frequency", []):

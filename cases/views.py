@@ -26,7 +26,7 @@ from cases.forms import (
     ProtocolForm,
     VisitForm,
 )
-from cases.models import Analysis, CaseRecord, Prescription, Protocol, Visit
+from cases.models import Analysis, CaseImport, CaseRecord, Prescription, Protocol, Visit
 from cases.permissions import may_edit_protocol
 from cases.tasks import IMPORT_JOB_KIND, import_cases
 from chuancheng.errors import errors_to
@@ -193,7 +193,9 @@ def import_upload(request):
         import_cases.enqueue(job_id=job.pk, owner_id=request.user.pk, kind=form.cleaned_data["kind"])
         return redirect("jobs:job-detail", pk=job.pk)
     recent = Job.objects.filter(owner=request.user, kind=IMPORT_JOB_KIND)[:10]
-    return render(request, "cases/import.html", {"form": form, "recent": recent})
+    batches = CaseImport.objects.filter(owner=request.user)[:10]
+    context = {"form": form, "recent": recent, "batches": batches, "can_analyze": can(request.user, "case.analyze")}
+    return render(request, "cases/import.html", context)
 
 
 @login_required
@@ -201,7 +203,12 @@ def analysis_create(request):
     authorize(request.user, "case.analyze")
     visible = _visible(request.user)
     subjects = User.objects.filter(pk__in=visible.values("owner_id")).order_by("username")
-    form = AnalysisForm(request.POST or None, subjects=subjects)
+    batches = scope(request.user, "case.view", CaseImport.objects.all())
+    # "Analyse this import" links here with ?batch=<id>; an id out of scope is simply not offered.
+    initial = {}
+    if (batch_id := as_id(request.GET.get("batch"))) is not None:
+        initial["batch"] = batches.filter(pk=batch_id).first()
+    form = AnalysisForm(request.POST or None, subjects=subjects, batches=batches, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         selection = services.Selection(
@@ -210,6 +217,7 @@ def analysis_create(request):
             syndrome=data["syndrome"].strip(),
             date_from=data["date_from"],
             date_to=data["date_to"],
+            batch_id=data["batch"].pk if data["batch"] else None,
         )
         with errors_to(form):
             analysis = services.analysis_run(
