@@ -392,6 +392,26 @@ def parse_prescription(text: str, *, normalize: bool = True) -> list[HerbDose]:
     return doses
 
 
+def parse_prescription_skipping(text: str, *, normalize: bool = True) -> tuple[list[HerbDose], list[HerbParseError]]:
+    """As parse_prescription, but a piece that cannot be read is set aside with its error instead of
+    refusing the whole text: `茯苓15gg;白术10g` → [白术 10 g] and the error for 「茯苓15gg」. Whether
+    what is left is enough is the caller's decision."""
+    doses: list[HerbDose] = []
+    skipped: list[HerbParseError] = []
+    for part in _SEPARATORS.split(unicodedata.normalize("NFKC", text or "")):
+        try:
+            fragments = _fragments(part)
+        except HerbParseError as error:
+            skipped.append(error)
+            continue
+        for fragment in fragments:
+            try:
+                doses.append(_parse_fragment(fragment, normalize=normalize))
+            except HerbParseError as error:
+                skipped.append(error)
+    return doses, skipped
+
+
 def _shorten(text: str, limit: int = 40) -> str:
     text = (text or "").strip()
     return text if len(text) <= limit else text[:limit] + "…"

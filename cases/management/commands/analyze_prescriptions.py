@@ -5,7 +5,9 @@ prescriptions in a file, printed as JSON.
 FILE is a CSV with a `herbs` column (UTF-8, with or without BOM) or a case spreadsheet (.xlsx) with a
 方剂组成 column, one prescription per row, e.g. `酸枣仁90g;川芎7g;知母14g`. Herb names are normalized
 to standard names unless --no-normalize. A row that cannot be read stops the command with its row
-number and the rule it breaks; nothing is printed to stdout then.
+number and the rule it breaks; nothing is printed to stdout then. With --skip-unparsed, each piece
+that cannot be read is reported on stderr with its row and set aside, and the rest of the row is
+mined (a row left with no herb is skipped whole); the JSON then lists them under "skipped".
 """
 
 from __future__ import annotations
@@ -13,11 +15,12 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from lib.herbs import HerbParseError, parse_prescription
+from lib.herbs import HerbParseError, parse_prescription, parse_prescription_skipping
 from lib.mining import MiningError, association_rules, frequent_itemsets, validate_max_len, validate_threshold
 
 CSV_COLUMN = "herbs"
@@ -54,6 +57,11 @@ class Command(BaseCommand):
         parser.add_argument("--min-confidence", type=_fraction("最小置信度"), required=True, help="0 < C ≤ 1，如 0.8")
         parser.add_argument("--max-len", type=_integer, default=None, help="频繁项集最多包含的药味数")
         parser.add_argument("--no-normalize", action="store_true", help="按原样使用药名，不归一到标准药名")
+        parser.add_argument(
+            "--skip-unparsed",
+            action="store_true",
+            help="跳过无法识别的药味（逐条报告行号与原因）并继续分析；默认遇到第一处错误即停止",
+        )
         parser.add_argument("--format", choices=["json"], default="json")
 
     def handle(self, *args, **options):
@@ -65,7 +73,19 @@ class Command(BaseCommand):
             raise CommandError(error.message) from None
         normalize = not options["no_normalize"]
 
-        transactions, unknown = read_prescriptions(Path(options["file"]), normalize=normalize)
+        skip = options["skip_unparsed"]
+        skipped: list[Skipped] = []
+        transactions, unknown = read_prescriptions(
+            Path(options["file"]), normalize=normalize, skipped=skipped if skip else None
+        )
+        for item in skipped:
+            self.stderr.write(str(item), style_func=self.style.WARNING)
+        if skipped:
+            rows = len({item.row for item in skipped})
+            self.stderr.write(
+                f"提示：共跳过 {len(skipped)} 处（涉及 {rows} 行），其余 {len(transactions)} 张处方照常分析",
+                style_func=self.style.WARNING,
+            )
         try:
             itemsets = frequent_itemsets(transactions, min_support, max_len=max_len)
             rules = association_rules(itemsets, len(transactions), min_confidence)
@@ -91,12 +111,34 @@ class Command(BaseCommand):
                 for r in rules
             ],
         }
+        if skip:
+            result["skipped"] = [item.as_dict() for item in skipped]
         self.stdout.write(json.dumps(result, ensure_ascii=False))
 
 
-def read_prescriptions(path: Path, *, normalize: bool) -> tuple[list[list[str]], set[str]]:
+@dataclass(frozen=True)
+class Skipped:
+    """A piece of a row set aside by --skip-unparsed; `token` is "" when the whole row went."""
+
+    row: int
+    column: str
+    token: str
+    rule: str
+
+    def __str__(self) -> str:
+        what = f"跳过「{self.token}」" if self.token else "跳过整行"
+        return f"第 {self.row} 行「{self.column}」列：{what}：{self.rule}"
+
+    def as_dict(self) -> dict:
+        return {"row": self.row, "column": self.column, "token": self.token, "rule": self.rule}
+
+
+def read_prescriptions(
+    path: Path, *, normalize: bool, skipped: list[Skipped] | None = None
+) -> tuple[list[list[str]], set[str]]:
     """The herbs of each prescription in the file (standard names when `normalize`), and the names
-    that are not in the herb tables. Blank rows are skipped; any other unreadable row is an error."""
+    that are not in the herb tables. Blank rows are skipped; any other unreadable row is an error,
+    unless `skipped` is given: then each unreadable piece (or row) is appended to it and left out."""
     if not path.is_file():
         raise CommandError(f"找不到文件：{path}")
     if path.suffix.lower() in SPREADSHEET_SUFFIXES:
@@ -107,11 +149,27 @@ def read_prescriptions(path: Path, *, normalize: bool) -> tuple[list[list[str]],
     unknown: set[str] = set()
     for number, text in rows:
         if not text.strip():
-            raise CommandError(f"第 {number} 行「{column}」列：处方为空，没有可识别的药味")
-        try:
-            doses = parse_prescription(text, normalize=normalize)
-        except HerbParseError as error:
-            raise CommandError(f"第 {number} 行「{column}」列：{error.message}") from None
+            if skipped is None:
+                raise CommandError(f"第 {number} 行「{column}」列：处方为空，没有可识别的药味")
+            skipped.append(Skipped(number, column, "", "处方为空，没有可识别的药味"))
+            continue
+        if skipped is None:
+            try:
+                doses = parse_prescription(text, normalize=normalize)
+            except HerbParseError as error:
+                raise CommandError(f"第 {number} 行「{column}」列：{error.message}") from None
+        else:
+            doses, errors = parse_prescription_skipping(text, normalize=normalize)
+            skipped.extend(
+                Skipped(number, column, e.fragment, e.message.removeprefix(f"「{e.fragment}」：")) for e in errors
+            )
+            if normalize and not any(d.herb.known for d in doses):
+                if doses:
+                    rule = "没有可识别的药味（药名均不在药材表中）"
+                    skipped.append(Skipped(number, column, "", rule))
+                continue
+            if not doses:
+                continue
         if normalize:
             unknown.update(d.name for d in doses if not d.herb.known)
         transactions.append(list(dict.fromkeys(d.herb_name for d in doses)))
