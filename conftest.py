@@ -8,6 +8,9 @@ from chuancheng.test import World, build_world, ensure_regions
 def pytest_configure(config):
     from django.conf import settings
 
+    if os.environ.get("TEST_OWNER_ROLE"):
+        _flush_as_table_owner(os.environ["TEST_OWNER_ROLE"])
+
     # Hashing with PBKDF2 for every persona in every test would cost seconds; tests of the
     # password rules do not depend on the hasher.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -16,6 +19,23 @@ def pytest_configure(config):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+def _flush_as_table_owner(owner: str) -> None:
+    """The suite runs as the runtime role (chuancheng/testdb.py), which may not TRUNCATE the audit
+    log; emptying every table between transactional tests is the harness's work, done as the owner
+    for the length of the flush's own transaction (SET LOCAL ends with it)."""
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    plain = DatabaseOperations.sql_flush
+
+    def sql_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):
+        statements = plain(self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade)
+        if not statements:
+            return statements
+        return [f'SET LOCAL ROLE "{owner}"', *statements]
+
+    DatabaseOperations.sql_flush = sql_flush
 
 
 @pytest.fixture

@@ -198,11 +198,25 @@ def _run(command: list[str], *, env: dict[str, str]) -> None:
         )
 
 
+def _pg_raw(alias: str):
+    """A plain psycopg connection with Django's settings. A login role that acts as another
+    (settings' DATABASE_ROLE) reads and dumps with that role's grants: Django sets the role on its
+    own connections only, so it is set here too."""
+    from psycopg import sql as psycopg_sql
+
+    wrapper = connections[alias]
+    raw = wrapper.get_new_connection(wrapper.get_connection_params())
+    if role := wrapper.settings_dict.get("OPTIONS", {}).get("assume_role"):
+        with raw.transaction():
+            raw.execute(psycopg_sql.SQL("SET ROLE {}").format(psycopg_sql.Identifier(role)))
+    return raw
+
+
 def _dump_postgresql(alias: str, target: Path) -> tuple[dict, dict]:
     """pg_dump from an exported snapshot, with the checksums and schema read in that same snapshot,
     so the manifest describes exactly the rows in the dump while the application keeps writing."""
-    wrapper = connections[alias]
-    raw = wrapper.get_new_connection(wrapper.get_connection_params())
+    raw = _pg_raw(alias)
+    role = connections[alias].settings_dict.get("OPTIONS", {}).get("assume_role")
     try:
         raw.autocommit = True
         raw.execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
@@ -210,7 +224,8 @@ def _dump_postgresql(alias: str, target: Path) -> tuple[dict, dict]:
         tables = table_checksums(raw, "postgresql")
         schema = _schema(raw)
         _run(
-            ["pg_dump", "--format=custom", f"--snapshot={snapshot}", f"--file={target}"],
+            ["pg_dump", "--format=custom", f"--snapshot={snapshot}", f"--file={target}"]
+            + ([f"--role={role}"] if role else []),
             env=_pg_env(alias),
         )
         raw.execute("COMMIT")
@@ -280,7 +295,7 @@ def database_checksums(alias: str = "default") -> dict[str, dict]:
     backup's copy read plainly."""
     wrapper = connections[alias]
     if wrapper.vendor == "postgresql":
-        raw = wrapper.get_new_connection(wrapper.get_connection_params())
+        raw = _pg_raw(alias)
         try:
             with raw.transaction():
                 return table_checksums(raw, "postgresql")

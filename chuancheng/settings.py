@@ -41,6 +41,10 @@ else:
     SECRET_KEY = env("SECRET_KEY", "dev-only-insecure-key-do-not-use-in-production-chuancheng-传承")
     DEBUG = env_bool("DEBUG", True)
     ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver", "[::1]"]
+    # `make run HOST=0.0.0.0` (or a LAN address) is reached by whatever name or address the
+    # other machine uses, which the development server cannot know in advance.
+    if env("RUN_HOST", "127.0.0.1") not in ("127.0.0.1", "localhost", "::1", "[::1]"):
+        ALLOWED_HOSTS = ["*"]
 
 # The key that encrypts personal identifiers at rest (see docs/security.md). It is separate from
 # SECRET_KEY so that rotating the session key does not make stored ID numbers unreadable.
@@ -136,6 +140,11 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if env("DATABASE_ROLE") and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Connect as a login role and act as the runtime role (SET ROLE on every new connection): the
+    # runtime role holds the privileges (deploy/postgres-roles.sql) and needs no password of its own.
+    # CI runs the PostgreSQL suite this way, so the application is tested with exactly those grants.
+    DATABASES["default"].setdefault("OPTIONS", {})["assume_role"] = env("DATABASE_ROLE")
 if env("TEST_DATABASE_NAME"):
     # Lets two test runs share one PostgreSQL server without dropping each other's database.
     DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME")}
@@ -240,15 +249,6 @@ RATE_LIMITS = {
     "public_search_ip": env("RATE_LIMIT_PUBLIC_SEARCH_IP", "120/m"),
     # Each API token.
     "api_token": env("RATE_LIMIT_API_TOKEN", "600/m"),
-}
-# Personal API tokens stop working this many days after they are made.
-API_TOKEN_LIFETIME_DAYS = int(env("API_TOKEN_LIFETIME_DAYS", "90"))
-SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
-
-LANGUAGE_CODE = "zh-hans"
-LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
-TIME_ZONE = "Asia/Shanghai"
     # The region picker's look-ups (a few per word typed), per client address.
     "region_lookup_ip": env("RATE_LIMIT_REGION_LOOKUP_IP", "300/m"),
     # Text-message codes at registration: each one costs money and reaches a stranger's phone,
@@ -257,6 +257,22 @@ TIME_ZONE = "Asia/Shanghai"
     "sms_code_ip": env("RATE_LIMIT_SMS_CODE_IP", "20/h"),
     # Registrations, per client address.
     "register_ip": env("RATE_LIMIT_REGISTER_IP", "20/h"),
+}
+# Text messages (verification codes) go through this class (accounts/sms.py), as e-mail goes
+# through EMAIL_BACKEND. The console backend writes them to the log: for development and the demo;
+# production names its gateway's adapter, a subclass of accounts.sms.BaseSmsBackend.
+SMS_BACKEND = env("SMS_BACKEND", "accounts.sms.ConsoleSmsBackend")
+# A code is good for this long and for this many wrong tries.
+SMS_CODE_LIFETIME_SECONDS = int(env("SMS_CODE_LIFETIME_SECONDS", str(10 * 60)))
+SMS_CODE_MAX_ATTEMPTS = int(env("SMS_CODE_MAX_ATTEMPTS", "5"))
+# Personal API tokens stop working this many days after they are made.
+API_TOKEN_LIFETIME_DAYS = int(env("API_TOKEN_LIFETIME_DAYS", "90"))
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
 

@@ -16,7 +16,10 @@ admin           a superuser
 from __future__ import annotations
 
 import importlib
+import os
+from contextlib import contextmanager
 from dataclasses import dataclass
+from urllib.parse import unquote, urlsplit
 
 from django.http import HttpRequest
 
@@ -205,3 +208,61 @@ def browser_second_factor(page, username: str) -> None:
     page.locator("main").get_by_role("button").first.click()
     if first_time:
         page.get_by_role("link", name="我已保存，继续").click()
+
+
+# --- the database's owner, for tests that play it (chuancheng/testdb.py) -------------------------
+
+
+@contextmanager
+def as_table_owner():
+    """Run the block's SQL as the tables' owner: what an attacker with the owner's password (or a
+    DBA) could do, which the application's runtime role cannot. When the suite runs as the runtime
+    role (TEST_OWNER_ROLE set), this is SET ROLE for the block and back to the runtime role
+    after; on SQLite or as a superuser there is nothing to switch."""
+    from django.db import DatabaseError, connection
+
+    owner = os.environ.get("TEST_OWNER_ROLE")
+    if not owner or connection.vendor != "postgresql":
+        yield
+        return
+    runtime = connection.settings_dict["OPTIONS"].get("assume_role") or "NONE"
+    with connection.cursor() as cursor:
+        cursor.execute(f'SET ROLE "{owner}"')
+    back = f'SET ROLE "{runtime}"' if runtime != "NONE" else "RESET ROLE"
+    try:
+        yield
+    except BaseException:
+        # A refused statement has aborted the transaction: its rollback (to the savepoint the
+        # SET ROLE was made in) takes the role back; a statement now would only fail.
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(back)
+        except DatabaseError:
+            pass
+        raise
+    with connection.cursor() as cursor:
+        cursor.execute(back)
+
+
+def admin_conninfo() -> dict:
+    """psycopg keyword arguments for a superuser connection to the test server (creating and
+    dropping scratch databases, running the roles script): TEST_ADMIN_DATABASE_URL when the suite
+    runs as the runtime role, else the suite's own connection."""
+    from django.db import connection
+
+    url = os.environ.get("TEST_ADMIN_DATABASE_URL")
+    if url:
+        parts = urlsplit(url)
+        return {
+            "host": parts.hostname or "127.0.0.1",
+            "port": parts.port or 5432,
+            "user": unquote(parts.username or ""),
+            "password": unquote(parts.password) if parts.password else None,
+        }
+    params = connection.settings_dict
+    return {
+        "host": params["HOST"] or "127.0.0.1",
+        "port": params["PORT"] or 5432,
+        "user": params["USER"],
+        "password": params["PASSWORD"] or None,
+    }

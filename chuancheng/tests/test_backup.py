@@ -26,6 +26,7 @@ from django.core.management.base import CommandError
 from django.db import connection
 
 from chuancheng.backup import MANIFEST, database_checksums, key_fingerprint, table_checksums
+from chuancheng.test import admin_conninfo
 
 PROJECT = Path(__file__).resolve().parents[2]
 _scratch = itertools.count()
@@ -44,19 +45,14 @@ class Target:
         self.media_root = tmp_path / "restored-media"
         self.vendor = connection.vendor
         if self.vendor == "postgresql":
-            params = connection.settings_dict
             self.name = f"chuancheng_restore_{os.getpid()}_{next(_scratch)}"
-            self.conninfo = {
-                "host": params["HOST"] or "127.0.0.1",
-                "port": params["PORT"] or 5432,
-                "user": params["USER"],
-                "password": params["PASSWORD"] or None,
-            }
+            # Made by the superuser: the suite's own role may create no database.
+            self.conninfo = admin_conninfo()
             with psycopg.connect(**self.conninfo, dbname="postgres", autocommit=True) as admin:
                 admin.execute(f'DROP DATABASE IF EXISTS "{self.name}"')
                 admin.execute(f'CREATE DATABASE "{self.name}"')
-            auth = quote(params["USER"], safe="") + (
-                f":{quote(params['PASSWORD'], safe='')}" if params["PASSWORD"] else ""
+            auth = quote(self.conninfo["user"], safe="") + (
+                f":{quote(self.conninfo['password'], safe='')}" if self.conninfo["password"] else ""
             )
             self.url = f"postgres://{auth}@{self.conninfo['host']}:{self.conninfo['port']}/{self.name}"
         else:
@@ -90,7 +86,8 @@ class Target:
 
     def manage(self, *args: str, **env_overrides: str) -> subprocess.CompletedProcess[str]:
         env = dict(os.environ)
-        env.pop("TEST_DATABASE_NAME", None)
+        for harness in ("TEST_DATABASE_NAME", "DATABASE_ROLE", "TEST_ADMIN_DATABASE_URL", "TEST_OWNER_ROLE"):
+            env.pop(harness, None)
         env.update(
             DATABASE_URL=self.url,
             MEDIA_ROOT=str(self.media_root),

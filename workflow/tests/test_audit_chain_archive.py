@@ -11,6 +11,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 from django.utils import timezone
 
+from chuancheng.test import as_table_owner
 from workflow.models import AuditArchive, AuditEntry, AuditLogIsAppendOnly
 from workflow.services import audit_archive_file_check, audit_seal, audit_verify
 
@@ -30,8 +31,10 @@ def _history() -> list[AuditEntry]:
 
 
 def _archive(*args: str) -> str:
+    """archive_audit is the owner's command (deploy/postgres-roles.sql): it deletes what it archived."""
     out = StringIO()
-    call_command("archive_audit", *args, stdout=out)
+    with as_table_owner():
+        call_command("archive_audit", *args, stdout=out)
     return out.getvalue()
 
 
@@ -80,7 +83,7 @@ def test_keep_exports_without_deleting_and_the_chain_still_verifies(db, tmp_path
 
 def test_a_tampered_chain_is_not_archived(db, tmp_path):
     rows = _history()
-    with connection.cursor() as cursor:
+    with as_table_owner(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute("ALTER TABLE workflow_auditentry DISABLE TRIGGER workflow_auditentry_no_update")
@@ -96,7 +99,8 @@ def test_a_tampered_chain_is_not_archived(db, tmp_path):
 def test_a_made_up_archive_record_does_not_excuse_a_gap(db, tmp_path):
     _history()
     _archive("--before", _day(200), str(tmp_path))
-    AuditArchive.objects.update(last_seq=6)  # as if row 6 had been archived too
+    with as_table_owner():
+        AuditArchive.objects.update(last_seq=6)  # as if row 6 had been archived too
     findings, _summary = audit_verify()
     assert [f.kind for f in findings if f.kind == "archive"] == ["archive"]
 
@@ -108,7 +112,12 @@ def test_rows_no_archive_covers_cannot_be_deleted(db):
     if connection.vendor == "postgresql":
         # The database refuses raw SQL too (SQLite's test runner empties tables with DELETE, so
         # there the model's refusal is the guard: migration 0002).
-        with pytest.raises(Exception) as excinfo, transaction.atomic(), connection.cursor() as cursor:
+        with (
+            pytest.raises(Exception) as excinfo,
+            transaction.atomic(),
+            as_table_owner(),
+            connection.cursor() as cursor,
+        ):
             cursor.execute("DELETE FROM workflow_auditentry WHERE id = %s", [rows[0].pk])
         assert "append-only" in str(excinfo.value)
     assert AuditEntry.objects.count() == 7

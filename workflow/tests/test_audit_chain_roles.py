@@ -11,7 +11,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from chuancheng.test import build_world, ensure_regions
+from chuancheng.test import admin_conninfo, build_world, ensure_regions
 from workflow.models import AuditEntry
 from workflow.services import audit_record, audit_verify
 
@@ -19,16 +19,13 @@ SCRIPT = Path(settings.BASE_DIR) / "deploy" / "postgres-roles.sql"
 RUNTIME, OWNER = "chuancheng_app", "chuancheng_owner"
 
 
-def _connect(user: str) -> psycopg.Connection:
-    params = connection.settings_dict
-    return psycopg.connect(
-        host=params["HOST"] or None,
-        port=params["PORT"] or None,
-        dbname=params["NAME"],
-        user=user,
-        password=params["PASSWORD"] if user == params["USER"] else None,
-        autocommit=True,
-    )
+def _connect(user: str | None = None) -> psycopg.Connection:
+    """A connection to the test database: as `user` (trust authentication on the test server), or
+    as the superuser that runs the roles script when no user is named."""
+    info = admin_conninfo()
+    if user is not None:
+        info = {**info, "user": user, "password": None}
+    return psycopg.connect(**info, dbname=connection.settings_dict["NAME"], autocommit=True)
 
 
 @pytest.fixture
@@ -40,7 +37,7 @@ def world_committed(transactional_db):
 @pytest.fixture
 def roles(world_committed):
     """The roles script run on the test database by the superuser the tests connect as."""
-    with _connect(connection.settings_dict["USER"]) as admin:
+    with _connect() as admin:
         admin.execute(SCRIPT.read_text())
     connection.close()
 
@@ -97,6 +94,6 @@ if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         finally:
             connection.close()
             params["USER"], params["PASSWORD"] = user, password
-        with _connect(user) as admin:
+        with _connect() as admin:
             owners = admin.execute("SELECT DISTINCT tableowner FROM pg_tables WHERE schemaname = 'public'").fetchall()
         assert owners == [(OWNER,)]

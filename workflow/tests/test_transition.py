@@ -8,6 +8,7 @@ from django.http import Http404
 
 from accounts.models import Organization
 from accounts.services import workstation_decide
+from chuancheng.test import as_table_owner
 from workflow import services as workflow
 from workflow.models import AuditEntry, AuditLogIsAppendOnly
 from workflow.services import AlreadyDecided, TransitionNotAllowed, allowed_transitions, transition
@@ -141,11 +142,17 @@ def test_audit_rows_cannot_be_changed_or_deleted_through_the_orm(world):
 
 def test_the_database_itself_refuses_to_rewrite_audit_rows(world):
     entry = AuditEntry.objects.first()
-    with pytest.raises(Exception) as excinfo, transaction.atomic(), connection.cursor() as cursor:
+    # As the tables' owner: the runtime role is refused by its privileges before the trigger.
+    with pytest.raises(Exception) as excinfo, transaction.atomic(), as_table_owner(), connection.cursor() as cursor:
         cursor.execute("UPDATE workflow_auditentry SET reason = 'rewritten' WHERE id = %s", [entry.pk])
     assert "append-only" in str(excinfo.value)
     if connection.vendor == "postgresql":
-        with pytest.raises(Exception) as excinfo, transaction.atomic(), connection.cursor() as cursor:
+        with (
+            pytest.raises(Exception) as excinfo,
+            transaction.atomic(),
+            as_table_owner(),
+            connection.cursor() as cursor,
+        ):
             cursor.execute("DELETE FROM workflow_auditentry WHERE id = %s", [entry.pk])
         assert "append-only" in str(excinfo.value)
     assert AuditEntry.objects.filter(pk=entry.pk, reason=entry.reason).exists()
