@@ -499,7 +499,7 @@ class Match(models.Model):
             Notice(
                 _("传承人{obj.master.name}谢绝了本次推荐"),
                 to=("application.applicant",),
-                body=_("原因：{reason}。将为您推荐其他传承人。"),
+                body=_("原因：{reason}。承办单位将为您推荐其他传承人，您也可以在申请页面更改意向传承人。"),
             ),
             Notice(
                 _("请为师承人重新推荐传承人：{obj.application.name}"),

@@ -14,6 +14,8 @@ from apprenticeships.models import ApprenticeApplication, Match, Party
 Status = ApprenticeApplication.Status
 
 REVIEWERS = frozenset({Role.UNIT_ADMIN, Role.REVIEWER})
+# A match that ties the application to a master: waiting for the master, or the contract.
+LIVE = (Match.Status.PROPOSED, Match.Status.ACCEPTED, Match.Status.SIGNED)
 
 ACTS.update(
     {
@@ -110,6 +112,17 @@ def may_vet(user, application) -> bool:
 def may_propose_match(user, application) -> bool:
     """Proposing a master creates a match; the application waits for one once approved."""
     return application.status == Status.APPROVED and can(user, "apprentice_match.propose", application)
+
+
+def may_change_intention(user, application) -> bool:
+    """After a decline the applicant may name other masters: approved, nothing live with a master
+    (a proposal waiting or a contract being signed), and it is their own application."""
+    return (
+        application.status == Status.APPROVED
+        and is_applicant(user, application)
+        and not application.matches.filter(status__in=LIVE).exists()
+        and can(user, "apprentice_application.submit", application)
+    )
 
 
 def may_view_match(user, match) -> bool:

@@ -14,7 +14,7 @@ from accounts.models import Region
 from apprenticeships.models import ApprenticeApplication, Apprenticeship, Match
 from lib.errors import ApplicationError
 from lib.params import as_id
-from masters.models import Master
+from masters.models import Master, Tier
 
 Status = ApprenticeApplication.Status
 
@@ -99,22 +99,49 @@ class Suggestion:
     reasons: tuple[str, ...]
 
 
+def eligible_tiers(application: ApprenticeApplication) -> list[str]:
+    """The tiers of master this applicant qualifies for (APP-2, apprenticeships.rules)."""
+    from apprenticeships.rules import decide, facts_for
+
+    facts = facts_for(application)
+    return [tier for tier in Tier.values if decide(facts, tier).passed]
+
+
+def proposable_masters(application: ApprenticeApplication) -> QuerySet:
+    """Every master the application may be proposed to now: certified, of a tier the applicant
+    qualifies for, with room left, and not one who has already declined it."""
+    declined = application.matches.filter(status=Match.Status.DECLINED).values_list("master_id", flat=True)
+    return (
+        with_capacity(Master.objects.filter(status=Master.Status.CERTIFIED, tier__in=eligible_tiers(application)))
+        .filter(remaining__gt=0)
+        .exclude(pk__in=list(declined))
+    )
+
+
+def search_proposable(application: ApprenticeApplication, query: str, *, limit: int = 20) -> list[Master]:
+    """The organizing unit's own choice when no suggestion fits: any proposable master, found by
+    name, pinyin or specialty."""
+    from masters.selectors import search_masters
+
+    query = (query or "").strip()[:50]
+    if not query:
+        return []
+    rows = proposable_masters(application)
+    found = search_masters(rows, {"q": query}) | rows.filter(specialty__contains=query)
+    return list(found.select_related("organization", "region").order_by("name_pinyin", "pk")[:limit])
+
+
 def match_suggestions(application: ApprenticeApplication, *, limit: int = 10) -> list[Suggestion]:
     """Masters for an application, best first: the applicant's intended masters in their order,
     then masters whose specialty shares a word of the applicant's specialty or intention, nearer
-    ones first; only masters with room left (APP-4, 000 §四(三))."""
+    ones first; only masters the applicant qualifies for and with room left (APP-2, APP-4,
+    000 §四(三))."""
     intended = {i.master_id: i.position for i in application.intents.all()}
-    declined = set(application.matches.filter(status=Match.Status.DECLINED).values_list("master_id", flat=True))
     words = _words(f"{application.specialty} {application.intention}")
     candidates = Q(pk__in=list(intended))
     for word in words[:8]:
         candidates |= Q(specialty__contains=word)
-    rows = (
-        with_capacity(Master.objects.filter(candidates, status=Master.Status.CERTIFIED))
-        .filter(remaining__gt=0)
-        .exclude(pk__in=declined)
-        .select_related("organization", "region")[:200]
-    )
+    rows = proposable_masters(application).filter(candidates).select_related("organization", "region")[:200]
     region = application.region.prefix
     suggestions = []
     for master in rows:

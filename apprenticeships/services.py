@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from accounts.models import Membership, Organization, User
-from accounts.permissions import authorize
+from accounts.permissions import authorize, people_who_can
 from apprenticeships.models import (
     TERM_MONTHS,
     ApplicationDocument,
@@ -38,6 +38,7 @@ from apprenticeships.permissions import (
     EDITABLE,
     check_applicant,
     contract_party,
+    may_change_intention,
     may_decide_exemption,
     may_propose_match,
 )
@@ -169,7 +170,21 @@ def apprentice_application_create(*, actor: User, masters, **fields) -> Apprenti
     application.save()
     _set_intents(application, masters)
     audit_record(action=AuditEntry.Action.CREATE, actor=actor, obj=application, to_state="草稿", reason="师承申请")
+    if application.exemption_requested:
+        _announce_exemption_request(application)
     return application
+
+
+def _announce_exemption_request(application: ApprenticeApplication) -> None:
+    # Not a state change (a draft asking, before submission, to be exempted from the title
+    # limits): no NOTIFY map announces it, yet the reviewer must decide it before the applicant
+    # can submit. The workbench lists it until decided (apprenticeships.todos.exemptions_to_decide).
+    notify(
+        recipients=people_who_can("apprentice_application.exempt", application),
+        title=_("师承申请人申请特殊专长豁免：%(name)s") % {"name": application.name},
+        body=application.exemption_claim,
+        url=application.get_absolute_url() + "#exemption",
+    )
 
 
 def _lock_editable(application: ApprenticeApplication, actor: User, refusal: str) -> ApprenticeApplication:
@@ -191,12 +206,15 @@ def apprentice_application_update(
     if unknown:
         raise ValueError(f"unknown fields {unknown}")
     User.objects.select_for_update().get(pk=application.applicant_id)
+    asked_before = (application.exemption_requested, application.exemption_claim)
     for key, value in fields.items():
         setattr(application, key, value)
     _clean(application)
     application.save()
     if masters is not None:
         _set_intents(application, _certified_masters(masters))
+    if application.exemption_requested and asked_before != (True, application.exemption_claim):
+        _announce_exemption_request(application)
     return application
 
 
@@ -263,19 +281,31 @@ def submission_problems(application: ApprenticeApplication) -> list[str]:
     masters = [i.master for i in application.intents.select_related("master")]
     if not masters:
         problems.append(_("请至少选择一位意向传承人"))
-    for master, decision in check_application(application, masters):
-        if not decision.passed:
-            problems.append(
-                _("向%(tier)s「%(name)s」申请不符合 %(rule)s「%(clause)s」（%(detail)s）")
-                % {
-                    "tier": master.get_tier_display(),
-                    "name": master.name,
-                    "rule": decision.rule_id,
-                    "clause": decision.clause_text,
-                    "detail": decision.detail,
-                }
-            )
-    return problems
+    problems += [_ineligible(master, decision) for master, decision in check_application(application, masters)]
+    return [p for p in problems if p]
+
+
+def _ineligible(master: Master, decision) -> str:
+    """The refusal naming the rule and its clause, or "" when the applicant qualifies."""
+    if decision.passed:
+        return ""
+    return _("向%(tier)s「%(name)s」申请不符合 %(rule)s「%(clause)s」（%(detail)s）") % {
+        "tier": master.get_tier_display(),
+        "name": master.name,
+        "rule": decision.rule_id,
+        "clause": decision.clause_text,
+        "detail": decision.detail,
+    }
+
+
+def require_eligible(application: ApprenticeApplication, master: Master) -> None:
+    """000 §五(二): the applicant must qualify for the tier of the master they are linked to — at
+    every step that links them (a proposal, the master's acceptance, the signature that makes the
+    apprenticeship), whoever takes it and whatever page or API call it came from."""
+    [(_master, decision)] = check_application(application, [master])
+    refusal = _ineligible(master, decision)
+    if refusal:
+        raise ApplicationError(refusal, field="master")
 
 
 @workflow.atomic()
@@ -499,6 +529,7 @@ def _propose(application: ApprenticeApplication, master: Master, actor: User) ->
         raise ApplicationError(_("该申请已有待确认或已接受的匹配，须在传承人谢绝后才能推荐其他传承人"))
     if master.status != Master.Status.CERTIFIED:
         raise ApplicationError(_("「%(name)s」不是已认证的传承人") % {"name": master.name}, field="master")
+    require_eligible(application, master)
     if remaining_capacity(master) <= 0:
         raise ApplicationError(
             _("传承人「%(name)s」的带教名额已满（%(capacity)s 名）")
@@ -572,6 +603,8 @@ def apprentice_match_decide(
     to = Match.Status.ACCEPTED if accept else Match.Status.DECLINED
     # Only the proposed master has the act on a proposal (Match.owner_q).
     workflow.transition(locked, to, actor=actor, reason=reason.strip() or "接受", expect=expect)
+    if accept:
+        require_eligible(locked.application, master)
     # The accepted match itself now counts against the capacity.
     if accept and remaining_capacity(master) < 0:
         raise ConflictError(
@@ -601,6 +634,43 @@ def apprentice_match_cancel(*, match: Match, actor: User, reason: str, expect: s
         raise ApplicationError(_("取消推荐必须填写原因，双方将看到这一原因"), field="reason")
     locked = workflow.lock(match)
     workflow.transition(locked, Match.Status.CANCELLED, actor=actor, reason=reason.strip(), expect=expect)
+    return locked
+
+
+@transaction.atomic
+def apprentice_intention_change(*, application: ApprenticeApplication, actor: User, masters) -> ApprenticeApplication:
+    """After a master declined (or a proposal was cancelled) the approved applicant may name other
+    masters instead of waiting: each certified, of a tier they qualify for, and not one who has
+    declined them. The application stays approved — its review stands — and waits for the
+    programme's proposal (apprenticeships.todos.applications_to_match)."""
+    locked = ApprenticeApplication.objects.select_for_update().get(pk=application.pk)
+    check_applicant(actor, locked)
+    if not may_change_intention(actor, locked):
+        raise ApplicationError(
+            _("申请处于「%(state)s」状态或已有待确认的匹配，不能更改意向传承人")
+            % {"state": locked.get_status_display()},
+            field="masters",
+        )
+    User.objects.select_for_update().get(pk=locked.applicant_id)
+    masters = _certified_masters(masters)
+    declined = set(locked.matches.filter(status=Match.Status.DECLINED).values_list("master_id", flat=True))
+    for master in masters:
+        if master.pk in declined:
+            raise ApplicationError(
+                _("传承人「%(name)s」已谢绝过该申请，请选择其他传承人") % {"name": master.name}, field="masters"
+            )
+        require_eligible(locked, master)
+    _set_intents(locked, masters)
+    names = "、".join(m.name for m in masters)
+    audit_record(action=AuditEntry.Action.TRANSITION, actor=actor, obj=locked, to_state="更改意向传承人", reason=names)
+    # Not a state change (the application stays approved): no NOTIFY map announces it, and the
+    # people who propose must know the applicant's new choice.
+    notify(
+        recipients=people_who_can("apprentice_match.propose", locked),
+        title=_("师承人更改了意向传承人：%(name)s") % {"name": locked.name},
+        body=_("新的意向传承人：%(names)s。请推荐传承人。") % {"names": names},
+        url=locked.get_absolute_url(),
+    )
     return locked
 
 
@@ -740,6 +810,7 @@ def apprentice_contract_sign(*, match: Match, actor: User, scan=None) -> Contrac
 def _conclude(match: Match, actor: User) -> Apprenticeship:
     """The second signature, on the locked match: both moves, then the apprenticeship."""
     application = workflow.lock(match.application)
+    require_eligible(application, match.master)
     today = timezone.localdate()
     ends_on = end_of_term(today, application.term)
     # The notice of the arrival (Match.NOTIFY[SIGNED]) reads this reason: the term and its dates.

@@ -17,6 +17,7 @@ urlpatterns = [
     path("applications/<int:pk>/vet/", views.application_vet, name="application-vet"),
     path("applications/<int:pk>/decide/", views.application_decide, name="application-decide"),
     path("applications/<int:pk>/propose/", views.match_propose, name="match-propose"),
+    path("applications/<int:pk>/intention/", views.intention_change, name="intention-change"),
     path("documents/<int:pk>/", views.document_download, name="document-download"),
     path("review/", views.review_queue, name="review-queue"),
     path("review/batch/", views.review_batch, name="review-batch"),

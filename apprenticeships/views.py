@@ -170,6 +170,17 @@ def application_detail(request, pk: int):
     }
     if context["can_propose"]:
         context["suggestions"] = selectors.match_suggestions(application)
+        # Beyond the suggestions: any master the applicant qualifies for and who has room.
+        context["propose_query"] = request.GET.get("propose_q", "")[:50]
+        context["found"] = selectors.search_proposable(application, context["propose_query"])
+    context["can_change_intention"] = permissions.may_change_intention(user, application)
+    if context["can_change_intention"]:
+        context["intent_query"] = request.GET.get("intent_q", "")[:50]
+        context["intent_choices"] = (
+            selectors.search_proposable(application, context["intent_query"])
+            if context["intent_query"]
+            else [s.master for s in selectors.match_suggestions(application)]
+        )
     return render(request, "apprenticeships/application_detail.html", context)
 
 
@@ -299,6 +310,20 @@ def match_propose(request, pk: int):
     )
     services.apprentice_match_propose(application=application, master=master, actor=request.user)
     messages.success(request, _("已推荐给传承人「%(name)s」，等待其确认。") % {"name": master.name})
+    return redirect("apprenticeships:application-detail", pk=pk)
+
+
+@login_required
+@require_POST
+def intention_change(request, pk: int):
+    application = get_object_or_404(ApprenticeApplication, pk=pk)
+    permissions.check_applicant(request.user, application)
+    # In the order they were ticked: the first is the first choice.
+    ids = [int(v) for v in request.POST.getlist("masters") if v.isdigit()][: services.MAX_INTENDED + 1]
+    found = Master.objects.in_bulk(ids)
+    masters = [found[i] for i in ids if i in found]
+    services.apprentice_intention_change(application=application, actor=request.user, masters=masters)
+    messages.success(request, _("意向传承人已更改，等待承办单位推荐。"))
     return redirect("apprenticeships:application-detail", pk=pk)
 
 

@@ -136,7 +136,9 @@ def test_a_declined_match_tells_the_applicant_and_those_who_propose_the_next_mas
         ("wang", "请为师承人重新推荐传承人：李明"),
         ("zhao", "请为师承人重新推荐传承人：李明"),
     ]
-    assert told.body_for("liming") == "原因：本年度名额已安排。将为您推荐其他传承人。"
+    assert told.body_for("liming") == (
+        "原因：本年度名额已安排。承办单位将为您推荐其他传承人，您也可以在申请页面更改意向传承人。"
+    )
     assert told.body_for("wang") == "张医生谢绝：本年度名额已安排"
 
 

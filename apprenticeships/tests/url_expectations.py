@@ -51,6 +51,7 @@ def expectations(world, groups):
         "apprenticeships:application-vet": ({"pk": draft.pk}, {}, post),
         "apprenticeships:application-decide": ({"pk": draft.pk}, {}, post),
         "apprenticeships:match-propose": ({"pk": draft.pk}, {}, post),
+        "apprenticeships:intention-change": ({"pk": draft.pk}, {}, post),
         "apprenticeships:document-download": ({"pk": document.pk}, {}, view),
         "apprenticeships:review-queue": ({}, {"submitted_from": "2020-01-01"}, reviewers),
         "apprenticeships:review-batch": ({}, {}, post),

@@ -163,6 +163,8 @@ def post_expectations(world) -> dict:
         "apprenticeships:application-decide": signed_in(404, forbidden=("liming", "zhou", "yang"), ok=("admin",)),
         # The master to propose is named by the input: none is no master (404), also for the admin.
         "apprenticeships:match-propose": signed_in(404, forbidden=("liming", "zhou", "yang")),
+        # The applicant's own, and only once a master has declined an approved application.
+        "apprenticeships:intention-change": signed_in(404, forbidden=("zhou", "yang"), invalid=("liming", "admin")),
         # The rows of a batch are named by the input: the gate is a reviewer's role.
         "apprenticeships:review-batch": signed_in(403, ok=("wang", "zhao", "admin")),
         "apprenticeships:application-import": signed_in(403, ok=("wang", "admin")),
