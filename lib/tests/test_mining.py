@@ -396,3 +396,32 @@ def test_coverage_is_the_largest_share_of_one_combination():
         1,
     )
     assert combination_coverage(["黄芪"], []) == (0.0, -1)
+
+
+# --- issue 12 §17: no empty combination, communities ----------------------------------------------
+
+
+def test_a_cluster_never_prescribed_together_is_not_a_core_combination():
+    from lib.mining import core_combinations
+
+    # 桂枝汤's herbs always together; 黄芪, 当归, 川芎 and 陈皮 each alone. Cut into two groups, Ward
+    # puts the four loners together although no prescription holds any two of them.
+    base = ["桂枝", "白芍", "生姜", "大枣"]
+    transactions = [base] * 6 + [["黄芪"], ["当归"], ["川芎"], ["陈皮"]]
+    combinations, tree = core_combinations(transactions, clusters=2)
+    assert [(set(c.herbs), c.count) for c in combinations] == [(set(base), 6)]
+    assert all(c.count > 0 for c in combinations) and tree["children"]
+
+
+def test_the_network_is_split_into_communities_the_same_way_every_time():
+    from lib.mining import herb_communities
+
+    rows = [["桂枝", "白芍", "生姜", "大枣"]] * 5 + [["人参", "白术", "茯苓", "甘草"]] * 4 + [["桂枝", "甘草"]]
+    graph = cooccurrence_network(rows)
+    communities = herb_communities(graph)
+    assert len(set(communities.values())) == 2
+    assert len({communities[h] for h in ("桂枝", "白芍", "生姜", "大枣")}) == 1
+    assert len({communities[h] for h in ("人参", "白术", "茯苓")}) == 1
+    assert communities["桂枝"] != communities["人参"]
+    assert all(herb_communities(cooccurrence_network(rows)) == communities for _ in range(5))
+    assert herb_communities(cooccurrence_network([["黄芪"]])) == {"黄芪": 0}

@@ -3,16 +3,38 @@
 document.addEventListener("DOMContentLoaded", function () {
   var data = JSON.parse(document.getElementById("network-data").textContent);
   var max = Math.max.apply(null, data.nodes.map(function (n) { return n.value; }).concat([1]));
-  var maxLink = Math.max.apply(null, data.links.map(function (l) { return l.value; }).concat([1]));
-  var chart = echarts.init(document.getElementById("network-chart"));
-  chart.setOption({
-    tooltip: {},
-    series: [{
-      type: "graph", layout: "circular", roam: true, label: {show: true},
-      data: data.nodes.map(function (n) { return {name: n.name, value: n.value, symbolSize: 10 + 30 * n.value / max}; }),
-      links: data.links.map(function (l) { return {source: l.source, target: l.target, value: l.value, lineStyle: {width: 0.5 + 4 * l.value / maxLink, opacity: 0.2 + 0.6 * l.value / maxLink}}; }),
-    }],
-  });
+  // Strongest first (the analysis saves them so; older analyses are sorted here).
+  var links = data.links.slice().sort(function (a, b) { return b.value - a.value; });
+  var maxLink = links.length ? links[0].value : 1;
+  var networkElement = document.getElementById("network-chart");
+  var communityLabel = networkElement.getAttribute("data-community-label") || "";
+  var communities = Math.max.apply(null, data.nodes.map(function (n) { return n.community || 0; }).concat([0])) + 1;
+  var categories = [];
+  for (var i = 0; i < communities; i++) { categories.push({name: communityLabel + " " + (i + 1)}); }
+  var edgesInput = document.getElementById("network-edges");
+  var chart = echarts.init(networkElement);
+  function drawNetwork() {
+    var shown = links.length;
+    if (edgesInput) {
+      var wanted = parseInt(edgesInput.value, 10);
+      if (wanted > 0) { shown = Math.min(wanted, links.length); }
+    }
+    chart.setOption({
+      tooltip: {},
+      legend: communities > 1 ? {type: "scroll", bottom: 0, data: categories.map(function (c) { return c.name; })} : undefined,
+      series: [{
+        type: "graph", layout: "force", roam: true, draggable: true,
+        force: {repulsion: 110, gravity: 0.25, edgeLength: [30, 120], layoutAnimation: false},
+        label: {show: true, position: "right", fontSize: 11, color: "#333"}, labelLayout: {hideOverlap: true},
+        emphasis: {focus: "adjacency"},
+        categories: categories,
+        data: data.nodes.map(function (n) { return {name: n.name, value: n.value, category: n.community || 0, symbolSize: 8 + 30 * n.value / max}; }),
+        links: links.slice(0, shown).map(function (l) { return {source: l.source, target: l.target, value: l.value, lineStyle: {width: 0.5 + 4 * l.value / maxLink, opacity: 0.25 + 0.6 * l.value / maxLink}}; }),
+      }],
+    }, {replaceMerge: ["series"]});
+  }
+  drawNetwork();
+  if (edgesInput) { edgesInput.addEventListener("input", drawNetwork); }
   var charts = [chart];
   var profile = JSON.parse(document.getElementById("profile-data").textContent) || {};
   function bars(id, pairs, color) {
