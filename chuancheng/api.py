@@ -10,13 +10,19 @@ from ninja.security import HttpBearer, django_auth
 from lib.errors import ApplicationError
 
 
+class RateLimited(Exception):
+    """A token over its count: a 429 that says in Chinese and in Retry-After when to come back, so
+    an integration's client can wait exactly that long (RFC 9110 §10.2.3)."""
+
+    def __init__(self, retry_after: int):
+        super().__init__(retry_after)
+        self.retry_after = retry_after
+
+
 class BearerToken(HttpBearer):
     """Personal tokens made on /accounts/tokens/ (issue 2 §10)."""
 
     def authenticate(self, request, token):
-        from django.utils.translation import gettext as _
-        from ninja.errors import HttpError
-
         from accounts.ratelimits import hit
         from accounts.services import api_token_authenticate, api_token_key
 
@@ -26,9 +32,7 @@ class BearerToken(HttpBearer):
         # Per token, not per address: one integration may run behind a shared NAT (issue 13 §9).
         retry_after = hit(request, name="api_token", key=api_token_key(token))
         if retry_after is not None:
-            raise HttpError(
-                429, _("请求过于频繁：该令牌每分钟的调用次数已超过上限，请 %(n)d 秒后再试") % {"n": retry_after}
-            )
+            raise RateLimited(retry_after)
         request.user = user
         return user
 
@@ -41,6 +45,14 @@ api = NinjaAPI(
     # A signed-in browser may call the API too (with its CSRF token).
     auth=[BearerToken(), django_auth],
 )
+
+
+@api.exception_handler(RateLimited)
+def on_rate_limited(request, exc: RateLimited):
+    detail = _("请求过于频繁：该令牌每分钟的调用次数已超过上限，请 %(n)d 秒后再试") % {"n": exc.retry_after}
+    response = api.create_response(request, {"detail": detail}, status=429)
+    response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 @api.exception_handler(ApplicationError)

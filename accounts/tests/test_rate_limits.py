@@ -181,6 +181,8 @@ def test_a_token_is_limited_per_minute_with_a_429_in_chinese(world, settings, on
     assert [_me(raw, ip=f"10.5.0.{n}").status_code for n in range(3)] == [200, 200, 200]
     response = _me(raw)
     assert response.status_code == 429 and "请求过于频繁" in response.json()["detail"]
+    # The client learns when to come back, in the header its HTTP library reads.
+    assert 0 < int(response["Retry-After"]) <= 60
     assert _me(second).status_code == 200
 
 
