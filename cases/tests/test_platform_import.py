@@ -227,3 +227,26 @@ def test_the_import_command_names_the_batch(world, tmp_path, capsys):
     batch = CaseImport.objects.get()
     assert f"导入批次 #{batch.pk}" in capsys.readouterr().out
     assert batch.created_by is None and batch.visits_created == 3
+
+
+def test_the_analysis_command_mines_one_batch(world, two_imports, capsys):
+    import json
+
+    from django.core.management import CommandError
+
+    first, second = two_imports
+    call_command("analyze_prescriptions", "--batch", str(second.pk), "--min-support", "1.0", "--min-confidence", "1.0")
+    result = json.loads(capsys.readouterr().out)
+    assert result["transactions"] == 2
+    assert [s["items"] for s in result["itemsets"]] == [["当归"], ["黄芪"], ["当归", "黄芪"]]
+    analysis = analysis_run(
+        actor=world.zhang, selection=Selection(batch_id=second.pk), min_support=1.0, min_confidence=1.0
+    )
+    assert [s["items"] for s in analysis.results["itemsets"]] == [s["items"] for s in result["itemsets"]]
+    for args, message in [
+        (["--batch", "99999"], "没有 id 为 99999 的导入批次"),
+        ([], "二者只能选一"),
+        (["some.csv", "--batch", str(first.pk)], "二者只能选一"),
+    ]:
+        with pytest.raises(CommandError, match=message):
+            call_command("analyze_prescriptions", *args, "--min-support", "0.5", "--min-confidence", "0.5")

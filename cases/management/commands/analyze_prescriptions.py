@@ -8,6 +8,9 @@ to standard names unless --no-normalize. A row that cannot be read stops the com
 number and the rule it breaks; nothing is printed to stdout then. With --skip-unparsed, each piece
 that cannot be read is reported on stderr with its row and set aside, and the rest of the row is
 mined (a row left with no herb is skipped whole); the JSON then lists them under "skipped".
+
+`--batch ID` instead of FILE mines the prescriptions of one import (cases.CaseImport, the number
+`import_cases` and the import page print) as they were written to the database.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from lib.herbs import HerbParseError, parse_prescription, parse_prescription_skipping
 from lib.mining import MiningError, association_rules, frequent_itemsets, validate_max_len, validate_threshold
+from lib.params import as_id
 
 CSV_COLUMN = "herbs"
 SPREADSHEET_COLUMN = "方剂组成"
@@ -52,7 +56,10 @@ class Command(BaseCommand):
     help = "挖掘处方中的频繁药物组合与关联规则，以 JSON 输出（CSV 的 herbs 列，或病案表格的 方剂组成 列）"
 
     def add_arguments(self, parser):
-        parser.add_argument("file", help="CSV（herbs 列）或 .xlsx 病案表格（方剂组成 列）")
+        parser.add_argument("file", nargs="?", help="CSV（herbs 列）或 .xlsx 病案表格（方剂组成 列）")
+        parser.add_argument(
+            "--batch", type=_batch_id, default=None, help="导入批次 id：分析这一次导入的病案（代替 FILE）"
+        )
         parser.add_argument("--min-support", type=_fraction("最小支持度"), required=True, help="0 < S ≤ 1，如 0.1")
         parser.add_argument("--min-confidence", type=_fraction("最小置信度"), required=True, help="0 < C ≤ 1，如 0.8")
         parser.add_argument("--max-len", type=_integer, default=None, help="频繁项集最多包含的药味数")
@@ -75,9 +82,14 @@ class Command(BaseCommand):
 
         skip = options["skip_unparsed"]
         skipped: list[Skipped] = []
-        transactions, unknown = read_prescriptions(
-            Path(options["file"]), normalize=normalize, skipped=skipped if skip else None
-        )
+        if (options["file"] is None) == (options["batch"] is None):
+            raise CommandError("请给出 FILE（CSV 或 .xlsx 文件）或 --batch（导入批次 id），二者只能选一")
+        if options["batch"] is not None:
+            transactions, unknown = batch_prescriptions(options["batch"], normalize=normalize)
+        else:
+            transactions, unknown = read_prescriptions(
+                Path(options["file"]), normalize=normalize, skipped=skipped if skip else None
+            )
         for item in skipped:
             self.stderr.write(str(item), style_func=self.style.WARNING)
         if skipped:
@@ -131,6 +143,35 @@ class Skipped:
 
     def as_dict(self) -> dict:
         return {"row": self.row, "column": self.column, "token": self.token, "rule": self.rule}
+
+
+def _batch_id(text: str) -> int:
+    number = as_id(text)
+    if number is None:
+        raise argparse.ArgumentTypeError(f"导入批次 id 必须是正整数，收到「{text}」")
+    return number
+
+
+def batch_prescriptions(batch_id: int, *, normalize: bool) -> tuple[list[list[str]], set[str]]:
+    """The herbs of each prescription that import `batch_id` wrote (standard names when
+    `normalize`, else as written), and the names not in the herb tables."""
+    from cases.models import CaseImport, PrescriptionItem
+
+    if not CaseImport.objects.filter(pk=batch_id).exists():
+        raise CommandError(f"没有 id 为 {batch_id} 的导入批次")
+    items = PrescriptionItem.objects.filter(prescription__visit__batch_id=batch_id).order_by("prescription_id", "pk")
+    by_prescription: dict[int, list[str]] = {}
+    unknown: set[str] = set()
+    for prescription, herb, original, known in items.values_list("prescription_id", "herb", "original_name", "known"):
+        name = herb if normalize else original
+        herbs = by_prescription.setdefault(prescription, [])
+        if name not in herbs:
+            herbs.append(name)
+        if normalize and not known:
+            unknown.add(original)
+    if not by_prescription:
+        raise CommandError(f"导入批次 #{batch_id} 中没有处方")
+    return list(by_prescription.values()), unknown
 
 
 def read_prescriptions(
