@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Region, User
 from cases.models import CaseImport, CaseRecord, Protocol, Visit
+from lib.forms import DateInput
 from lib.mining import MAX_CLUSTERS
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
@@ -40,8 +41,8 @@ class AnalysisForm(forms.Form):
     )
     disease = forms.CharField(label=_("中医疾病"), max_length=100, required=False)
     syndrome = forms.CharField(label=_("证候"), max_length=100, required=False)
-    date_from = forms.DateField(label=_("起始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("截止日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = forms.DateField(label=_("起始日期"), required=False, widget=DateInput())
+    date_to = forms.DateField(label=_("截止日期"), required=False, widget=DateInput())
     batch = forms.ModelChoiceField(
         label=_("导入批次"),
         queryset=CaseImport.objects.none(),
@@ -88,7 +89,7 @@ class PatientForm(forms.Form):
 
 
 class VisitForm(forms.Form):
-    date = forms.DateField(label=_("就诊日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(label=_("就诊日期"), required=False, widget=DateInput())
     chief_complaint = forms.CharField(label=_("主诉"), required=False, widget=forms.Textarea(attrs=TEXTAREA))
     symptoms = forms.CharField(label=_("四诊信息（症状）"), required=False, widget=forms.Textarea(attrs=TEXTAREA))
     tongue = forms.CharField(label=_("舌象"), max_length=200, required=False)

@@ -15,9 +15,9 @@ from evaluations.models import (
     Recommendation,
     Rubric,
 )
+from lib.forms import DateInput
 
 DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
-DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 def errors_text(form: forms.Form) -> str:
@@ -103,14 +103,14 @@ class EfficacyForm(forms.Form):
 
 class FollowUpForm(forms.Form):
     patient = forms.CharField(label=_("患者（化名或编号）"), max_length=60)
-    followed_on = forms.DateField(label=_("随访日期"), widget=DATE_INPUT)
+    followed_on = forms.DateField(label=_("随访日期"), widget=DateInput())
     method = forms.ChoiceField(label=_("随访方式"), choices=FollowUp.Method.choices)
     outcome = forms.CharField(label=_("随访结果"), max_length=300)
     adverse_events = forms.CharField(label=_("不良事件"), max_length=300, required=False)
 
 
 class MeetingForm(forms.Form):
-    held_on = forms.DateField(label=_("论证日期"), widget=DATE_INPUT)
+    held_on = forms.DateField(label=_("论证日期"), widget=DateInput())
     place = forms.CharField(label=_("地点"), max_length=100, required=False)
     attendees = forms.ModelMultipleChoiceField(label=_("出席专家"), queryset=ExpertProfile.objects.none())
     other_attendees = forms.CharField(label=_("其他出席人员"), max_length=300, required=False)
@@ -163,8 +163,8 @@ class PromotionForm(forms.Form):
 class TrainingForm(forms.Form):
     holder = forms.IntegerField(label=_("授课持有人"))
     title = forms.CharField(label=_("培训班名称"), max_length=100)
-    starts_on = forms.DateField(label=_("开班日期"), widget=DATE_INPUT)
-    ends_on = forms.DateField(label=_("结业日期"), widget=DATE_INPUT)
+    starts_on = forms.DateField(label=_("开班日期"), widget=DateInput())
+    ends_on = forms.DateField(label=_("结业日期"), widget=DateInput())
     place = forms.CharField(label=_("地点"), max_length=100)
 
 
@@ -176,4 +176,4 @@ class TraineeForm(forms.Form):
 class ClinicForm(forms.Form):
     name = forms.CharField(label=_("诊室名称"), max_length=100)
     organization = forms.CharField(label=_("所在医疗机构"), max_length=128)
-    opened_on = forms.DateField(label=_("开设日期"), widget=DATE_INPUT)
+    opened_on = forms.DateField(label=_("开设日期"), widget=DateInput())

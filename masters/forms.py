@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization
 from accounts.widgets import RegionField
+from lib.forms import DateInput
 from masters.models import Master, MasterMaterial, MaterialPartner, Tier, tier_choices_by_track
 from techniques.models import Technique
 
@@ -31,7 +32,7 @@ class MasterApplicationForm(forms.ModelForm):
             "techniques",
         ]
         widgets = {
-            "birth_date": forms.DateInput(attrs={"type": "date"}),
+            "birth_date": DateInput(),
             "bio": forms.Textarea(attrs={"rows": 4}),
             "exemption_claim": forms.Textarea(attrs={"rows": 3}),
         }

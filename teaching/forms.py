@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from lib.forms import DateInput
 from teaching.models import Activity, GraduationItem, TeachingPlan
 from teaching.quotas import Category
 
@@ -52,13 +53,11 @@ class PlanForm(Styled, forms.ModelForm):
 class ActivityForm(Styled, forms.Form):
     kind = forms.ChoiceField(label=_("活动形式"), choices=Activity.Kind.choices)
     category = forms.ChoiceField(label=_("课时类别"), choices=Category.choices)
-    date = forms.DateField(label=_("日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(label=_("日期"), widget=DateInput())
     hours = forms.DecimalField(label=_("课时"), min_value=0, max_digits=4, decimal_places=1)
     topic = forms.CharField(label=_("内容"), max_length=200)
     online = forms.BooleanField(label=_("线上开展"), required=False)
-    online_agreed_on = forms.DateField(
-        label=_("与传承人商定日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    online_agreed_on = forms.DateField(label=_("与传承人商定日期"), required=False, widget=DateInput())
     online_agreement_note = forms.CharField(
         label=_("改为线上的商定说明"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.permissions import authorize
 from lib.errors import ApplicationError
+from lib.forms import DateInput
 from techniques import services
 from techniques.models import ConsentRecord, ProtectionRecord, Technique
 from techniques.permissions import check_curate
@@ -27,7 +28,7 @@ class ProtectionForm(DocumentForm):
     level = forms.ChoiceField(choices=ProtectionRecord.Level.choices, required=False)
     title = forms.CharField(max_length=200)
     number = forms.CharField(max_length=64, required=False)
-    granted_on = forms.DateField(required=False)
+    granted_on = forms.DateField(required=False, widget=DateInput())
 
 
 class ConsentForm(DocumentForm):

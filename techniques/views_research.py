@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST, require_safe
 from accounts.models import Organization
 from accounts.permissions import authorize, can, scope
 from chuancheng.errors import errors_to
+from lib.forms import DateInput
 from lib.pagination import CappedPaginator
 from techniques import research
 from techniques.models import ResearchProject, Technique
@@ -33,8 +34,8 @@ class ProjectForm(forms.ModelForm):
         model = ResearchProject
         fields = FIELDS
         widgets = {
-            "started_on": forms.DateInput(attrs={"type": "date"}),
-            "ended_on": forms.DateInput(attrs={"type": "date"}),
+            "started_on": DateInput(),
+            "ended_on": DateInput(),
             "summary": forms.Textarea(attrs={"rows": 4}),
         }
 

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from lib.forms import DateInput
 from workflow.models import AuditEntry
 
 
@@ -9,8 +10,8 @@ class AuditFilterForm(forms.Form):
     action = forms.ChoiceField(label=_("操作"), required=False, choices=[("", _("全部"))] + AuditEntry.Action.choices)
     outcome = forms.ChoiceField(label=_("结果"), required=False, choices=[("", _("全部"))] + AuditEntry.Outcome.choices)
     object = forms.CharField(label=_("对象"), required=False, max_length=100)
-    since = forms.DateField(label=_("起始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(label=_("截止日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    since = forms.DateField(label=_("起始日期"), required=False, widget=DateInput())
+    until = forms.DateField(label=_("截止日期"), required=False, widget=DateInput())
 
     def clean(self):
         data = super().clean()
