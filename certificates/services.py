@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
@@ -23,6 +24,9 @@ from workflow.models import AuditEntry
 from workflow.services import audit_record
 
 PREFIXES = {Certificate.Kind.MASTER: "CCM", Certificate.Kind.APPRENTICE: "CCA"}
+
+
+NUMBER_UNSAFE = re.compile(r"[\s/\\?#%]")
 
 
 def certificate_number_allocate(*, kind: str, year: int) -> str:
@@ -84,6 +88,13 @@ def certificate_issue(
     today = timezone.localdate()
     if number:
         number = number.strip()
+        if len(number) > 32 or NUMBER_UNSAFE.search(number):
+            # The number is one segment of the public /verify/<number>/ address and is printed in
+            # the QR code: a "/" or "?" there would name no certificate (issue 13 §8).
+            raise ApplicationError(
+                _("证书编号只能由文字、字母、数字和连字符组成，不能含空格、/、\\、?、#、%，最长 32 个字符"),
+                field="number",
+            )
         if Certificate.objects.filter(number=number).exists():
             raise ConflictError(_("证书编号 %(number)s 已被使用") % {"number": number}, field="number")
     else:

@@ -91,6 +91,10 @@ def test_a_second_valid_certificate_for_the_same_subject_is_refused(world):
         ({"kind": "diploma"}, "未知的证书类别"),
         ({"term_start": datetime.date(2026, 3, 1), "term_end": datetime.date(2025, 3, 1)}, "结束日期不能早于开始日期"),
         ({"number": "CC-DEMO-0001"}, "已被使用"),
+        ({"number": "晋师承/2026/001"}, "不能含空格、/"),
+        ({"number": "CC 2026 001"}, "不能含空格"),
+        ({"number": "CC-2026-001?c=1"}, "不能含空格、/"),
+        ({"number": "C" * 33}, "最长 32 个字符"),
     ],
 )
 def test_bad_input_is_refused_naming_the_field_and_nothing_is_saved(world, fields, message):
