@@ -159,9 +159,11 @@ def load_demo(*, techniques: int = 320) -> dict[str, Organization]:
             memberships=[(orgs[key], role) for key, role in roles],
         )
 
-    from chuancheng.demo_techniques import load_demo_techniques
+    from chuancheng.demo_techniques import demo_county_staff, load_demo_technique_files, load_demo_techniques
 
+    demo_county_staff()
     load_demo_techniques(count=techniques)
+    load_demo_technique_files()
     # Each programme's demo, in the order their data depends on each other; each loader is
     # idempotent (make run calls load_demo on every start).
     for loader in DEMO_LOADERS:
@@ -242,6 +244,9 @@ DEMO_ROLES = {
     "master": "传承人 张德润（名老中医 · 运城市中医医院；带教、确认学时、结业考核、病案挖掘）",
     "master2": "传承人 薛荣昌（知名专家 · 河津市中医医院）",
     "master3": "传承人 王秀珍（国医大师 · 永济市中医医院）",
+    "master4": "传承人 李振东（院士和突出贡献专家 · 临猗县中医医院）",
+    "master5": "传承人 孙立平（资深专家 · 运城市中心医院）",
+    "master6": "传承人 卫红梅（知名专家 · 永济市中医医院）",
     "apprentice": "师承人 李明（永济市中医医院；师承学习中）",
     "expert": "评估专家 陈立新（运城市中心医院；另有 expert_wdm 等七位专家）",
     "holder": "技术持有人（临猗县村卫生室）",
@@ -249,6 +254,30 @@ DEMO_ROLES = {
     "yongji": "永济市卫生健康局 · 办公室工作人员",
     "cityoffice": "运城市卫生健康委员会 · 办公室工作人员（技术入库、词表、价值评估）",
 }
+DEMO_EMAIL_DOMAIN = "@demo.example.cn"
+
+
+def demo_accounts() -> list[tuple[str, str]]:
+    """(username, what the account is) of every account the demo made, that signs in with
+    DEMO_PASSWORD: the named roles first, then everyone else the programmes' loaders made
+    (master3…master6, the other experts, applicants, each county's staff), by their memberships."""
+    from django.db.models import Prefetch
+
+    users = (
+        User.objects.filter(email__endswith=DEMO_EMAIL_DOMAIN, is_active=True)
+        .prefetch_related(Prefetch("memberships", queryset=Membership.objects.select_related("organization")))
+        .order_by("username")
+    )
+    described = {}
+    for user in users:
+        if not user.has_usable_password():
+            continue
+        roles = "、".join(f"{m.organization.name} {m.get_role_display()}" for m in user.memberships.all())
+        described[user.username] = " · ".join(part for part in (user.full_name, roles) if part)
+    named = [(username, str(role)) for username, role in DEMO_ROLES.items() if username in described]
+    return named + [(username, text) for username, text in described.items() if username not in DEMO_ROLES]
+
+
 # Printed after the accounts: pages worth opening first.
 DEMO_PAGES = {
     "/verify/CC-DEMO-0001/?c=CCDEM00001": "有效的师承结业证书",

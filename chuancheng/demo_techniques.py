@@ -66,15 +66,40 @@ STAGES = (
 )
 
 
-def _staff(county: Region, org: Organization) -> User:
-    username = f"staff{county.code}"
-    user = User.objects.filter(username=username).first()
-    if user is None:
-        user = account_services.user_create(
-            username=username, password=None, full_name=f"{county.name}卫健局工作人员", region=county
-        )
-        account_services.membership_grant(user=user, organization=org, role=Membership.Role.OFFICE_STAFF)
-    return user
+def demo_county_staff() -> dict[str, User]:
+    """One office-staff account per county health bureau (staff<county code>), who receives and
+    verifies the county's declarations. They sign in with the demo password like every demo
+    account; an older demo made them without one, so it is set where it is missing."""
+    from chuancheng.demo import DEMO_PASSWORD
+
+    staff = {}
+    for county in Region.objects.filter(parent_id="140800").order_by("code"):
+        username = f"staff{county.code}"
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            user = account_services.user_create(
+                username=username,
+                password=DEMO_PASSWORD,
+                full_name=f"{county.name}卫健局工作人员",
+                region=county,
+                email=f"{username}@demo.example.cn",
+            )
+        elif not user.has_usable_password():
+            user.set_password(DEMO_PASSWORD)
+            user.email = user.email or f"{username}@demo.example.cn"
+            user.save(update_fields=["password", "email"])
+        bureau = Organization.objects.get(name=f"{county.name}卫生健康局", region=county)
+        account_services.membership_grant(user=user, organization=bureau, role=Membership.Role.OFFICE_STAFF)
+        staff[county.code] = user
+    return staff
+
+
+def _stage(n: int, counties: int) -> str:
+    # Every county's first declaration waits for its own staff (received or to be verified), so
+    # each county's staff account has something to move even in a small demo.
+    if n < counties:
+        return ("submitted", "received")[n % 2]
+    return STAGES[n % len(STAGES)]
 
 
 @transaction.atomic
@@ -85,7 +110,7 @@ def load_demo_techniques(count: int = 320, seed: int = 2026) -> int:
     city_staff = User.objects.get(username="cityoffice")
     holder_user = User.objects.get(username="holder")
     counties = list(Region.objects.filter(parent_id="140800").order_by("code"))
-    staff = {c.code: _staff(c, Organization.objects.get(name=f"{c.name}卫生健康局", region=c)) for c in counties}
+    staff = demo_county_staff()
     categories = {t.name: t for t in Term.objects.filter(vocabulary="category")}
     inheritances = list(Term.objects.filter(vocabulary="inheritance").order_by("sort_order"))
     disease_terms = {t.name: t for t in Term.objects.filter(vocabulary="disease")}
@@ -110,7 +135,7 @@ def load_demo_techniques(count: int = 320, seed: int = 2026) -> int:
         if rng.random() < 0.3:
             name = f"{place}{name}"
         holder = f"{surname}{rng.choice(GIVEN)}"
-        stage = STAGES[n % len(STAGES)]
+        stage = _stage(n, len(counties))
         # Online declarations come from the demo holder (临猗县); the rest are paper forms typed in
         # by the county's staff.
         offline = county.code != "140821" or n % 2 == 0
@@ -182,3 +207,68 @@ def load_demo_techniques(count: int = 320, seed: int = 2026) -> int:
         if stage in ("accepted", "published"):
             Technique.objects.filter(pk=technique.pk).update(grade=rng.choice(["A", "B", "B", "C", ""]))
     return made
+
+
+def _demo_png(seed: int, width: int = 320, height: int = 200) -> bytes:
+    """A small PNG drawn here, so the demo needs no image files and no imaging library: bands of
+    the platform's colours, different for each technique."""
+    import struct
+    import zlib
+
+    palette = [(0x7A, 0x2E, 0x1D), (0xA8, 0x55, 0x2F), (0xE6, 0xB4, 0x3C), (0xF5, 0xEF, 0xE3), (0x3D, 0x6B, 0x4F)]
+    rows = bytearray()
+    for y in range(height):
+        rows.append(0)  # no filter
+        for x in range(width):
+            rows.extend(palette[((x + seed * 17) // 40 + (y // 50)) % len(palette)])
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(bytes(rows))) + chunk(b"IEND", b"")
+    )
+
+
+DEMO_FILES_PER_STAGE = 2
+
+
+@transaction.atomic
+def load_demo_technique_files() -> int:
+    """A photo and the declaration's PDF on a few techniques of every stage, uploaded through the
+    service as a declarant or the county's staff would, so the demo shows (and serves, through the
+    permission-checked file view) what a reviewer opens. Once: nothing is added when any technique
+    already has a file."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from lib.pdf import render_pdf
+    from techniques.models import TechniqueFile
+    from techniques.permissions import may_curate
+
+    if TechniqueFile.objects.exists():
+        return 0
+    document = render_pdf("techniques/demo_document_pdf.html", {"kind": "技术申报材料（演示）"})
+    added = 0
+    for stage in Technique.Status.values:
+        for technique in (
+            Technique.objects.filter(status=stage).select_related("entered_by").order_by("pk")[:DEMO_FILES_PER_STAGE]
+        ):
+            staff = User.objects.filter(username=f"staff{technique.region_id[:6]}").first()
+            uploader = technique.entered_by if may_curate(technique.entered_by, technique) else staff
+            if uploader is None or not may_curate(uploader, technique):
+                continue
+            services.technique_file_add(
+                technique=technique,
+                actor=uploader,
+                upload=SimpleUploadedFile("photo.png", _demo_png(technique.pk), content_type="image/png"),
+                title="操作现场照片",
+            )
+            services.technique_file_add(
+                technique=technique,
+                actor=uploader,
+                upload=SimpleUploadedFile("declaration.pdf", document, content_type="application/pdf"),
+                title="申报材料",
+            )
+            added += 2
+    return added

@@ -1,6 +1,9 @@
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.http import FileResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 
 from accounts.models import Organization, Region
@@ -16,6 +19,14 @@ def home(request):
         for level in ("county", "township", "village")
     }
     return render(request, "portal/home.html", {**counts, "organization_count": Organization.objects.count()})
+
+
+@require_safe
+@cache_control(public=True, max_age=86400)
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever the page links; the icon lives with the static files."""
+    icon = settings.BASE_DIR / "static" / "favicon.ico"
+    return FileResponse(icon.open("rb"), content_type="image/x-icon")
 
 
 @login_required

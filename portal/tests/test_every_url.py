@@ -66,6 +66,7 @@ def expectations(world):
     return {
         "portal:home": ({}, {}, everyone(200)),
         "portal:workbench": ({}, {}, signed_in(200)),
+        "portal:favicon": ({}, {}, everyone(200)),
         "accounts:login": ({}, {}, everyone(200)),
         # The second factor exists only after the password step: everyone else is sent to sign in.
         "accounts:mfa-verify": ({}, {}, everyone(302)),
