@@ -4,8 +4,10 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
-# `make run PORT=8080` serves the demo on another port.
+# `make run PORT=8010` serves the demo on another port; `make run HOST=0.0.0.0` on every address
+# of the machine (to try it from a phone on the same network), whose host names it then accepts.
 PORT ?= 8000
+HOST ?= 127.0.0.1
 APT_PACKAGES := chromium fonts-wqy-microhei poppler-utils nginx logrotate
 
 .PHONY: run test test-sqlite test-postgres venv system-packages bench lint migrate demo clean bundle bundle-check
@@ -38,13 +40,13 @@ migrate: venv
 	$(PY) manage.py migrate --noinput
 
 demo: migrate
-	PORT=$(PORT) $(PY) manage.py load_demo
+	HOST=$(HOST) PORT=$(PORT) $(PY) manage.py load_demo
 
 run: system-packages demo
-	@echo "传承 demo: http://127.0.0.1:$(PORT)  (Ctrl-C stops the server and the task worker)"
+	@echo "传承 demo: http://$(HOST):$(PORT)  (Ctrl-C stops the server and the task worker)"
 	@$(PY) manage.py db_worker >/tmp/chuancheng-worker.log 2>&1 & worker=$$!; \
 	trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
-	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+	RUN_HOST=$(HOST) $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: system-packages venv
 	$(MAKE) test-sqlite
