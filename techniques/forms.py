@@ -51,7 +51,6 @@ class DeclarationForm(forms.ModelForm):
             "typical_cases",
             "consent_publish",
             "consent_research",
-            "protection",
         ]
         widgets = {
             f: forms.Textarea(attrs={"rows": 3})

@@ -178,7 +178,8 @@ class Technique(models.Model):
     typical_cases = models.TextField(_("典型病例与疗效"), blank=True)
     consent_publish = models.BooleanField(_("同意公开"), default=False)
     consent_research = models.BooleanField(_("同意用于研究"), default=False)
-    protection = models.CharField(_("保护状态"), max_length=10, choices=Protection.choices, default=Protection.NONE)
+    # The protection status is not stored: it is read from the technique's protection records
+    # (`protection_status`), so a listing recorded is a listing shown (issue 12 §12).
     grade = models.CharField(_("等级"), max_length=2, choices=Grade.choices, blank=True)
     management_class = models.CharField(_("管理类别"), max_length=40, blank=True)
 
@@ -252,6 +253,42 @@ class Technique(models.Model):
     @property
     def is_public(self) -> bool:
         return self.status == self.Status.PUBLISHED
+
+    # --- protection, derived from the records (PRO-1) ---
+    def _protective_records(self) -> list[ProtectionRecord]:
+        # `.all()` so that a prefetch of "protections" (lists, the export) answers without a query.
+        return [r for r in self.protections.all() if r.kind in PROTECTION_OF_RECORD]
+
+    @property
+    def protection_status(self) -> str:
+        """NONE, ICH, PATENT, SECRET or MULTIPLE, from the protection records: a holder's rights
+        alone are no protection measure of the technique."""
+        kinds = {PROTECTION_OF_RECORD[r.kind] for r in self._protective_records()}
+        if not kinds:
+            return self.Protection.NONE
+        return kinds.pop() if len(kinds) == 1 else self.Protection.MULTIPLE
+
+    @property
+    def protection_label(self) -> str:
+        """What the status says to a person, naming the highest level of an ICH listing
+        (已列入县级非物质文化遗产名录)."""
+        records = self._protective_records()
+        status = self.protection_status
+        if status == self.Protection.NONE:
+            return str(self.Protection.NONE.label)
+        parts = []
+        levels = [r.level for r in records if r.kind == ProtectionRecord.Kind.ICH and r.level]
+        for kind in ProtectionRecord.Kind.values:
+            if not any(r.kind == kind for r in records):
+                continue
+            if kind == ProtectionRecord.Kind.ICH and levels:
+                highest = min(levels, key=ICH_LEVEL_ORDER.index)
+                parts.append(_("已列入%(level)s非物质文化遗产名录") % {"level": ProtectionRecord.Level(highest).label})
+            else:
+                parts.append(str(self.Protection(PROTECTION_OF_RECORD[kind]).label))
+        if status == self.Protection.MULTIPLE:
+            return _("多种保护方式：%(ways)s") % {"ways": "；".join(parts)}
+        return parts[0]
 
 
 class TechniqueHolder(models.Model):
@@ -469,3 +506,18 @@ class ResearchProject(models.Model):
 
     def audit_organization(self):
         return self.recorded_org
+
+
+# Which protection status each kind of record gives its technique; a holder's rights are not one.
+PROTECTION_OF_RECORD = {
+    ProtectionRecord.Kind.ICH: Technique.Protection.ICH,
+    ProtectionRecord.Kind.PATENT: Technique.Protection.PATENT,
+    ProtectionRecord.Kind.TRADE_SECRET: Technique.Protection.SECRET,
+}
+# Highest first: a technique listed at county and at provincial level is a provincial listing.
+ICH_LEVEL_ORDER = [
+    ProtectionRecord.Level.NATIONAL,
+    ProtectionRecord.Level.PROVINCIAL,
+    ProtectionRecord.Level.CITY,
+    ProtectionRecord.Level.COUNTY,
+]

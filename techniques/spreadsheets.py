@@ -32,7 +32,7 @@ from techniques.importing import (
     YES,
     city_regions,
 )
-from techniques.models import Technique, TechniqueHolder, Term
+from techniques.models import ProtectionRecord, Technique, TechniqueHolder, Term
 from techniques.selectors import filter_techniques
 from workflow.models import AuditEntry
 from workflow.services import audit_record
@@ -175,6 +175,7 @@ def write_export(queryset: QuerySet, target: IO[bytes], *, progress: Callable[[i
             Prefetch("diseases", queryset=Term.objects.only("pk", "name")),
             Prefetch("syndromes", queryset=Term.objects.only("pk", "name")),
             Prefetch("features", queryset=Term.objects.only("pk", "name")),
+            Prefetch("protections", queryset=ProtectionRecord.objects.only("pk", "technique_id", "kind", "level")),
         )
         .iterator(chunk_size=EXPORT_CHUNK)
     )
@@ -196,7 +197,7 @@ def write_export(queryset: QuerySet, target: IO[bytes], *, progress: Callable[[i
                 technique.indications_free,
                 YES if technique.consent_publish else NO,
                 YES if technique.consent_research else NO,
-                technique.get_protection_display(),
+                technique.protection_label,
                 technique.get_grade_display() if technique.grade else "",
                 technique.management_class,
                 technique.get_channel_display(),

@@ -57,6 +57,7 @@ def public_detail(request, pk: int):
             "syndromes",
             "features",
             "holders",
+            "protections",
             Prefetch(
                 "research_projects",
                 queryset=ResearchProject.objects.filter(is_public=True).order_by("-started_on", "pk"),
