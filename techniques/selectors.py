@@ -238,15 +238,6 @@ def _top_terms(queryset: QuerySet, relation: str, limit: int = 15) -> list[tuple
     return [list(row) for row in rows]
 
 
-# The city's milestones (003 §二 总体目标).
-MILESTONES = [
-    ("2025-12-31", _("基本摸清市域内传统中医药优势技术种类和分布情况，建立收集整理工作机制")),
-    ("2026-12-31", _("优势技术资源得到相对完整的收集整理和筛选")),
-    ("2027-12-31", _("形成一套相对成熟的中医药优势技术评价机制")),
-    ("2028-12-31", _("传承保护机制基本形成并在市域内实施")),
-]
-
-
 def status_tree(queryset: QuerySet) -> dict:
     """The city → county → township tree of the dashboard (ECharts treemap): each node with its
     total and its counts by status. One grouped query by (township code, status) and one for the
@@ -301,10 +292,6 @@ def status_tree(queryset: QuerySet) -> dict:
 
 
 def dashboard_figures(queryset: QuerySet) -> dict:
-    from datetime import date
-
-    from django.utils import timezone
-
     base = queryset.order_by()
     axes = _axis_counts(base)
     status_counts = axes["status"]
@@ -318,8 +305,8 @@ def dashboard_figures(queryset: QuerySet) -> dict:
     terms = dict(
         Term.objects.filter(vocabulary__in=[Vocabulary.CATEGORY, Vocabulary.INHERITANCE]).values_list("pk", "name")
     )
-    today = timezone.localdate()
-    milestones = [{"date": d, "goal": str(goal), "passed": date.fromisoformat(d) < today} for d, goal in MILESTONES]
+    from techniques.milestones import progress
+
     return {
         "total": total,
         "in_database": in_database,
@@ -335,5 +322,5 @@ def dashboard_figures(queryset: QuerySet) -> dict:
             ]
             for axis in ("category", "inheritance")
         },
-        "milestones": milestones,
+        "milestones": progress(base),
     }
