@@ -155,9 +155,13 @@ class DecisionIn(Schema):
 
 @router.get("/masters", response=list[MasterListOut], auth=None)
 @paginate(LimitOffsetPagination)
-def master_directory_list(request, q: str = "", specialty: str = "", tier: str = "", region: str = ""):
+def master_directory_list(
+    request, q: str = "", specialty: str = "", disease: str = "", tier: str = "", region: str = ""
+):
     rows = Master.objects.filter(status=Master.Status.CERTIFIED)
-    rows = selectors.search_masters(rows, {"q": q, "specialty": specialty, "tier": tier, "region": region})
+    rows = selectors.search_masters(
+        rows, {"q": q, "specialty": specialty, "disease": disease, "tier": tier, "region": region}
+    )
     return rows.select_related(*LIST_RELATED).order_by("name_pinyin", "pk")
 
 

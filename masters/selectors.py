@@ -46,12 +46,17 @@ def stages_for(user, wanted: str = "") -> list[Stage]:
 
 
 def search_masters(queryset: QuerySet, params) -> QuerySet:
-    """Name (张), full pinyin (zhang, zhangderun) or initials (z, zdr); specialty contains;
-    tier; region by its code (a county's code finds its townships and villages too)."""
+    """Name (张) — or, in Chinese, specialty or disease —, full pinyin (zhang, zhangderun) or
+    initials (z, zdr); specialty contains;
+    disease (a master who treats it: named in their specialty or profile, or a disease of one of
+    their published techniques); tier; region by its code (a county's code finds its townships and
+    villages too)."""
     query = normalize(params.get("q") or "").strip()[:50]
     if query:
         if has_han(query):
-            queryset = queryset.filter(name__contains=query)
+            # One box finds a master by name, specialty or a disease they treat: people search for
+            # "针灸" or "中风" as often as for a name (issue 12 §19).
+            queryset = queryset.filter(Q(name__contains=query) | Q(specialty__contains=query) | _treats(query))
         else:
             letters = re.sub(r"[^a-z]", "", query)
             if letters:
@@ -61,6 +66,9 @@ def search_masters(queryset: QuerySet, params) -> QuerySet:
     specialty = (params.get("specialty") or "").strip()[:50]
     if specialty:
         queryset = queryset.filter(specialty__contains=specialty)
+    disease = normalize(params.get("disease") or "").strip()[:50]
+    if disease:
+        queryset = queryset.filter(_treats(disease))
     tier = params.get("tier") or ""
     if tier in Tier.values:
         queryset = queryset.filter(tier=tier)
@@ -71,6 +79,19 @@ def search_masters(queryset: QuerySet, params) -> QuerySet:
             raise ApplicationError(_("区划代码「%(code)s」不存在") % {"code": code[:20]}, field="region")
         queryset = queryset.filter(region__prefix__startswith=region.prefix)
     return queryset
+
+
+def _treats(disease: str) -> Q:
+    """Masters who treat `disease`, by what the public may read of them: their specialty and
+    profile, and the diseases and other indications of their published techniques. (Case records
+    say more, but they are patients' records, never searched by the public.)"""
+    from techniques.models import Technique
+
+    published = Technique.objects.filter(status=Technique.Status.PUBLISHED).filter(
+        Q(diseases__name__contains=disease) | Q(indications_free__contains=disease)
+    )
+    teaching = Master.techniques.through.objects.filter(technique__in=published.values("pk")).values("master_id")
+    return Q(specialty__contains=disease) | Q(bio__contains=disease) | Q(pk__in=teaching)
 
 
 # How many of each apprentice list a profile shows; the rest are counted.

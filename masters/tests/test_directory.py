@@ -71,3 +71,54 @@ def test_the_directory_page_costs_the_same_queries_however_many_masters(
     with django_assert_max_num_queries(4):
         response = client.get(reverse("masters:directory"), {"q": "w", "region": "140800"})
     assert len(response.context["page"]) == 5
+
+
+def _publish_for(world, master, name: str, disease: str) -> None:
+    """A published technique that `master` teaches, declared for `disease`."""
+    from chuancheng.test import declaration_for
+    from techniques.models import Term
+    from techniques.services import technique_advance
+
+    technique = declaration_for(world.guo, world.township_centre.region, submit=True, name=name)
+    technique.diseases.set([Term.objects.get(vocabulary="disease", name=disease)])
+    for actor, to in (
+        (world.lin, "received"),
+        (world.sun, "verified"),
+        (world.yang, "accepted"),
+        (world.yang, "published"),
+    ):
+        technique_advance(technique=technique, actor=actor, to=to)
+    master.techniques.add(technique)
+
+
+def test_the_directory_finds_masters_by_the_disease_they_treat(client, directory, world):
+    """Issue 12 §19: by a disease named in the specialty, or of a published technique they teach."""
+    zhang, li, _draft = directory
+    _publish_for(world, li, "李氏捏脊", "积滞")
+    url = reverse("masters:directory")
+    assert _names(client.get(url, {"disease": "中风"})) == ["张德润"]
+    assert _names(client.get(url, {"disease": "积滞"})) == ["李淑芬"]
+    assert _names(client.get(url, {"disease": "面瘫"})) == []
+    # The one search box finds them by specialty or disease too.
+    assert _names(client.get(url, {"q": "推拿"})) == ["李淑芬"]
+    assert _names(client.get(url, {"q": "积滞"})) == ["李淑芬"]
+    # The API's directory takes the same filter.
+    listed = client.get("/api/v1/masters", {"disease": "积滞"}).json()
+    assert [m["name"] for m in listed["items"]] == ["李淑芬"]
+
+
+def test_an_unpublished_techniques_disease_finds_nobody(client, directory, world):
+    from chuancheng.test import declaration_for
+    from techniques.models import Term
+
+    zhang, li, _draft = directory
+    draft = declaration_for(world.guo, name="未公开的技术")
+    draft.diseases.set([Term.objects.get(vocabulary="disease", name="积滞")])
+    li.techniques.add(draft)
+    assert _names(client.get(reverse("masters:directory"), {"disease": "积滞"})) == []
+
+
+def test_on_a_phone_the_filters_fold_behind_a_button(client, directory):
+    html = client.get(reverse("masters:directory")).content.decode()
+    assert 'data-bs-target="#directory-filters"' in html
+    assert 'class="row g-2 mb-3 collapse d-md-flex" id="directory-filters"' in html
