@@ -351,9 +351,10 @@ def core_combinations(
     transactions: Iterable[Iterable[str]], *, clusters: int = 6, top: int = CLUSTER_HERBS
 ) -> tuple[list[Combination], dict | None]:
     """Hierarchical clustering (Ward linkage on the Jaccard distance of co-prescription) of the
-    `top` most frequent herbs, cut into `clusters` groups: the groups of two herbs or more that at
-    least one prescription holds together are the core combinations, most supported first (a
-    group never prescribed together is left out). Also returns the dendrogram as a nested dict
+    `top` most frequent herbs, cut into `clusters` groups: the groups of two herbs or more are the
+    core combinations, most supported first. A group that no prescription holds together is cut
+    down to the part that some do (_held_together), and left out when that is a single herb: a
+    combination with no co-occurrence is never reported. Also returns the dendrogram as a nested dict
     ({"name", "height", "children"}), or None when fewer than two herbs can be clustered."""
     import numpy as np
     from scipy.cluster.hierarchy import fcluster, linkage, to_tree
@@ -384,12 +385,11 @@ def core_combinations(
     for i, label in enumerate(labels):
         groups.setdefault(int(label), []).append(i)
     combinations_found = []
-    for members in groups.values():
+    for grouped in groups.values():
+        members = _held_together(grouped, incidence)
+        if len(grouped) > 1 and len(members) < 2:
+            continue  # leftovers that Ward's cut put together: no combination the master uses
         together_all = int(incidence[:, members].all(axis=1).sum())
-        if len(members) > 1 and together_all == 0:
-            # Herbs that Ward's criterion grouped although no prescription holds them all (often
-            # the leftovers, each far from everything else) are no combination the master uses.
-            continue
         pairs = [jaccard[a, b] for a, b in combinations(members, 2)]
         cohesion = float(sum(pairs) / len(pairs)) if pairs else 1.0
         combinations_found.append(
@@ -397,6 +397,23 @@ def core_combinations(
         )
     combinations_found.sort(key=lambda c: (len(c.herbs) < 2, -c.support, -len(c.herbs), c.herbs))
     return combinations_found, _dendrogram(to_tree(tree), herbs)
+
+
+def _held_together(members: list[int], incidence) -> list[int]:
+    """The part of a cluster that prescriptions hold together. Ward's cut can group herbs that no
+    prescription holds all at once (a base formula with the add-ons it takes in turn, or
+    leftovers far from everything): herbs are left out one at a time, each time the one whose
+    absence lets the most prescriptions hold the rest (the least frequent on a tie), until some
+    prescription holds them all."""
+    members = list(members)
+    while len(members) > 1 and not incidence[:, members].all(axis=1).any():
+
+        def held_without(k: int) -> tuple[int, int]:
+            rest = members[:k] + members[k + 1 :]
+            return int(incidence[:, rest].all(axis=1).sum()), members[k]
+
+        members.pop(max(range(len(members)), key=held_without))
+    return members
 
 
 def _dendrogram(node, herbs: list[str]) -> dict:

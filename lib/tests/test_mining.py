@@ -425,3 +425,17 @@ def test_the_network_is_split_into_communities_the_same_way_every_time():
     assert communities["桂枝"] != communities["人参"]
     assert all(herb_communities(cooccurrence_network(rows)) == communities for _ in range(5))
     assert herb_communities(cooccurrence_network([["黄芪"]])) == {"黄芪": 0}
+
+
+def test_a_base_formula_grouped_with_the_add_ons_it_takes_in_turn_keeps_its_base():
+    from lib.mining import core_combinations
+
+    guizhi = ["桂枝", "白芍", "生姜", "大枣"]
+    sijunzi = ["人参", "白术", "茯苓", "甘草"]
+    add_ons = ["黄芪", "当归", "川芎", "陈皮", "半夏", "柴胡"]
+    transactions = [(guizhi if i % 2 else sijunzi) + [add_ons[i % 6]] for i in range(40)]
+    for clusters in range(2, 9):
+        combinations, _tree = core_combinations(transactions, clusters=clusters)
+        assert all(c.count > 0 for c in combinations), clusters
+        groups = [set(c.herbs) for c in combinations if len(c.herbs) > 1]
+        assert any(set(guizhi) <= g for g in groups) and any(set(sijunzi) <= g for g in groups), clusters
