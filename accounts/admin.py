@@ -5,7 +5,16 @@ from django.core.exceptions import ValidationError
 from accounts import services
 from accounts.duties import Duty, admin_may, duty_of
 from accounts.forms import UserAdminChangeForm
-from accounts.models import ApiToken, Membership, Organization, Region, User
+from accounts.models import (
+    ApiToken,
+    Membership,
+    MembershipRequest,
+    Organization,
+    PhoneCode,
+    PrivacyConsent,
+    Region,
+    User,
+)
 from lib import fieldcrypt
 from lib.errors import ApplicationError
 from lib.identifiers import validate_mobile
@@ -196,3 +205,38 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records made by the platform's own steps (registration, a unit's confirmation): shown,
+    never edited or made by hand here."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(MembershipRequest)
+class MembershipRequestAdmin(ReadOnlyAdmin):
+    # Decided by the unit's admin on the unit's page, through the workflow core.
+    list_display = ["user", "organization", "role", "status", "created_at", "decided_at"]
+    list_filter = ["status", "role"]
+    list_select_related = ["user", "organization"]
+
+
+@admin.register(PrivacyConsent)
+class PrivacyConsentAdmin(ReadOnlyAdmin):
+    list_display = ["user", "kind", "version", "consented_at"]
+    list_filter = ["kind", "version"]
+    list_select_related = ["user"]
+
+
+@admin.register(PhoneCode)
+class PhoneCodeAdmin(ReadOnlyAdmin):
+    list_display = ["purpose", "created_at", "expires_at", "attempts", "verified_at", "used_at"]
+    list_filter = ["purpose"]

@@ -1,12 +1,13 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, UserChangeForm
+from django.contrib.auth.password_validation import password_validators_help_text_html
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Organization, User
+from accounts.models import Membership, Organization, User
 from accounts.widgets import RegionField
 from lib import fieldcrypt
-from lib.identifiers import validate_mobile
+from lib.identifiers import validate_mobile, validate_resident_id
 
 
 class LoginForm(AuthenticationForm):
@@ -86,3 +87,86 @@ class UserAdminChangeForm(UserChangeForm):
     def save(self, commit=True):
         self.instance.phone = self.cleaned_data["phone"]
         return super().save(commit=commit)
+
+
+class RegistrationForm(forms.Form):
+    """Self-registration (issue 12 §1). The form checks the shape of each answer; the rules that
+    need the database (a taken ID number or phone, the code, the password rules) are the service's."""
+
+    role = forms.ChoiceField(
+        label=_("注册身份"),
+        choices=[
+            (Membership.Role.APPLICANT, _("师承申请人（申请跟师学习）")),
+            (Membership.Role.HOLDER, _("技术持有人（申报民间中医药优势技术）")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    full_name = forms.CharField(label=_("真实姓名"), max_length=64)
+    id_number = forms.CharField(label=_("身份证号码"), max_length=24, help_text=_("仅用于核实身份，加密保存"))
+    phone = forms.CharField(label=_("手机号码"), max_length=20)
+    code = forms.CharField(label=_("短信验证码"), max_length=6, min_length=6)
+    username = forms.RegexField(
+        label=_("用户名"),
+        max_length=30,
+        min_length=3,
+        regex=r"^[A-Za-z][A-Za-z0-9_.-]*$",
+        error_messages={"invalid": _("只能使用字母、数字和 _ . -，并以字母开头")},
+        help_text=_("登录时使用，3–30 位，以字母开头"),
+    )
+    password1 = forms.CharField(
+        label=_("密码"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+    password2 = forms.CharField(
+        label=_("再次输入密码"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+    email = forms.EmailField(label=_("电子邮箱（选填，用于找回密码）"), required=False)
+    region = RegionField(label=_("所在地区"))
+    organization = forms.ModelChoiceField(
+        label=_("所在单位（选填）"),
+        queryset=Organization.objects.none(),
+        required=False,
+        empty_label=_("— 暂无单位 —"),
+        help_text=_("选择单位后，须由该单位管理员确认您是本单位人员"),
+    )
+    consent_general = forms.BooleanField(
+        label=_("我已阅读并同意《个人信息处理规则》，同意平台为注册、申请和审核处理我的个人信息"), required=False
+    )
+    consent_sensitive = forms.BooleanField(
+        label=_("我单独同意平台处理我的身份证号码（敏感个人信息），用于核实身份和颁发证书"), required=False
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The units a self-registered person can belong to: medical institutions and workstations.
+        self.fields["organization"].queryset = Organization.objects.filter(
+            status=Organization.Status.ACTIVE, kind__in=[Organization.Kind.MEDICAL, Organization.Kind.WORKSTATION]
+        ).order_by("name")
+        self.fields["password1"].help_text = password_validators_help_text_html()
+
+    def clean_id_number(self):
+        try:
+            return validate_resident_id(self.cleaned_data["id_number"])
+        except ValidationError as exc:
+            raise forms.ValidationError(exc.messages) from None
+
+    def clean_phone(self):
+        try:
+            return validate_mobile(self.cleaned_data["phone"])
+        except ValidationError as exc:
+            raise forms.ValidationError(exc.messages) from None
+
+    def clean_code(self):
+        code = self.cleaned_data["code"].strip()
+        if not code.isdigit():
+            raise forms.ValidationError(_("验证码为 6 位数字"))
+        return code
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password1") and data.get("password2") and data["password1"] != data["password2"]:
+            self.add_error("password2", _("两次输入的密码不一致"))
+        return data
+
+
+class PhoneCodeForm(forms.Form):
+    phone = forms.CharField(label=_("手机号码"), max_length=20)

@@ -463,3 +463,129 @@ class ApiToken(models.Model):
 
     def audit_organization(self) -> None:
         return None
+
+
+class PhoneCode(models.Model):
+    """A text-message code sent to a mobile number to prove it is the person's (issue 12 §1).
+
+    Only a keyed hash of the number and of the code are kept. A code is good until `expires_at`,
+    for SMS_CODE_MAX_ATTEMPTS wrong tries, and once: `verified_at` when the right code was typed,
+    `used_at` when the account it proved was made. A new code for the number retires the old."""
+
+    class Purpose(models.TextChoices):
+        REGISTER = "register", _("注册账号")
+
+    phone_hash = models.CharField(max_length=64, editable=False)
+    purpose = models.CharField(_("用途"), max_length=16, choices=Purpose.choices)
+    code_hash = models.CharField(max_length=64, editable=False)
+    created_at = models.DateTimeField(_("发送时间"), default=timezone.now)
+    expires_at = models.DateTimeField(_("有效期至"))
+    attempts = models.PositiveSmallIntegerField(_("输错次数"), default=0)
+    verified_at = models.DateTimeField(_("验证时间"), null=True, blank=True)
+    used_at = models.DateTimeField(_("使用时间"), null=True, blank=True)
+    ip = models.GenericIPAddressField(_("请求地址"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("短信验证码")
+        verbose_name_plural = _("短信验证码")
+        indexes = [models.Index(fields=["phone_hash", "purpose", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()} · {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class PrivacyConsent(models.Model):
+    """A person's consent to the privacy notice, kept with the notice's version and the time
+    (PIPL art. 14). Sensitive personal data (the ID number) needs a consent of its own (art. 29),
+    so a registration leaves two rows."""
+
+    class Kind(models.TextChoices):
+        GENERAL = "general", _("个人信息处理")
+        SENSITIVE = "sensitive", _("敏感个人信息处理（单独同意）")
+
+    user = models.ForeignKey(User, models.CASCADE, related_name="privacy_consents", verbose_name=_("用户"))
+    kind = models.CharField(_("同意事项"), max_length=16, choices=Kind.choices)
+    version = models.CharField(_("告知书版本"), max_length=20)
+    consented_at = models.DateTimeField(_("同意时间"), default=timezone.now)
+    ip = models.GenericIPAddressField(_("请求地址"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("个人信息处理同意")
+        verbose_name_plural = _("个人信息处理同意")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind", "version"], name="privacy_consent_once_per_version"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_kind_display()} · {self.version}"
+
+
+class MembershipRequest(models.Model):
+    """A self-registered person's request to be a member of a unit (issue 12 §1). Roles are never
+    self-granted: the unit's admin confirms, and only then is the Membership made, with one of the
+    non-staff roles in REQUESTABLE_ROLES."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待单位确认")
+        APPROVED = "approved", _("已确认")
+        REJECTED = "rejected", _("未确认")
+
+    REQUESTABLE_ROLES = (Membership.Role.APPLICANT, Membership.Role.HOLDER)
+
+    TRANSITIONS = {
+        Status.PENDING: {Status.APPROVED: "membership_request.decide", Status.REJECTED: "membership_request.decide"},
+    }
+    MOVE_SERVICE = "accounts.services.membership_request_move"
+    MOVE_LABELS = {Status.APPROVED: _("确认为本单位人员"), Status.REJECTED: _("不予确认")}
+    REASON_REQUIRED = frozenset({Status.REJECTED})
+    ENDING_STATES = frozenset({Status.REJECTED})
+    WAITING_SINCE = "created_at"
+    WAITING_RELATED = ("user", "organization")
+    NOTIFY = {
+        Status.APPROVED: Notice(_("单位已确认您的身份：{obj}"), to=("user",)),
+        Status.REJECTED: Notice(_("单位未确认您的身份：{obj}"), to=("user",)),
+    }
+
+    user = models.ForeignKey(User, models.CASCADE, related_name="membership_requests", verbose_name=_("申请人"))
+    organization = models.ForeignKey(
+        Organization, models.PROTECT, related_name="membership_requests", verbose_name=_("单位")
+    )
+    role = models.CharField(_("申请的身份"), max_length=16, choices=Membership.Role.choices)
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(_("申请时间"), default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    decided_at = models.DateTimeField(_("确认时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("单位人员确认")
+        verbose_name_plural = _("单位人员确认")
+        ordering = ["-created_at"]
+        constraints = [
+            # Staff roles (reviewer, office staff, unit admin, expert) cannot be asked for at all.
+            models.CheckConstraint(
+                condition=Q(role__in=["applicant", "holder"]), name="membership_request_non_staff_role"
+            ),
+            models.UniqueConstraint(
+                fields=["user", "organization", "role"],
+                condition=Q(status="pending"),
+                name="membership_request_one_pending",
+            ),
+        ]
+        indexes = [models.Index(fields=["organization", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.user.display_name} · {self.organization} · {self.get_role_display()}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("accounts:organization-detail", args=[self.organization_id]) + "#membership-requests"
+
+    def audit_organization(self) -> Organization:
+        return self.organization
+
+    @classmethod
+    def scope_q(cls, *, regions: list[Region], organization_ids: list[int]) -> Q:
+        return in_regions("organization__region", regions) | Q(organization_id__in=organization_ids)
+
+    @classmethod
+    def owner_q(cls, user: User) -> Q:
+        return Q(user_id=user.pk)

@@ -62,6 +62,8 @@ ACTS: dict[str, Act] = {
     "person.view_id_number": Act(
         gettext_lazy("查看完整身份证号码"), roles=frozenset({Role.OFFICE_STAFF, Role.UNIT_ADMIN}), owner=True
     ),
+    # A self-registered person's unit (issue 12 §1): its admin confirms them, nobody else.
+    "membership_request.decide": Act(gettext_lazy("确认单位人员"), roles=frozenset({Role.UNIT_ADMIN})),
     "person.disable": Act(gettext_lazy("停用账号"), roles=frozenset({Role.UNIT_ADMIN})),
     "person.enable": Act(gettext_lazy("启用账号"), roles=frozenset({Role.UNIT_ADMIN})),
     "token.revoke": Act(gettext_lazy("撤销 API 令牌"), owner=True),

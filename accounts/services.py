@@ -4,15 +4,27 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import timedelta
 
 from django.contrib.auth import password_validation
 from django.contrib.sessions.backends.db import SessionStore
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from accounts.models import ApiToken, LoginSession, Membership, Organization, Region, User
+from accounts.models import (
+    ApiToken,
+    LoginSession,
+    Membership,
+    MembershipRequest,
+    Organization,
+    PhoneCode,
+    PrivacyConsent,
+    Region,
+    User,
+)
+from lib import fieldcrypt
 from lib.errors import ApplicationError, ConflictError
 from lib.identifiers import validate_mobile, validate_resident_id
 from workflow import services as workflow
@@ -303,3 +315,232 @@ def password_reset_requested(*, email: str, refused: bool) -> None:
         reason="申请重置密码：请求过于频繁，已拒绝" if refused else "申请重置密码",
         outcome=AuditEntry.Outcome.DENIED if refused else AuditEntry.Outcome.SUCCESS,
     )
+
+
+# --- self-registration (issue 12 §1) --------------------------------------------------------------
+
+# The version of the privacy notice a consent is given to (templates/accounts/privacy_notice.html).
+# Change it whenever the notice changes: consents name the text that was shown.
+PRIVACY_NOTICE_VERSION = "2026-12-v1"
+
+
+def _code_hash(phone_hash: str, code: str) -> str:
+    from django.utils.crypto import salted_hmac
+
+    return salted_hmac("accounts.PhoneCode", f"{phone_hash}:{code}", algorithm="sha256").hexdigest()
+
+
+def phone_code_send(*, phone: str, purpose: str, ip: str | None) -> PhoneCode:
+    """Make a fresh code for `phone`, retire the number's earlier ones, and send it after commit.
+    The caller has counted the request against the rate limits (accounts/ratelimits.py)."""
+    from django.conf import settings
+
+    from accounts.sms import SmsSendError, get_backend
+
+    try:
+        phone = validate_mobile(phone)
+    except ValidationError as exc:
+        raise ApplicationError(_("手机号码：%(error)s") % {"error": exc.messages[0]}, field="phone") from None
+    digest = fieldcrypt.phone_hash(phone)
+    if purpose == PhoneCode.Purpose.REGISTER and User.objects.filter(phone_hash=digest).exists():
+        raise ConflictError(_("手机号码：该号码已登记在平台的另一账号下，请直接登录或找回密码"), field="phone")
+    code = f"{secrets.randbelow(10**6):06d}"
+    lifetime = settings.SMS_CODE_LIFETIME_SECONDS
+    now = timezone.now()
+    with transaction.atomic():
+        PhoneCode.objects.filter(phone_hash=digest, purpose=purpose, used_at=None).update(expires_at=now)
+        row = PhoneCode.objects.create(
+            phone_hash=digest,
+            purpose=purpose,
+            code_hash=_code_hash(digest, code),
+            created_at=now,
+            expires_at=now + timedelta(seconds=lifetime),
+            ip=ip,
+        )
+    try:
+        get_backend().send_code(phone=phone, code=code, purpose=purpose, lifetime_minutes=max(lifetime // 60, 1))
+    except SmsSendError:
+        PhoneCode.objects.filter(pk=row.pk).update(expires_at=now)
+        raise ApplicationError(_("验证码：短信发送失败，请稍后再试"), field="code") from None
+    return row
+
+
+def phone_code_verify(*, phone: str, code: str, purpose: str) -> PhoneCode:
+    """Check the code typed for `phone`. A wrong code counts against the code's tries, in a
+    transaction of its own, so that the count stands when the caller's step is refused."""
+    from django.conf import settings
+
+    digest = fieldcrypt.phone_hash(phone)
+    code = (code or "").strip()
+    with transaction.atomic():
+        row = (
+            PhoneCode.objects.select_for_update()
+            .filter(phone_hash=digest, purpose=purpose, used_at=None)
+            .order_by("-created_at", "-pk")
+            .first()
+        )
+        if row is None:
+            raise ApplicationError(_("验证码：请先获取短信验证码"), field="code")
+        if row.expires_at <= timezone.now():
+            raise ApplicationError(_("验证码：验证码已过期，请重新获取"), field="code")
+        if row.attempts >= settings.SMS_CODE_MAX_ATTEMPTS:
+            raise ApplicationError(_("验证码：输错次数过多，请重新获取"), field="code")
+        if not secrets.compare_digest(row.code_hash, _code_hash(digest, code)):
+            row.attempts += 1
+            row.save(update_fields=["attempts"])
+            left = settings.SMS_CODE_MAX_ATTEMPTS - row.attempts
+            wrong = _("验证码：验证码不正确，还可以再试 %(n)d 次") % {"n": left}
+            error = ApplicationError(wrong if left else _("验证码：输错次数过多，请重新获取"), field="code")
+        else:
+            error = None
+            if row.verified_at is None:
+                row.verified_at = timezone.now()
+                row.save(update_fields=["verified_at"])
+    if error is not None:
+        raise error
+    return row
+
+
+def user_register(
+    *,
+    username: str,
+    password: str,
+    full_name: str,
+    id_number: str,
+    phone: str,
+    code: str,
+    region: Region,
+    role: str,
+    organization: Organization | None = None,
+    email: str = "",
+    consent_general: bool,
+    consent_sensitive: bool,
+    ip: str | None = None,
+) -> User:
+    """A person registers themselves: the account, both consents and, when they name a unit, a
+    request the unit's admin confirms — all or nothing (_user_register_atomic). The phone code is
+    checked first in a step of its own (phone_code_verify), then consumed with the rest."""
+    if not consent_general:
+        raise ApplicationError(_("个人信息处理规则：须阅读并同意后才能注册"), field="consent_general")
+    if not consent_sensitive:
+        raise ApplicationError(
+            _("敏感个人信息单独同意：身份证号码属于敏感个人信息，须单独同意后才能注册"), field="consent_sensitive"
+        )
+    if role not in MembershipRequest.REQUESTABLE_ROLES:
+        # Staff roles are granted by a unit, never asked for at registration.
+        raise ApplicationError(_("注册身份：只能选择师承申请人或技术持有人"), field="role")
+    if not (full_name or "").strip():
+        raise ApplicationError(_("姓名：请填写真实姓名"), field="full_name")
+    if organization is not None and organization.status != Organization.Status.ACTIVE:
+        raise ApplicationError(_("所在单位：该单位尚未批准设立或已撤销"), field="organization")
+    try:
+        id_number = validate_resident_id(id_number)
+    except ValidationError as exc:
+        raise ApplicationError(_("身份证号码：%(error)s") % {"error": exc.messages[0]}, field="id_number") from None
+    if User.objects.filter(id_number_hash=fieldcrypt.keyed_hash(id_number)).exists():
+        raise ConflictError(
+            _("身份证号码：该号码已注册过账号，一个身份证号码只能注册一个账号；请直接登录或找回密码"),
+            field="id_number",
+        )
+    # Outside the account's transaction: a wrong code's count must stand when the step is refused.
+    verified = phone_code_verify(phone=phone, code=code, purpose=PhoneCode.Purpose.REGISTER)
+    return _user_register_atomic(
+        verified=verified,
+        username=username,
+        password=password,
+        full_name=full_name,
+        id_number=id_number,
+        phone=phone,
+        region=region,
+        role=role,
+        organization=organization,
+        email=email,
+        ip=ip,
+    )
+
+
+@transaction.atomic
+def _user_register_atomic(
+    *,
+    verified: PhoneCode,
+    username: str,
+    password: str,
+    full_name: str,
+    id_number: str,
+    phone: str,
+    region: Region,
+    role: str,
+    organization: Organization | None,
+    email: str,
+    ip: str | None,
+) -> User:
+    # Consume the code with the account: two registrations racing on one code, one wins.
+    consumed = PhoneCode.objects.filter(pk=verified.pk, used_at=None).update(used_at=timezone.now())
+    if not consumed:
+        raise ApplicationError(_("验证码：该验证码已使用，请重新获取"), field="code")
+    try:
+        with transaction.atomic():
+            user = user_create(
+                username=username,
+                password=password,
+                full_name=full_name.strip(),
+                region=region,
+                phone=phone,
+                email=email,
+                id_number=id_number,
+            )
+    except ValidationError as exc:
+        # The password rules (AUTH_PASSWORD_VALIDATORS) and the model's own checks.
+        errors = getattr(exc, "error_dict", None)
+        if errors:
+            name, messages = next(iter(errors.items()))
+            field = {"__all__": None}.get(name, name)
+            raise ApplicationError("；".join(m for e in messages for m in e.messages), field=field) from None
+        raise ApplicationError(_("密码：%(error)s") % {"error": "；".join(exc.messages)}, field="password") from None
+    except IntegrityError:
+        # Another registration with this ID number or phone committed between the check and here.
+        raise ConflictError(_("身份证号码或手机号码已注册过账号"), field="id_number") from None
+    now = timezone.now()
+    for kind in (PrivacyConsent.Kind.GENERAL, PrivacyConsent.Kind.SENSITIVE):
+        PrivacyConsent.objects.create(user=user, kind=kind, version=PRIVACY_NOTICE_VERSION, consented_at=now, ip=ip)
+    if organization is not None:
+        membership_request_create(user=user, organization=organization, role=role)
+    return user
+
+
+def membership_request_create(*, user: User, organization: Organization, role: str) -> MembershipRequest:
+    from notifications.services import notify
+
+    request = MembershipRequest.objects.create(user=user, organization=organization, role=role)
+    audit_record(
+        action=AuditEntry.Action.CREATE,
+        actor=user,
+        obj=request,
+        organization=organization,
+        to_state=state_label(MembershipRequest, request.status),
+        reason=_role_label(role),
+    )
+    # Made already in its state, so no move announces it: the unit's admins are told here.
+    notify(
+        recipients=organization.unit_admins(),
+        title=_("待确认单位人员：%(obj)s") % {"obj": request},
+        url=request.get_absolute_url(),
+    )
+    return request
+
+
+@workflow.atomic()
+def membership_request_move(
+    request: MembershipRequest, *, to: str, actor: User, reason: str = "", expect: str | None = None
+) -> MembershipRequest:
+    """The unit admin confirms (the membership is made, with the role asked for) or refuses."""
+    if to in MembershipRequest.REASON_REQUIRED and not reason.strip():
+        raise ApplicationError(_("不予确认时必须填写原因"), field="reason")
+    locked = workflow.transition(workflow.lock(request), to, actor=actor, reason=reason, expect=expect)
+    locked.decided_at = timezone.now()
+    locked.save(update_fields=["decided_at"])
+    if to == MembershipRequest.Status.APPROVED:
+        membership_grant(
+            user=locked.user, organization=locked.organization, role=locked.role, actor=actor, reason=reason
+        )
+    return locked

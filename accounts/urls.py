@@ -61,5 +61,8 @@ urlpatterns = [
     path("organizations/<int:pk>/decide/", views.workstation_decide, name="workstation-decide"),
     path("people/<int:pk>/", views.person_detail, name="person-detail"),
     path("regions/", views.region_options, name="region-options"),
+    path("register/", views.register, name="register"),
+    path("register/code/", views.register_code, name="register-code"),
+    path("privacy/", views.privacy_notice, name="privacy-notice"),
     path("people/<int:pk>/active/", views.person_set_active, name="person-set-active"),
 ]

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -9,12 +10,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts import services
-from accounts.forms import OrganizationFilterForm, ReasonForm, TokenForm
-from accounts.models import ApiToken, Membership, Organization, Region, User
+from accounts.forms import OrganizationFilterForm, ReasonForm, RegistrationForm, TokenForm
+from accounts.models import ApiToken, Membership, MembershipRequest, Organization, Region, User
 from accounts.passwords import remember_expiry
 from accounts.permissions import authorize, can, scope
-from accounts.ratelimits import hit, too_many
+from accounts.ratelimits import client_ip, hit, too_many
 from chuancheng.errors import errors_to
+from lib import fieldcrypt
+from lib.errors import ApplicationError
 
 
 def _form_errors(form) -> str:
@@ -60,8 +63,21 @@ def organization_detail(request, pk: int):
     authorize(request.user, "organization.view", organization)
     memberships = organization.memberships.select_related("user").order_by("role", "user__full_name")
     workstations = organization.workstations.select_related("region").order_by("name")
+    # Self-registered people waiting for this unit's admin (issue 12 §1): shown to whoever may decide.
+    membership_requests = list(
+        scope(
+            request.user,
+            "membership_request.decide",
+            organization.membership_requests.filter(status=MembershipRequest.Status.PENDING),
+        ).select_related("user__region")
+    )
+    for pending in membership_requests:
+        services.personal_data_viewed(
+            viewer=request.user, person=pending.user, fields="姓名、身份证号码（脱敏）、所在地区"
+        )
     context = {
         "organization": organization,
+        "membership_requests": membership_requests,
         "memberships": memberships,
         "workstations": workstations,
         "reason_form": ReasonForm(),
@@ -225,3 +241,85 @@ def region_options(request):
         for e in entries
     ]
     return JsonResponse({"results": results})
+
+
+# --- self-registration (issue 12 §1) --------------------------------------------------------------
+
+
+def register(request):
+    """A person registers themselves as an apprenticeship applicant or a technique holder."""
+    if request.user.is_authenticated:
+        return redirect("portal:workbench")
+    form = RegistrationForm(request.POST or None)
+    if request.method == "POST":
+        retry_after = hit(request, name="register_ip", key="ip")
+        if retry_after is not None:
+            return too_many(request, retry_after)
+        if form.is_valid():
+            data = form.cleaned_data
+            with errors_to(form):
+                services.user_register(
+                    username=data["username"],
+                    password=data["password1"],
+                    full_name=data["full_name"],
+                    id_number=data["id_number"],
+                    phone=data["phone"],
+                    code=data["code"],
+                    region=data["region"],
+                    role=data["role"],
+                    organization=data["organization"],
+                    email=data["email"],
+                    consent_general=data["consent_general"],
+                    consent_sensitive=data["consent_sensitive"],
+                    ip=client_ip(request),
+                )
+            if not form.errors:
+                message = _("注册成功，请用用户名「%(name)s」和密码登录。") % {"name": data["username"]}
+                if data["organization"] is not None:
+                    message += _("您选择的单位「%(unit)s」确认您的身份后，您将收到通知。") % {
+                        "unit": data["organization"].name
+                    }
+                messages.success(request, message)
+                return redirect("accounts:login")
+    return render(
+        request,
+        "accounts/register.html",
+        {"form": form, "notice_version": services.PRIVACY_NOTICE_VERSION},
+        status=200,
+    )
+
+
+@require_POST
+def register_code(request):
+    """Send a registration code to the number typed (htmx from the registration page). Limited per
+    number and per client address; both counts move on every request."""
+    from accounts.models import PhoneCode
+
+    phone = request.POST.get("phone", "").strip()[:20]
+    waits = [hit(request, name="sms_code_ip", key="ip")]
+    if phone:
+        waits.append(hit(request, name="sms_code_phone", key="sms:" + fieldcrypt.phone_hash(phone)))
+    retry_after = max((w for w in waits if w is not None), default=None)
+    htmx = request.headers.get("HX-Request") == "true"
+    if retry_after is not None:
+        minutes = max(retry_after // 60, 1)
+        error = _("手机号码：获取验证码过于频繁，请 %(n)d 分钟后再试") % {"n": minutes}
+        response = render(request, "accounts/_code_status.html", {"error": error}, status=200 if htmx else 429)
+        response["Retry-After"] = str(retry_after)
+        return response
+    if not phone:
+        error = _("手机号码：请先填写手机号码")
+        return render(request, "accounts/_code_status.html", {"error": error}, status=200 if htmx else 400)
+    try:
+        services.phone_code_send(phone=phone, purpose=PhoneCode.Purpose.REGISTER, ip=client_ip(request))
+    except ApplicationError as exc:
+        return render(
+            request, "accounts/_code_status.html", {"error": exc.message}, status=200 if htmx else exc.status_code
+        )
+    minutes = max(settings.SMS_CODE_LIFETIME_SECONDS // 60, 1)
+    return render(request, "accounts/_code_status.html", {"sent": True, "minutes": minutes})
+
+
+@require_safe
+def privacy_notice(request):
+    return render(request, "accounts/privacy_notice.html", {"notice_version": services.PRIVACY_NOTICE_VERSION})

@@ -43,6 +43,10 @@ def post_expectations(world) -> dict:
         "accounts:password-reset": outcomes("ok"),
         "accounts:password-reset-confirm": outcomes("ok"),
         "accounts:token-list": signed_in("ok"),
+        # Registration is anyone's (the signed-in are sent to their workbench); a code request
+        # without a number is refused naming the field.
+        "accounts:register": outcomes("ok"),
+        "accounts:register-code": outcomes("invalid"),
         # Token 1 is nobody's in this world.
         "accounts:token-revoke": signed_in(404),
         # The workstation pending in 永济市: the host unit (赵主任) decides; 永济's and the city's

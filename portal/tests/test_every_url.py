@@ -88,6 +88,11 @@ def expectations(world):
         "accounts:person-set-active": ({"pk": world.zhang.pk}, {}, signed_in(405)),
         "workflow:audit-list": ({}, {}, AUDIT),
         # The region picker's data: public divisions, for the registration page too.
+        # Self-registration (issue 12 §1): for those without an account; the signed-in go to work.
+        "accounts:register": ({}, {}, only({}, 302, anon=200)),
+        "accounts:register-code": ({}, {}, everyone(405)),  # POST only
+        "accounts:privacy-notice": ({}, {}, everyone(200)),
+        "workflow:audit-list": ({}, {}, AUDIT),
         "accounts:region-options": ({}, {"q": "linyi"}, everyone(200)),
         "workflow:audit-export": ({}, {}, AUDIT),
         # Every workflow button posts here; its POSTs are walked in workflow/tests/test_moves.py.
@@ -227,6 +232,10 @@ def test_the_admin_is_for_superusers_only(world, persona):
         "admin:axes_accessattempt_add",
         "admin:axes_accesslog_add",
         "admin:axes_accessfailurelog_add",
+        # Made by registration and the unit's confirmation (issue 12 §1), never by hand.
+        "admin:accounts_membershiprequest_add",
+        "admin:accounts_privacyconsent_add",
+        "admin:accounts_phonecode_add",
         "admin:django_tasks_database_dbtaskresult_add",
     }
     # The audit log and the sign-in logs are the audit administrator's, never the superuser's.
