@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from masters.models import Master, MasterExemption
+from masters.services import master_admin_save
 
 
 class MasterExemptionInline(admin.TabularInline):
@@ -25,3 +26,15 @@ class MasterAdmin(admin.ModelAdmin):
     # State and certificate change only through workflow.transition() (masters.services).
     readonly_fields = ["status", "certificate_number", "certified_at", "submitted_at", "name_pinyin", "name_initials"]
     inlines = [MasterExemptionInline]
+
+    # A master comes from an application and its review, and holds certificates and apprentices:
+    # the administration neither makes one out of nothing nor deletes one.
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    # changed_data names the techniques too when their list changed (saved just after, by Django).
+    def save_model(self, request, obj, form, change):
+        master_admin_save(master=obj, changed=list(form.changed_data), actor=request.user)

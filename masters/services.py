@@ -95,6 +95,25 @@ def master_application_update(*, master: Master, actor: User, techniques=None, *
     return master
 
 
+@transaction.atomic
+def master_admin_save(*, master: Master, changed: list[str], actor: User) -> Master:
+    """A correction made in the system administration (a typo in a certified master's record): saved
+    with the names of what changed in the audit log, as an edit from the pages is (issue 13 §6).
+    State and certificate are read-only there; they move only through master_move()."""
+    master.save()
+    if changed:
+        labels = [str(Master._meta.get_field(name).verbose_name) for name in changed]
+        audit_record(
+            action=AuditEntry.Action.TRANSITION,
+            actor=actor,
+            obj=master,
+            from_state=master.get_status_display(),
+            to_state="已修改",
+            reason=f"系统管理后台修改了：{'、'.join(labels)}",
+        )
+    return master
+
+
 def master_move(master: Master, *, to: str, actor: User, reason: str = "", expect: str | None = None) -> Master:
     """MOVE_SERVICE of Master: every button of an application's page and of the review queue."""
     if to == Status.SUBMITTED:
