@@ -33,9 +33,10 @@ from lib.identifiers import mask_resident_id, validate_mobile, validate_resident
 from lib.imports import Cell, Choices, Column, Invalid, Issue, Issues, Refused, Row, Spec, Upload
 from lib.imports import error_workbook as errors_workbook
 from techniques.models import SimilarityFlag, Technique, TechniqueHolder, Term, Vocabulary
-from techniques.services import _check_offline_entry, flag_similar, technique_submit
+from techniques.services import DuplicateDeclaration, _check_offline_entry, flag_similar, method_key, technique_submit
 from workflow.context import current_ip
 from workflow.models import AuditEntry
+from workflow.services import audit_seal_after_commit, audit_text
 
 logger = logging.getLogger(__name__)
 
@@ -469,7 +470,9 @@ class _Lookups:
                 self.seen[identity] = row.line
 
     def check_rows(self, rows: list[Row], upload: Upload) -> None:
-        """Codes not in the city: whether they exist elsewhere or not at all, in one query."""
+        """Codes not in the city: whether they exist elsewhere or not at all, in one query; and rows
+        that repeat a declaration already made."""
+        _refuse_exact_duplicates(rows)
         outside = [row for row in rows if isinstance(row.values.get("region_code"), _Elsewhere)]
         if not outside:
             return
@@ -487,6 +490,50 @@ class _Lookups:
                     "lists": LISTS_SHEET,
                 }
             row.fail("region_code", rule)
+
+
+def _refuse_exact_duplicates(rows: list[Row]) -> None:
+    """A row that repeats a declaration already in the database — the same name, the same method
+    (spacing aside) and the same holder (ID number, or name within the county when the row gives
+    no ID number) — is refused with a link to it, as the declaration form refuses it
+    (services.exact_duplicate, issue 12 §10). A few queries per 500 names, whatever the rows."""
+    wanted = [r for r in rows if r.texts.get("name") and r.texts.get("operation_method")]
+    names = sorted({r.texts["name"] for r in wanted})
+    existing: dict[int, Technique] = {}
+    for chunk in _chunks(names):
+        for technique in (
+            Technique.objects.filter(name__in=chunk)
+            .exclude(status=Technique.Status.MERGED)
+            .only("pk", "name", "code", "operation_method", "region_id")
+        ):
+            existing[technique.pk] = technique
+    if not existing:
+        return
+    holders: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    for chunk in _chunks(list(existing)):
+        for technique_id, hash_, name in TechniqueHolder.objects.filter(technique_id__in=chunk).values_list(
+            "technique_id", "id_number_hash", "name"
+        ):
+            holders[technique_id].append((hash_, name))
+    by_name: dict[str, list[Technique]] = defaultdict(list)
+    for technique in existing.values():
+        by_name[technique.name].append(technique)
+    for row in wanted:
+        method = method_key(row.texts["operation_method"])
+        id_number = row.values.get("holder_id_number") or ""
+        hash_ = fieldcrypt.keyed_hash(id_number) if id_number else ""
+        holder_name = row.texts.get("holder_name", "")
+        county = getattr(row.values.get("region_code"), "code", "")[:6]
+        for technique in sorted(by_name[row.texts["name"]], key=lambda t: t.pk):
+            if method_key(technique.operation_method) != method:
+                continue
+            same_holder = any(
+                (hash_ and h == hash_) or (not hash_ and n == holder_name and technique.region_id[:6] == county)
+                for h, n in holders[technique.pk]
+            )
+            if same_holder:
+                row.fail("name", DuplicateDeclaration(technique).message, value=row.texts["name"])
+                break
 
 
 # --- the service ----------------------------------------------------------------------------
@@ -692,9 +739,9 @@ def _write(
                     organization=entered_org,
                     content_type=content_type,
                     object_id=str(technique.pk),
-                    object_repr=technique.name[:200],
+                    object_repr=audit_text(technique.name)[:200],
                     to_state="草稿",
-                    reason=channel_label,
+                    reason=audit_text(channel_label),
                     ip=ip,
                 )
             )
@@ -702,6 +749,8 @@ def _write(
         for key, model in through.items():
             model.objects.bulk_create(links[key])
         AuditEntry.objects.bulk_create(audits)
+        # Sealed right after the import commits, as audit_record's rows are (issue 13 §7).
+        audit_seal_after_commit()
         created.extend(t.pk for t in objects)
         techniques.extend(objects)
         report(len(created), total, "write")
