@@ -60,9 +60,11 @@ test-sqlite: venv
 	@echo "=== tests on SQLite ==="
 	env -u DATABASE_URL $(PY) -m pytest
 
+# As production runs: the test database is built by the owner role and the suite connects as the
+# runtime role (chuancheng/testdb.py; deploy/postgres-roles.sql).
 test-postgres: venv
-	@echo "=== tests on PostgreSQL ==="
-	DATABASE_URL=$${DATABASE_URL:-$(PG_URL)} $(PY) -m pytest
+	@echo "=== tests on PostgreSQL, as the runtime database role ==="
+	DATABASE_URL=$${DATABASE_URL:-$(PG_URL)} $(PY) -m chuancheng.testdb
 
 # Benchmarks on a generated national-scale data set (built once, kept in bench/ or in the
 # chuancheng_bench PostgreSQL database); figures go to bench/results.json and docs/performance.md.

@@ -78,7 +78,7 @@ def prepare(admin_url: str, name: str) -> bool:
         if key not in {"DATABASE_ROLE", "TEST_DATABASE_NAME", "TEST_ADMIN_DATABASE_URL", "TEST_OWNER_ROLE"}
     }
     owner_env["DATABASE_URL"] = _with(admin_url, user=OWNER, dbname=name)
-    for command in (["migrate", "--no-input", "-v", "0"], ["createcachetable"]):
+    for command in (["migrate", "--no-input", "-v", "0"], ["createcachetable", "-v", "0"]):
         subprocess.run([sys.executable, "manage.py", *command], cwd=BASE_DIR, env=owner_env, check=True)
     with _connect(admin_url, name) as admin:
         admin.execute(ROLES_SCRIPT.read_text())
