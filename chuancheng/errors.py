@@ -60,9 +60,10 @@ class DomainErrorMiddleware:
 def errors_to(form: forms.Form) -> Iterator[None]:
     """For a view that shows a form again with what the person typed: the domain error becomes
     an error of the field it names (or of the whole form). The view then renders the form when
-    `form.errors` is set."""
+    `form.errors` is set. An error that points at another record (`link_html()`, e.g. the
+    declaration a duplicate repeats) shows there with its link."""
     try:
         yield
     except ApplicationError as exc:
         field = exc.field if exc.field in form.fields else None
-        form.add_error(field, exc.message)
+        form.add_error(field, exc.link_html() if hasattr(exc, "link_html") else exc.message)

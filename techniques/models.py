@@ -81,6 +81,9 @@ class Technique(models.Model):
         ACCEPTED = "accepted", _("已入库")
         RETURNED = "returned", _("已退回")
         PUBLISHED = "published", _("已公开")
+        # Merged into another declaration of the same technique (issue 12 §10): kept, with its
+        # history, and pointing at the declaration that carries its files on (`merged_into`).
+        MERGED = "merged", _("已合并")
 
     class Channel(models.TextChoices):
         ONLINE = "online", _("线上申报")
@@ -103,10 +106,24 @@ class Technique(models.Model):
     # Who moves a declaration on (003 §三(一).1: city, county, township and village levels).
     TRANSITIONS = {
         Status.DRAFT: {Status.SUBMITTED: "technique.submit"},
-        Status.SUBMITTED: {Status.RECEIVED: "technique.receive", Status.RETURNED: "technique.receive"},
-        Status.RECEIVED: {Status.VERIFIED: "technique.verify", Status.RETURNED: "technique.verify"},
-        Status.VERIFIED: {Status.ACCEPTED: "technique.accept", Status.RETURNED: "technique.accept"},
-        Status.RETURNED: {Status.SUBMITTED: "technique.submit"},
+        # A duplicate is merged by whoever handles the declaration at its stage, never once it is
+        # in the database (the newer declaration is merged into it instead).
+        Status.SUBMITTED: {
+            Status.RECEIVED: "technique.receive",
+            Status.RETURNED: "technique.receive",
+            Status.MERGED: "technique.receive",
+        },
+        Status.RECEIVED: {
+            Status.VERIFIED: "technique.verify",
+            Status.RETURNED: "technique.verify",
+            Status.MERGED: "technique.verify",
+        },
+        Status.VERIFIED: {
+            Status.ACCEPTED: "technique.accept",
+            Status.RETURNED: "technique.accept",
+            Status.MERGED: "technique.accept",
+        },
+        Status.RETURNED: {Status.SUBMITTED: "technique.submit", Status.MERGED: "technique.verify"},
         Status.ACCEPTED: {Status.PUBLISHED: "technique.publish"},
         Status.PUBLISHED: {Status.ACCEPTED: "technique.publish"},
     }
@@ -120,10 +137,11 @@ class Technique(models.Model):
         Status.VERIFIED: _("核实通过"),
         Status.RETURNED: _("退回修改"),
         Status.PUBLISHED: _("公开"),
+        Status.MERGED: _("合并到另一申报"),
     }
     # The declarant reads the reasons and fixes the declaration (003 §三(一).1).
     REASON_REQUIRED = frozenset({Status.RETURNED})
-    ENDING_STATES = frozenset({Status.RETURNED})
+    ENDING_STATES = frozenset({Status.RETURNED, Status.MERGED})
     # Offered as buttons but nobody's to-do: a draft is submitted when its declarant is ready (an
     # import of drafts would otherwise fill its importer's workbench), an accepted technique
     # stays in the database unless the city chooses to publish it, and unpublishing is a choice.
@@ -132,6 +150,11 @@ class Technique(models.Model):
             (Status.DRAFT, Status.SUBMITTED),
             (Status.ACCEPTED, Status.PUBLISHED),
             (Status.PUBLISHED, Status.ACCEPTED),
+            # Merging is a decision on a flagged pair, nobody's standing task.
+            (Status.SUBMITTED, Status.MERGED),
+            (Status.RECEIVED, Status.MERGED),
+            (Status.VERIFIED, Status.MERGED),
+            (Status.RETURNED, Status.MERGED),
         }
     )
     WAITING_SINCE = "submitted_at"
@@ -143,6 +166,7 @@ class Technique(models.Model):
         # Also the arrival when the city withdraws a technique from the public catalogue.
         Status.ACCEPTED: Notice(_("技术已入库（未公开）：{obj}"), to=("entered_by",)),
         Status.PUBLISHED: Notice(_("技术已公开：{obj}"), to=("entered_by",)),
+        Status.MERGED: Notice(_("技术申报已与同一技术的另一申报合并：{obj}"), to=("entered_by",)),
     }
 
     code = models.CharField(_("编号"), max_length=20, unique=True, blank=True, null=True)
@@ -184,6 +208,9 @@ class Technique(models.Model):
     management_class = models.CharField(_("管理类别"), max_length=40, blank=True)
 
     status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    merged_into = models.ForeignKey(
+        "self", models.PROTECT, null=True, blank=True, related_name="merged_from", verbose_name=_("合并入")
+    )
     channel = models.CharField(_("申报渠道"), max_length=8, choices=Channel.choices, default=Channel.ONLINE)
     # The offline channel: who typed it in, for which unit, and the scan of the paper form.
     entered_by = models.ForeignKey(
@@ -232,6 +259,10 @@ class Technique(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("techniques:manage-detail", args=[self.pk])
+
+    def move_pages(self) -> dict:
+        # Which declaration is kept is chosen on a page of its own, with the pair side by side.
+        return {self.Status.MERGED: reverse("techniques:merge", args=[self.pk])}
 
     # --- scope (accounts.permissions) ---
     @classmethod
@@ -356,7 +387,14 @@ class SimilarityFlag(models.Model):
     """A possible duplicate found when a declaration was submitted; staff decide, nothing merges
     by itself."""
 
+    class Decision(models.TextChoices):
+        OPEN = "", _("待判断")
+        NOT_DUPLICATE = "not_duplicate", _("不是重复")
+        MERGED = "merged", _("已合并")
+
     class Reason(models.TextChoices):
+        # Only with the same name (an import matching the holder's ID number): a holder may hold
+        # several techniques, so the same holder alone is no sign of a duplicate.
         SAME_HOLDER = "same_holder", _("同一持有人")
         SIMILAR_NAME = "similar_name", _("名称相近")
         SIMILAR_TEXT = "similar_text", _("内容相近")
@@ -368,6 +406,10 @@ class SimilarityFlag(models.Model):
     detail = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     resolved = models.BooleanField(default=False)
+    # What staff decided of the pair (issue 12 §10), by whom and when.
+    decision = models.CharField(_("结论"), max_length=16, choices=Decision.choices, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [

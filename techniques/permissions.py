@@ -55,3 +55,19 @@ def check_curate(user, technique: Technique) -> None:
     authorize(user, "technique.view", technique)
     if not may_curate(user, technique):
         raise PermissionDenied(_("没有权限：%(act)s") % {"act": ACTS["technique.verify"].label})
+
+
+# Deciding whether two declarations are one technique (not a duplicate, or merge) is for the staff
+# who handle declarations, not their declarants (issue 12 §10).
+DUPLICATE_ACTS = ("technique.receive", "technique.verify", "technique.accept")
+
+
+def may_decide_duplicates(user, technique: Technique) -> bool:
+    return any(can(user, act, technique) for act in DUPLICATE_ACTS)
+
+
+def check_decide_duplicates(user, technique: Technique) -> None:
+    """may_decide_duplicates, or why not: outside the person's scope 404, within it 403."""
+    authorize(user, "technique.view", technique)
+    if not may_decide_duplicates(user, technique):
+        raise PermissionDenied(_("没有权限：判断重复申报"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -11,12 +12,14 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import Organization, Region, User
 from accounts.permissions import authorize
-from lib import files
+from lib import fieldcrypt, files
 from lib.errors import ApplicationError
 from lib.identifiers import validate_mobile, validate_resident_id
 from techniques.models import (
@@ -31,7 +34,7 @@ from techniques.models import (
     TermRevision,
     Vocabulary,
 )
-from techniques.permissions import check_curate, is_classifiable, is_editable
+from techniques.permissions import check_curate, check_decide_duplicates, is_classifiable, is_editable
 from workflow import services as workflow
 from workflow.models import AuditEntry
 from workflow.services import audit_record
@@ -209,6 +212,7 @@ def technique_create(
         if holders is None and channel == Technique.Channel.ONLINE:
             holders = [HolderData(name=actor.display_name, phone=actor.phone, user=actor)]
         _set_holders(technique, holders or [])
+    _refuse_exact_duplicate(technique, holders or [])
     _set_terms(technique, diseases=diseases, syndromes=syndromes, features=features)
     audit_record(
         action=AuditEntry.Action.CREATE,
@@ -247,6 +251,7 @@ def technique_update(
         technique.save()
         if holders is not None:
             _set_holders(technique, holders)
+    _refuse_exact_duplicate(technique, holders)
     _set_terms(technique, diseases=diseases, syndromes=syndromes, features=features)
     after = _content(technique)
     changed = [key for key in after if after[key] != before[key]]
@@ -331,6 +336,9 @@ def technique_move(
     technique: Technique, *, to: str, actor: User, reason: str = "", expect: str | None = None
 ) -> Technique:
     """MOVE_SERVICE of Technique: the workflow buttons' way in."""
+    if to == Status.MERGED:
+        # Which declaration is kept is chosen on the merge page (move_pages), never guessed.
+        raise ApplicationError(_("合并请在合并页面选择保留的申报"), field="to")
     if to == Status.SUBMITTED:
         return technique_submit(technique=technique, actor=actor, reason=reason, expect=expect)
     return technique_advance(technique=technique, actor=actor, to=to, reason=reason, expect=expect)
@@ -343,27 +351,13 @@ TEXT_SIMILARITY = 0.9
 
 
 def flag_similar(technique: Technique) -> list[SimilarityFlag]:
-    """Flag declarations that look like this one: same holder (ID number or name in the same
-    county), a near-identical name, or a near-identical method text. Staff decide; nothing merges."""
-    others = Technique.objects.exclude(pk=technique.pk).exclude(status=Status.DRAFT)
+    """Flag declarations that look like this one: a near-identical name or a near-identical
+    method text. The same holder alone is no sign of a duplicate — a holder may hold several
+    techniques (issue 12 §10). Staff
+    decide (not a duplicate, or merge); nothing merges by itself. An exact duplicate (the same
+    holder, name and method) never gets this far: it is refused (exact_duplicate)."""
+    others = Technique.objects.exclude(pk=technique.pk).exclude(status=Status.DRAFT).exclude(status=Status.MERGED)
     flags: list[SimilarityFlag] = []
-    holder_hashes = [h for h in technique.holders.values_list("id_number_hash", flat=True) if h]
-    holder_names = list(technique.holders.values_list("name", flat=True))
-    county = technique.region.prefix[:6]
-    same_holder = others.filter(
-        Q(holders__id_number_hash__in=holder_hashes)
-        | Q(holders__name__in=holder_names, region__prefix__startswith=county)
-    ).distinct()[:20]
-    for other in same_holder:
-        flags.append(
-            SimilarityFlag(
-                technique=technique,
-                similar_to=other,
-                reason="same_holder",
-                score=1.0,
-                detail=f"持有人相同：{'、'.join(holder_names)}",
-            )
-        )
     # Candidates for name/text similarity share a two-character piece of the name.
     name = technique.name
     pieces = {name[i : i + 2] for i in range(max(len(name) - 1, 1))}
@@ -396,6 +390,170 @@ def flag_similar(technique: Technique) -> list[SimilarityFlag]:
                 )
     SimilarityFlag.objects.bulk_create(flags, ignore_conflicts=True)
     return flags
+
+
+def method_key(text: str) -> str:
+    # The same method typed with other spacing or line breaks is the same method.
+    return re.sub(r"\s+", "", text or "")
+
+
+class DuplicateDeclaration(ApplicationError):
+    """The technique is already declared: same holder, same name, same method (issue 12 §10).
+    `existing` is the declaration it repeats; pages link to it (`link_html`)."""
+
+    def __init__(self, existing: Technique):
+        super().__init__(
+            _(
+                "该技术已申报：「%(name)s」（%(code)s）的持有人、技术名称和操作方法都与本申报相同，"
+                "请勿重复申报；如需补充材料，请在原申报（%(url)s）中修改或联系受理单位"
+            )
+            % {"name": existing.name, "code": existing.code or _("未提交"), "url": existing.get_absolute_url()},
+            field="name",
+        )
+        self.existing = existing
+
+    def link_html(self) -> SafeString:
+        return format_html(
+            '{} <a href="{}">{}</a>',
+            self.message,
+            self.existing.get_absolute_url(),
+            _("查看原申报「%(name)s」") % {"name": self.existing.name},
+        )
+
+
+def exact_duplicate(
+    *, name: str, operation_method: str, holders: list[HolderData], region: Region | None, exclude_pk: int | None = None
+) -> Technique | None:
+    """The declaration this one repeats: the same name, the same method (spacing aside) and a
+    holder in common — by ID number, or by name within the same county when no ID number is
+    given. None when there is none. A merged declaration repeats nothing any more."""
+    name = (name or "").strip()
+    method = method_key(operation_method)
+    if not name or not method:
+        return None
+    hashes = [fieldcrypt.keyed_hash(h.id_number) for h in holders if h.id_number]
+    names = [h.name.strip() for h in holders if h.name.strip() and not h.id_number]
+    same_holder = Q(holders__id_number_hash__in=hashes) if hashes else Q(pk__in=[])
+    if names and region is not None:
+        same_holder |= Q(holders__name__in=names, region__prefix__startswith=region.prefix[:6])
+    candidates = (
+        Technique.objects.filter(name=name).exclude(status=Status.MERGED).filter(same_holder).distinct().order_by("pk")
+    )
+    if exclude_pk is not None:
+        candidates = candidates.exclude(pk=exclude_pk)
+    return next((t for t in candidates[:20] if method_key(t.operation_method) == method), None)
+
+
+def _refuse_exact_duplicate(technique: Technique, holders: list[HolderData] | None) -> None:
+    if holders is None:
+        holders = [
+            HolderData(name=h.name, id_number=h.id_number if h.id_number_hash else "") for h in technique.holders.all()
+        ]
+    existing = exact_duplicate(
+        name=technique.name,
+        operation_method=technique.operation_method,
+        holders=holders,
+        region=technique.region,
+        exclude_pk=technique.pk,
+    )
+    if existing is not None:
+        raise DuplicateDeclaration(existing)
+
+
+@transaction.atomic
+def similarity_flag_dismiss(*, flag: SimilarityFlag, actor: User, reason: str = "") -> SimilarityFlag:
+    """Staff looked at a flagged pair and it is two techniques: the flag (both ways) is closed as
+    not a duplicate, on record."""
+    flag = SimilarityFlag.objects.select_for_update().select_related("technique", "similar_to").get(pk=flag.pk)
+    _check_duplicate_decision(actor, flag.technique, flag.similar_to)
+    if flag.resolved:
+        raise ApplicationError(_("这一对申报已有结论：%(decision)s") % {"decision": flag.get_decision_display()})
+    _close_pair(flag.technique, flag.similar_to, actor=actor, decision=SimilarityFlag.Decision.NOT_DUPLICATE)
+    audit_record(
+        action=AuditEntry.Action.TRANSITION,
+        actor=actor,
+        obj=flag.technique,
+        from_state="可能重复",
+        to_state="不是重复",
+        reason=(reason or f"与「{flag.similar_to.name}」（{flag.similar_to.code or flag.similar_to.pk}）不是同一技术")[
+            :200
+        ],
+    )
+    flag.refresh_from_db()
+    return flag
+
+
+def _check_duplicate_decision(actor: User, *techniques: Technique) -> None:
+    """Who decides a pair: staff who handle both declarations; outside either's scope the pair
+    does not exist (404)."""
+    for technique in techniques:
+        check_decide_duplicates(actor, technique)
+
+
+def _close_pair(a: Technique, b: Technique, *, actor: User, decision: str) -> None:
+    SimilarityFlag.objects.filter(Q(technique=a, similar_to=b) | Q(technique=b, similar_to=a), resolved=False).update(
+        resolved=True, decision=decision, decided_by=actor, decided_at=timezone.now()
+    )
+
+
+@workflow.atomic()
+def technique_merge(
+    *, technique: Technique, into: Technique, actor: User, reason: str = "", expect: str | None = None
+) -> Technique:
+    """Merges a duplicate declaration into the one that is kept (issue 12 §10). The merged one
+    moves to 已合并 through the workflow (its history and audit trail stay its own, and it points
+    at the kept one); its files, protection and consent records, procedures, holders,
+    classifications and research links move to the kept one, which records what it received."""
+    if technique.pk == into.pk:
+        raise ApplicationError(_("不能把申报合并到它自己"), field="into")
+    authorize(actor, "technique.view", into)
+    locked = workflow.lock(technique)
+    kept = Technique.objects.select_for_update().get(pk=into.pk)
+    if kept.status in (Status.MERGED, Status.DRAFT):
+        raise ApplicationError(
+            _("保留的申报处于「%(state)s」状态，不能接收合并") % {"state": kept.get_status_display()}, field="into"
+        )
+    why = reason.strip() or f"与「{kept.name}」（{kept.code or kept.pk}）为同一技术，合并入该申报"
+    workflow.transition(locked, Status.MERGED, actor=actor, reason=why[:200], expect=expect)
+    _check_duplicate_decision(actor, kept)
+    locked.merged_into = kept
+    locked.save(update_fields=["merged_into"])
+    moved = {
+        "files": TechniqueFile.objects.filter(technique=locked).update(technique=kept),
+        "protections": ProtectionRecord.objects.filter(technique=locked).update(technique=kept),
+        "consents": ConsentRecord.objects.filter(technique=locked).update(technique=kept),
+    }
+    # Procedures are numbered per technique: the merged ones follow the kept ones' versions.
+    for procedure in Procedure.objects.filter(technique=locked).order_by("kind", "version"):
+        top = kept.procedures.filter(kind=procedure.kind).aggregate(m=Max("version"))["m"] or 0
+        Procedure.objects.filter(pk=procedure.pk).update(technique=kept, version=top + 1)
+    known = set(kept.holders.values_list("id_number_hash", flat=True)) - {""}
+    known_names = set(kept.holders.filter(id_number_hash="").values_list("name", flat=True))
+    for holder in locked.holders.all():
+        if (holder.id_number_hash and holder.id_number_hash in known) or (
+            not holder.id_number_hash and holder.name in known_names
+        ):
+            continue
+        holder.pk, holder.technique, holder.is_primary = None, kept, False
+        holder.save()
+    for relation in ("diseases", "syndromes", "features", "research_projects"):
+        getattr(kept, relation).add(*getattr(locked, relation).all())
+    kept.save(update_fields=["updated_at"])
+    _close_pair(locked, kept, actor=actor, decision=SimilarityFlag.Decision.MERGED)
+    audit_record(
+        action=AuditEntry.Action.TRANSITION,
+        actor=actor,
+        obj=kept,
+        from_state=kept.get_status_display(),
+        to_state="已合并入",
+        reason=(
+            f"合并了「{locked.name}」（{locked.code or locked.pk}）：附件 {moved['files']} 个、"
+            f"保护记录 {moved['protections']} 条、知情同意 {moved['consents']} 条"
+        )[:200],
+    )
+    _reindex(locked)
+    _reindex(kept)
+    return locked
 
 
 # --- vocabularies ------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from techniques import views, views_files, views_protection, views_research
+from techniques import views, views_duplicates, views_files, views_protection, views_research
 
 app_name = "techniques"
 
@@ -20,6 +20,9 @@ urlpatterns = [
     path("manage/<int:pk>/classify/", views_protection.classify, name="classify"),
     path("manage/<int:pk>/files/", views_protection.file_add, name="file-add"),
     path("manage/<int:pk>/procedure/", views_protection.procedure_add, name="procedure-add"),
+    # Possible duplicates: merge one declaration into another, or close a flag as not a duplicate.
+    path("manage/<int:pk>/merge/", views_duplicates.merge, name="merge"),
+    path("flags/<int:pk>/dismiss/", views_duplicates.flag_dismiss, name="flag-dismiss"),
     # The files of a technique, one view per kind, each checked as the technique's page is.
     path("manage/<int:pk>/scan/", views_files.scanned_original, name="scanned-original"),
     path("files/<int:pk>/", views_files.technique_file, name="file"),

@@ -16,7 +16,7 @@ from lib.pagination import CappedPaginator
 from techniques import selectors, services
 from techniques.forms import DeclarationForm, HolderFormSet, OfflineForm, ReasonForm, RenameForm, split_names
 from techniques.models import ProtectionRecord, ResearchProject, SimilarityFlag, Technique, Term, Vocabulary
-from techniques.permissions import may_classify, may_curate, may_edit
+from techniques.permissions import may_classify, may_curate, may_decide_duplicates, may_edit
 from workflow.models import AuditEntry
 from workflow.services import authorize_moves
 
@@ -95,7 +95,7 @@ def manage_list(request):
 @require_safe
 def manage_detail(request, pk: int):
     technique = get_object_or_404(
-        Technique.objects.select_related(*LIST_RELATED, "entered_by", "entered_org").prefetch_related(
+        Technique.objects.select_related(*LIST_RELATED, "entered_by", "entered_org", "merged_into").prefetch_related(
             "diseases",
             "syndromes",
             "features",
@@ -106,8 +106,10 @@ def manage_detail(request, pk: int):
             Prefetch("research_projects", queryset=ResearchProject.objects.order_by("-started_on", "pk")),
             Prefetch(
                 "similarity_flags",
-                queryset=SimilarityFlag.objects.select_related("similar_to"),
+                queryset=SimilarityFlag.objects.filter(resolved=False).select_related("similar_to"),
+                to_attr="open_flags",
             ),
+            "merged_from",
         ),
         pk=pk,
     )
@@ -117,11 +119,13 @@ def manage_detail(request, pk: int):
     show_ids = can(request.user, "technique.verify", technique)
     if holders:
         services.holders_viewed(viewer=request.user, technique=technique)
+    # A merged declaration's history stays its own, and reads on here, where its files went.
+    merged = [str(m.pk) for m in technique.merged_from.all()]
     history = (
         AuditEntry.objects.filter(
             content_type__app_label="techniques",
             content_type__model="technique",
-            object_id=str(technique.pk),
+            object_id__in=[str(technique.pk), *merged],
             action__in=[AuditEntry.Action.CREATE, AuditEntry.Action.TRANSITION],
         )
         .select_related("actor")
@@ -135,6 +139,10 @@ def manage_detail(request, pk: int):
         "can_edit": may_edit(request.user, technique),
         "history": history,
         "can_curate": may_curate(request.user, technique),
+        "open_flags": technique.open_flags,
+        "technique_pk": str(technique.pk),
+        # Deciding a pair is for the staff handling it (the service also checks the other one).
+        "can_decide_duplicates": bool(technique.open_flags) and may_decide_duplicates(request.user, technique),
         "can_classify": may_classify(request.user, technique),
         "grades": Technique.Grade.choices,
         "protection_kinds": ProtectionRecord.Kind.choices,

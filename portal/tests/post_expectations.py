@@ -91,6 +91,9 @@ def post_expectations(world) -> dict:
         "techniques:research-edit": signed_in(404, ok=("sun", "yang", "admin")),
         # The project is named by the input: an empty post names none.
         "techniques:research-link": signed_in(404),
+        # 郭秀兰's published technique merges into nothing: refused to those who see it; flag 0 is none.
+        "techniques:merge": signed_in(404, forbidden=("guo", "lin", "sun", "yang", "admin")),
+        "techniques:flag-dismiss": signed_in(404),
         "techniques:research-unlink": signed_in(404),
         "api:research_project_list": signed_in(403, invalid=("sun", "zhou", "yang", "lin", "admin")),
         "api:research_project_create": signed_in(403, invalid=("sun", "zhou", "yang", "lin", "admin")),

@@ -167,7 +167,10 @@ def test_the_page_offers_each_person_the_moves_of_their_stage(world, yanhu_decla
     assert [(m.to, m.button) for m in moves(yanhu_declaration, world.lin)] == [
         (S.RECEIVED, "受理"),
         (S.RETURNED, "退回修改"),
+        # A duplicate is merged on a page of its own, where the kept declaration is chosen.
+        (S.MERGED, "合并到另一申报"),
     ]
+    assert moves(yanhu_declaration, world.lin)[-1].page_url == f"/techniques/manage/{yanhu_declaration.pk}/merge/"
     assert moves(yanhu_declaration, world.yang) == [] and moves(yanhu_declaration, world.guo) == []
     page = client_for("lin").get(page_url(yanhu_declaration)).content.decode()
     assert 'data-moves="received returned ' in page and "退回修改时必须填写原因" in page

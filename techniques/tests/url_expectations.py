@@ -48,4 +48,12 @@ def expectations(world, groups):
         "techniques:consent-document": ({"pk": consent.pk}, {}, everyone(404)),
         "techniques:procedure-document": ({"pk": procedure.pk}, {}, everyone(404)),
         "api:technique_public_research_projects": ({"pk": published.pk}, {}, everyone(200)),
+        # A published technique is merged into nothing: those who see it are refused the page
+        # (403), the rest do not see it (issue 12 §10).
+        "techniques:merge": (
+            {"pk": published.pk},
+            {},
+            only(dict.fromkeys(("guo", "lin", "sun", "yang", "admin"), 403), 404),
+        ),
+        "techniques:flag-dismiss": ({"pk": 0}, {}, signed_in(405)),
     }
