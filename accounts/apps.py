@@ -7,3 +7,6 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts import signals  # noqa: F401  (sign-in auditing)
+        from accounts.admin_labels import name_third_party_apps
+
+        name_third_party_apps()

@@ -35,8 +35,10 @@ class Region(models.Model):
     code = models.CharField(_("区划代码"), max_length=12, primary_key=True)
     name = models.CharField(_("名称"), max_length=64)
     level = models.CharField(_("级别"), max_length=10, choices=Level.choices)
-    parent = models.ForeignKey("self", models.PROTECT, null=True, blank=True, related_name="children")
-    prefix = models.CharField(max_length=12, unique=True)
+    parent = models.ForeignKey(
+        "self", models.PROTECT, null=True, blank=True, related_name="children", verbose_name=_("上级区划")
+    )
+    prefix = models.CharField(_("代码前缀"), max_length=12, unique=True)
 
     class Meta:
         verbose_name = _("行政区划")
@@ -286,7 +288,7 @@ class Organization(models.Model):
     )
     status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
     address = models.CharField(_("地址"), max_length=200, blank=True)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_at = models.DateTimeField(_("登记时间"), default=timezone.now, editable=False)
 
     class Meta:
         verbose_name = _("单位")
@@ -345,10 +347,10 @@ class Membership(models.Model):
         OFFICE_STAFF = "office_staff", _("办公室工作人员")
         UNIT_ADMIN = "unit_admin", _("单位管理员")
 
-    user = models.ForeignKey(User, models.CASCADE, related_name="memberships")
-    organization = models.ForeignKey(Organization, models.PROTECT, related_name="memberships")
+    user = models.ForeignKey(User, models.CASCADE, related_name="memberships", verbose_name=_("人员"))
+    organization = models.ForeignKey(Organization, models.PROTECT, related_name="memberships", verbose_name=_("单位"))
     role = models.CharField(_("角色"), max_length=16, choices=Role.choices)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_at = models.DateTimeField(_("授予时间"), default=timezone.now, editable=False)
 
     class Meta:
         verbose_name = _("成员角色")
@@ -420,15 +422,15 @@ class ApiToken(models.Model):
     ENDING_STATES = frozenset({Status.REVOKED})
     SIDE_MOVES = frozenset({(Status.ACTIVE, Status.REVOKED)})
 
-    user = models.ForeignKey(User, models.CASCADE, related_name="api_tokens")
+    user = models.ForeignKey(User, models.CASCADE, related_name="api_tokens", verbose_name=_("用户"))
     name = models.CharField(_("用途"), max_length=64)
     status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
-    key_hash = models.CharField(max_length=64, unique=True)
-    prefix = models.CharField(max_length=12)
-    created_at = models.DateTimeField(default=timezone.now)
-    last_used_at = models.DateTimeField(null=True, blank=True)
+    key_hash = models.CharField(_("令牌摘要"), max_length=64, unique=True)
+    prefix = models.CharField(_("令牌前缀"), max_length=12)
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+    last_used_at = models.DateTimeField(_("最近使用时间"), null=True, blank=True)
     expires_at = models.DateTimeField(_("有效期至"), default=api_token_expiry)
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("API 令牌")
