@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from lib.forms import DateInput
 from teaching.models import Activity, GraduationItem, TeachingPlan
-from teaching.quotas import Category
+from teaching.quotas import MAX_HOURS_PER_DAY, Category
 
 
 class Styled:
@@ -54,7 +54,9 @@ class ActivityForm(Styled, forms.Form):
     kind = forms.ChoiceField(label=_("活动形式"), choices=Activity.Kind.choices)
     category = forms.ChoiceField(label=_("课时类别"), choices=Category.choices)
     date = forms.DateField(label=_("日期"), widget=DateInput())
-    hours = forms.DecimalField(label=_("课时"), min_value=0, max_digits=4, decimal_places=1)
+    hours = forms.DecimalField(
+        label=_("课时"), min_value=0, max_value=MAX_HOURS_PER_DAY, max_digits=4, decimal_places=1
+    )
     topic = forms.CharField(label=_("内容"), max_length=200)
     online = forms.BooleanField(label=_("线上开展"), required=False)
     online_agreed_on = forms.DateField(label=_("与传承人商定日期"), required=False, widget=DateInput())

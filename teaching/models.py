@@ -265,6 +265,13 @@ class Graduation(_OfApprenticeship, models.Model):
     submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
     assessed_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", null=True, blank=True)
     assessed_at = models.DateTimeField(_("考核时间"), null=True, blank=True)
+    # The host unit's leave to submit before the term's end (teaching.quotas.EARLY_CLAUSE): who,
+    # when and why, beside the audit row that records it too.
+    early_reason = models.TextField(_("提前提交的理由"), blank=True)
+    early_allowed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", null=True, blank=True, verbose_name=_("批准人")
+    )
+    early_allowed_at = models.DateTimeField(_("批准提前提交的时间"), null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 

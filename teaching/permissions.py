@@ -18,7 +18,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.permissions import ACTS, STAFF_ROLES, Act, Kind, Role
+from accounts.permissions import ACTS, STAFF_ROLES, Act, Kind, Role, can
 from lib.errors import ConflictError
 
 HOST_STAFF = frozenset({Role.UNIT_ADMIN, Role.REVIEWER})
@@ -39,6 +39,11 @@ ACTS.update(
         "teaching.graduation_submit": Act(gettext_lazy("提交出师考核"), owner=True),
         # 000 §四(五): 经传承人考核.
         "teaching.graduation_assess": Act(gettext_lazy("出师考核"), owner=True),
+        # 000 §四(四): the host unit, which made the plan with the master, lets the materials in
+        # before the term's end (teaching.quotas.EARLY_CLAUSE).
+        "teaching.graduation_early": Act(
+            gettext_lazy("批准提前提交结业材料"), roles=HOST_STAFF, org_kinds=frozenset({Kind.HOST})
+        ),
     }
 )
 
@@ -158,3 +163,45 @@ def materials_refusal(user, apprenticeship, graduation) -> Exception | None:
 
 def may_edit_materials(user, apprenticeship, graduation) -> bool:
     return materials_refusal(user, apprenticeship, graduation) is None
+
+
+def term_refusal(apprenticeship, graduation) -> ConflictError | None:
+    """Graduation materials go in once the study term has ended (teaching.quotas.TERM_CLAUSE),
+    unless the host unit has allowed them in early."""
+    from django.utils import timezone
+
+    from teaching.quotas import EARLY_CLAUSE, TERM_CLAUSE
+
+    if timezone.localdate() >= apprenticeship.ends_on:
+        return None
+    if graduation is not None and graduation.early_allowed_at is not None:
+        return None
+    return ConflictError(
+        _(
+            "师承期限至 %(end)s 届满，届满前不能提交结业材料（%(clause)s）；"
+            "确需提前的，须由主办单位批准并记录理由（%(early)s）"
+        )
+        % {"end": f"{apprenticeship.ends_on:%Y-%m-%d}", "clause": TERM_CLAUSE, "early": EARLY_CLAUSE}
+    )
+
+
+def early_refusal(user, apprenticeship, graduation) -> Exception | None:
+    """The host unit allows early submission while the term runs, the materials are still the
+    apprentice's to submit, and nobody has allowed it yet."""
+    if not can(user, "teaching.graduation_early", apprenticeship):
+        return PermissionDenied(_("只有主办单位可以批准提前提交结业材料"))
+    refusal = active_refusal(apprenticeship)
+    if refusal is None and term_refusal(apprenticeship, graduation) is None:
+        if graduation is not None and graduation.early_allowed_at is not None:
+            refusal = ConflictError(_("已批准提前提交结业材料，无需再次批准"))
+        else:
+            refusal = ConflictError(_("师承期限已届满，无需批准提前提交"))
+    if refusal is None and graduation is not None and not graduation.is_editable:
+        refusal = ConflictError(
+            _("出师考核处于「%(status)s」状态，不能再批准提前提交") % {"status": graduation.get_status_display()}
+        )
+    return refusal
+
+
+def may_allow_early(user, apprenticeship, graduation) -> bool:
+    return early_refusal(user, apprenticeship, graduation) is None

@@ -47,6 +47,21 @@ QUOTAS: dict[str, dict[str, int]] = {
 TOTALS: dict[str, int] = {Term.HALF_YEAR: 120, Term.ONE_YEAR: 180, Term.THREE_YEARS: 360}
 
 
+# 000 §三(五) and §四(五): the apprentice completes the term's courses, then hands in the materials
+# for the master's assessment — graduation comes at the term's end. The exception the programme
+# allows for is the plan's own: the plan is made by the master together with the host unit
+# (000 §四(四)), so only the host unit may let materials in before the end, with a reason on record.
+TERM_CLAUSE = "000 §三(五)、§四(五)"
+EARLY_CLAUSE = "000 §四(四)"
+EARLY_CLAUSE_TEXT = _("按照传承人和主办单位共同制定的《传承计划》，由主办单位批准提前结业考核")
+
+# The most hours one day's activities may count, together. The programme sets no daily figure; a
+# day of teaching, clinic and study beyond twelve hours is not one a person attends, so more is
+# a typing slip (40 for 4.0) or hours of several days entered on one. Read by the activity form
+# and by the service that every way of entering hours goes through (pages, API, demo loader).
+MAX_HOURS_PER_DAY = Decimal(12)
+
+
 def quota(term: str, category: str) -> Decimal:
     return Decimal(QUOTAS[term][category])
 

@@ -30,17 +30,18 @@ from teaching.permissions import (
     HOST_STAFF,
     active_refusal,
     activity_log_refusal,
+    early_refusal,
     materials_refusal,
     plan_edit_refusal,
     refuse,
+    term_refusal,
 )
-from teaching.quotas import Category
+from teaching.quotas import EARLY_CLAUSE, MAX_HOURS_PER_DAY, Category
 from teaching.selectors import hours_label, readiness_blockers
 from workflow import services as workflow
 from workflow.models import AuditEntry
 from workflow.services import audit_record
 
-MAX_HOURS_PER_DAY = Decimal(24)
 EVIDENCE_TYPES = {files.PDF, files.JPEG, files.PNG, files.WEBP}
 # A paper may be a Word document: told apart from a plain archive or a bomb by lib.files.
 MATERIAL_TYPES = EVIDENCE_TYPES | {files.DOCX}
@@ -170,7 +171,11 @@ def _hours(value) -> Decimal:
     except (InvalidOperation, ValueError):
         raise ApplicationError(_("课时：必须是数字"), field="hours") from None
     if hours <= 0 or hours > MAX_HOURS_PER_DAY:
-        raise ApplicationError(_("课时：必须大于 0，且不超过 24"), field="hours")
+        raise ApplicationError(
+            _("课时：必须大于 0，且不超过 %(max)s（一天最多计 %(max)s 课时）")
+            % {"max": hours_label(MAX_HOURS_PER_DAY)},
+            field="hours",
+        )
     if hours != Decimal(str(value)):
         raise ApplicationError(_("课时：最多保留一位小数"), field="hours")
     return hours
@@ -238,7 +243,7 @@ def activity_log(
     if evidence:
         content_type = _accept_upload(evidence, allowed=EVIDENCE_TYPES, label=_("佐证材料"), field="evidence")
     # Lock the apprentice: two activities logged at once for the same day must not together
-    # pass 24 hours.
+    # pass the day's cap.
     User.objects.select_for_update().get(pk=apprenticeship.apprentice_id)
     logged = (
         Activity.objects.filter(apprenticeship__apprentice_id=apprenticeship.apprentice_id, date=date)
@@ -248,8 +253,8 @@ def activity_log(
     day_total = sum(logged, Decimal(0))
     if day_total + hours > MAX_HOURS_PER_DAY:
         raise ApplicationError(
-            _("课时：%(date)s 已登记 %(hours)s 课时，同一天合计不能超过 24 课时")
-            % {"date": f"{date:%Y-%m-%d}", "hours": hours_label(day_total)},
+            _("课时：%(date)s 已登记 %(hours)s 课时，同一天合计不能超过 %(max)s 课时")
+            % {"date": f"{date:%Y-%m-%d}", "hours": hours_label(day_total), "max": hours_label(MAX_HOURS_PER_DAY)},
             field="hours",
         )
     activity = Activity.objects.create(
@@ -440,6 +445,7 @@ def graduation_submit(*, apprenticeship: Apprenticeship, actor: User, expect: st
     refuse(active_refusal(apprenticeship))
     locked = workflow.lock(_graduation(apprenticeship))
     workflow.transition(locked, Graduation.Status.SUBMITTED, actor=actor, reason="提交结业材料", expect=expect)
+    refuse(term_refusal(apprenticeship, locked))
     present = set(locked.items.values_list("kind", flat=True))
     missing = [str(k.label) for k in REQUIRED_KINDS if k not in present]
     if missing:
@@ -449,6 +455,43 @@ def graduation_submit(*, apprenticeship: Apprenticeship, actor: User, expect: st
     locked.submitted_at = timezone.now()
     locked.save(update_fields=["submitted_at"])
     return locked
+
+
+@transaction.atomic
+def graduation_early_allow(*, apprenticeship: Apprenticeship, actor: User, reason: str) -> Graduation:
+    """The host unit lets the apprentice hand in the graduation materials before the term's end
+    (teaching.quotas.EARLY_CLAUSE), with a reason on record. Leave to submit, not a submission:
+    the apprentice still submits and the master still assesses, and the certificate still needs
+    every quota met."""
+    reason = (reason or "").strip()
+    apprenticeship = Apprenticeship.objects.select_for_update().select_related("master").get(pk=apprenticeship.pk)
+    authorize(actor, "teaching.view", apprenticeship)
+    graduation = _graduation(apprenticeship, lock=True)
+    refuse(early_refusal(actor, apprenticeship, graduation))
+    if not reason:
+        raise ApplicationError(
+            _("批准提前提交结业材料必须填写理由（%(clause)s）") % {"clause": EARLY_CLAUSE}, field="reason"
+        )
+    graduation.early_reason = reason[:1000]
+    graduation.early_allowed_by = actor
+    graduation.early_allowed_at = timezone.now()
+    graduation.save(update_fields=["early_reason", "early_allowed_by", "early_allowed_at", "updated_at"])
+    audit_record(
+        action=AuditEntry.Action.TRANSITION,
+        actor=actor,
+        obj=graduation,
+        to_state="批准提前提交结业材料",
+        reason=f"{EARLY_CLAUSE}；师承期限至 {apprenticeship.ends_on:%Y-%m-%d}；{graduation.early_reason}",
+    )
+    # Not a state change (the graduation stays where it was): no NOTIFY map announces it, and the
+    # apprentice may now submit.
+    notify(
+        recipients=[apprenticeship.apprentice, apprenticeship.master.user],
+        title=_("主办单位已批准提前提交结业材料：%(name)s") % {"name": _name(apprenticeship.apprentice)},
+        body=graduation.early_reason,
+        url=reverse("teaching:graduation", args=[apprenticeship.pk]),
+    )
+    return graduation
 
 
 @dataclass

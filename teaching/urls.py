@@ -19,6 +19,7 @@ urlpatterns = [
     path("<int:pk>/graduation/", views.graduation, name="graduation"),
     path("<int:pk>/graduation/items/", views.graduation_item_add, name="graduation-item-add"),
     path("<int:pk>/graduation/submit/", views.graduation_submit, name="graduation-submit"),
+    path("<int:pk>/graduation/early/", views.graduation_early, name="graduation-early"),
     path("<int:pk>/graduation/assess/", views.graduation_assess, name="graduation-assess"),
     path("<int:pk>/graduation/issue/", views.graduation_issue, name="graduation-issue"),
     path("graduation/items/<int:item_pk>/remove/", views.graduation_item_remove, name="graduation-item-remove"),

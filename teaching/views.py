@@ -346,6 +346,9 @@ def graduation(request, pk: int):
         # combinations — read by the master when assessing. Viewing this page is already
         # authorized and logged above.
         "fidelity": fidelity_for(master=apprenticeship.master, apprentice=apprenticeship.apprentice),
+        # Before the term's end: why the materials cannot go in yet, and who may let them.
+        "term_refusal": permissions.term_refusal(apprenticeship, record) if apprenticeship.is_active else None,
+        "may_allow_early": permissions.may_allow_early(request.user, apprenticeship, record),
     }
     return render(request, "teaching/graduation.html", context)
 
@@ -407,6 +410,17 @@ def graduation_submit(request, pk: int):
     apprenticeship = _apprenticeship(request, pk)
     services.graduation_submit(apprenticeship=apprenticeship, actor=request.user, expect=_expect(request, Graduation))
     messages.success(request, _("结业材料已提交，等待传承人考核。"))
+    return redirect("teaching:graduation", pk=pk)
+
+
+@login_required
+@require_POST
+def graduation_early(request, pk: int):
+    apprenticeship = _apprenticeship(request, pk)
+    services.graduation_early_allow(
+        apprenticeship=apprenticeship, actor=request.user, reason=request.POST.get("reason", "")[:1000]
+    )
+    messages.success(request, _("已批准提前提交结业材料，理由已记录。"))
     return redirect("teaching:graduation", pk=pk)
 
 

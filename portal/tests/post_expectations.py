@@ -215,6 +215,8 @@ def post_expectations(world) -> dict:
         "teaching:activity-batch": signed_in(403, ok=("zhang", "admin")),
         "teaching:graduation-item-add": signed_in(403, hidden=("sun", "guo", "lin"), ok=("liming", "admin")),
         "teaching:graduation-submit": signed_in(403, hidden=("sun", "guo", "lin"), invalid=("liming", "admin")),
+        # Leave to submit before the term's end is the host unit's (赵主任); without a reason, refused.
+        "teaching:graduation-early": signed_in(403, hidden=("sun", "guo", "lin"), invalid=("zhao", "admin")),
         "teaching:graduation-assess": signed_in(403, hidden=("sun", "guo", "lin"), invalid=("zhang", "admin")),
         "teaching:graduation-issue": signed_in(403, hidden=("sun", "guo", "lin"), invalid=("zhao", "admin")),
         "teaching:graduation-item-remove": signed_in(403, hidden=("sun", "guo", "lin"), ok=("liming", "admin")),

@@ -37,11 +37,15 @@ def master_of(world) -> Master:
     )
 
 
+def term_days(term: str) -> int:
+    """The length of a term as these factories count it: thirty days a month."""
+    return {Term.HALF_YEAR: 6, Term.ONE_YEAR: 12, Term.THREE_YEARS: 36}[term] * 30
+
+
 def apprenticeship_for(world, *, term: str = Term.ONE_YEAR, days_ago: int = 120, apprentice=None) -> Apprenticeship:
     """张医生 teaches 李明 (永济市中医医院), started `days_ago` days ago."""
     starts_on = timezone.localdate() - datetime.timedelta(days=days_ago)
-    months = {Term.HALF_YEAR: 6, Term.ONE_YEAR: 12, Term.THREE_YEARS: 36}[term]
-    ends_on = starts_on + datetime.timedelta(days=months * 30)
+    ends_on = starts_on + datetime.timedelta(days=term_days(term))
     return Apprenticeship.objects.create(
         master=master_of(world),
         apprentice=apprentice or world.liming,
@@ -120,8 +124,14 @@ def assess(world, graduation: Graduation, *, passed: bool = True, score: int = 8
     )
 
 
+def term_ending_today(world, *, term: str = Term.ONE_YEAR, **kwargs) -> Apprenticeship:
+    """An apprenticeship whose term ends today: its hours all lie in the past, and graduation
+    materials may go in (teaching.permissions.term_refusal)."""
+    return apprenticeship_for(world, term=term, days_ago=term_days(term), **kwargs)
+
+
 def ready_to_graduate(world, **kwargs) -> Apprenticeship:
-    apprenticeship = apprenticeship_for(world, **kwargs)
+    apprenticeship = term_ending_today(world, **kwargs)
     plan_for(world, apprenticeship)
     fill_quotas(world, apprenticeship)
     graduation = materials_for(world, apprenticeship)

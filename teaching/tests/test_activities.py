@@ -10,7 +10,7 @@ from accounts.services import membership_grant
 from lib.errors import ApplicationError, ConflictError
 from masters.tests.factories import applicant
 from notifications.models import Notification
-from teaching import services
+from teaching import quotas, services
 from teaching.models import Activity
 from teaching.quotas import Category
 from teaching.tests.factories import PDF, apprenticeship_for, log, plan_for
@@ -68,20 +68,32 @@ def test_hours_must_fall_within_the_term(world, learning):
     assert exc.value.field == "date" and "师承期限" in exc.value.message
 
 
-@pytest.mark.parametrize("hours", ["0", "-2", "25", "1.25", "abc"])
+@pytest.mark.parametrize("hours", ["0", "-2", "12.5", "25", "1.25", "abc"])
 def test_hours_must_be_positive_sane_and_at_most_one_decimal(world, learning, hours):
     with pytest.raises(ApplicationError) as exc:
         log(world, learning, hours=hours)
     assert exc.value.field == "hours" and exc.value.message.startswith("课时")
 
 
-def test_one_day_holds_at_most_24_hours_and_refused_hours_do_not_count(world, learning):
-    first = log(world, learning, hours="16")
+def test_one_day_holds_at_most_twelve_hours_and_refused_hours_do_not_count(world, learning):
+    assert quotas.MAX_HOURS_PER_DAY == 12
+    assert log(world, learning, hours="12", days_ago=2).hours == 12
+    first = log(world, learning, hours="8")
     with pytest.raises(ApplicationError) as exc:
-        log(world, learning, hours="9", category=Category.SELF_STUDY)
-    assert "已登记 16 课时" in exc.value.message and "24" in exc.value.message
+        log(world, learning, hours="5", category=Category.SELF_STUDY)
+    assert "已登记 8 课时" in exc.value.message and "不能超过 12 课时" in exc.value.message
     services.activity_decide(activity=first, actor=world.zhang, confirm=False, reason="当日无面授")
-    assert log(world, learning, hours="9", category=Category.SELF_STUDY).hours == 9
+    assert log(world, learning, hours="5", category=Category.SELF_STUDY).hours == 5
+
+
+def test_the_activity_form_holds_hours_to_the_same_cap():
+    from teaching.forms import ActivityForm
+
+    form = ActivityForm(
+        {"kind": "face_to_face", "category": "theory", "date": "2024-03-05", "hours": "13", "topic": "针法"}
+    )
+    assert not form.is_valid() and "hours" in form.errors
+    assert form.fields["hours"].max_value == quotas.MAX_HOURS_PER_DAY
 
 
 def test_a_face_to_face_course_moved_online_records_the_agreement(world, learning):

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from apprenticeships.models import Apprenticeship
 from teaching.models import Activity, Graduation
-from teaching.tests.factories import PDF, apprenticeship_for, fill_quotas, materials_for, plan_for
+from teaching.tests.factories import PDF, apprenticeship_for, fill_quotas, materials_for, plan_for, term_ending_today
 
 pytestmark = pytest.mark.django_db
 API = "/api/v1/teaching"
@@ -18,7 +18,7 @@ def _post(c, url, payload=None):
 
 def test_the_whole_teaching_path_through_the_api(world, client_for, settings, tmp_path, django_assert_max_num_queries):
     settings.MEDIA_ROOT = tmp_path
-    a = apprenticeship_for(world, term="half_year")
+    a = term_ending_today(world, term="half_year")
     zhang, liming, zhao = client_for("zhang"), client_for("liming"), client_for("zhao")
     plan = {
         "objectives": "掌握醒脑开窍针法",
@@ -47,6 +47,9 @@ def test_the_whole_teaching_path_through_the_api(world, client_for, settings, tm
     body = response.json()
     assert body["status"] == "pending" and body["has_evidence"] is True
     response = liming.post(f"{API}/apprenticeships/{a.pk}/activities", {**form, "hours": "30", "evidence": ""})
+    assert response.status_code == 400 and response.json()["field"] == "hours"
+    # The day's cap of the pages holds for the API too (teaching.quotas.MAX_HOURS_PER_DAY).
+    response = liming.post(f"{API}/apprenticeships/{a.pk}/activities", {**form, "hours": "13", "evidence": ""})
     assert response.status_code == 400 and response.json()["field"] == "hours"
 
     assert _post(zhang, f"{API}/activities/{body['id']}/decide", {"confirm": True}).json()["status"] == "confirmed"

@@ -17,6 +17,7 @@ from teaching.tests.factories import (
     materials_for,
     plan_for,
     ready_to_graduate,
+    term_ending_today,
 )
 from workflow.models import AuditEntry
 
@@ -24,7 +25,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _submitted(world, *, short=None):
-    a = apprenticeship_for(world, term="half_year")
+    a = term_ending_today(world, term="half_year")
     plan_for(world, a)
     fill_quotas(world, a, short=short)
     graduation = materials_for(world, a)
@@ -34,7 +35,7 @@ def _submitted(world, *, short=None):
 
 
 def test_graduation_materials_must_include_every_kind_the_programme_names(world):
-    a = apprenticeship_for(world)
+    a = term_ending_today(world)
     services.graduation_item_add(
         apprenticeship=a, actor=world.liming, kind=GraduationItem.Kind.CASE_RECORD, title="病案一", text="略"
     )

@@ -7,12 +7,12 @@ from portal.todos import todos_for
 from teaching import services
 from teaching.models import Graduation
 from teaching.tests.factories import (
-    apprenticeship_for,
     assess,
     fill_quotas,
     materials_for,
     move_url,
     plan_for,
+    term_ending_today,
     told,
 )
 from workflow.models import AuditEntry
@@ -24,7 +24,7 @@ Status = Graduation.Status
 
 @pytest.fixture
 def draft(world):
-    a = apprenticeship_for(world, term="half_year")
+    a = term_ending_today(world, term="half_year")
     plan_for(world, a)
     fill_quotas(world, a)
     return materials_for(world, a)

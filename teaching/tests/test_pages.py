@@ -14,6 +14,7 @@ from teaching.tests.factories import (
     materials_for,
     plan_for,
     ready_to_graduate,
+    term_ending_today,
 )
 from workflow.models import AuditEntry
 
@@ -112,7 +113,7 @@ def test_the_issue_button_page_says_what_is_missing(world, client_for, learning)
 
 def test_materials_assessment_and_issue_through_the_pages(world, client_for, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-    a = apprenticeship_for(world, term="half_year")
+    a = term_ending_today(world, term="half_year")
     plan_for(world, a)
     fill_quotas(world, a)
     materials_for(world, a)

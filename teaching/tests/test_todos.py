@@ -2,7 +2,14 @@ import pytest
 
 from portal.todos import todos_for
 from teaching import services
-from teaching.tests.factories import apprenticeship_for, log, materials_for, plan_for, ready_to_graduate
+from teaching.tests.factories import (
+    apprenticeship_for,
+    log,
+    materials_for,
+    plan_for,
+    ready_to_graduate,
+    term_ending_today,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -12,7 +19,7 @@ def _titles(user):
 
 
 def test_each_role_sees_its_teaching_to_dos(world):
-    a = apprenticeship_for(world)
+    a = term_ending_today(world)
     assert "制定传承计划：李明" in _titles(world.zhang)
     plan = plan_for(world, a, agreed=False)
     services.plan_submit(plan=plan, actor=world.zhang)

@@ -40,6 +40,7 @@ def expectations(world, groups):
         "teaching:graduation": (pk, {}, view),
         "teaching:graduation-item-add": (pk, {}, post),
         "teaching:graduation-submit": (pk, {}, post),
+        "teaching:graduation-early": (pk, {}, post),
         "teaching:graduation-assess": (pk, {}, post),
         "teaching:graduation-issue": (pk, {}, post),
         "teaching:graduation-item-remove": ({"item_pk": item.pk}, {}, post),
