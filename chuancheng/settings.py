@@ -291,6 +291,9 @@ EXPORT_INLINE_MAX_ROWS = int(env("EXPORT_INLINE_MAX_ROWS", "2000"))
 # The audit log's hash chain (workflow/services.py): its own key, kept apart from the database;
 # rows are kept at least this many days (180 is also the floor: Cybersecurity Law art. 21).
 AUDIT_CHAIN_KEY = env("AUDIT_CHAIN_KEY", "")
+# Keys the chain was sealed with before AUDIT_CHAIN_KEY was rotated, comma-separated: verify_audit
+# proves the older rows with them (docs/security.md, "Rotating the chain key").
+AUDIT_CHAIN_RETIRED_KEYS = [key for key in env("AUDIT_CHAIN_RETIRED_KEYS", "").split(",") if key.strip()]
 AUDIT_RETENTION_DAYS = int(env("AUDIT_RETENTION_DAYS", "180"))
 STORAGES = {
     # Files go through the storage API only, so object storage can replace the disk.

@@ -91,6 +91,10 @@ BEGIN
         REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON public.workflow_auditarchive FROM chuancheng_app;
         GRANT SELECT ON public.workflow_auditarchive TO chuancheng_app;
     END IF;
+    IF to_regclass('public.workflow_auditkeyepoch') IS NOT NULL THEN
+        REVOKE UPDATE, DELETE, TRUNCATE ON public.workflow_auditkeyepoch FROM chuancheng_app;
+        GRANT SELECT, INSERT ON public.workflow_auditkeyepoch TO chuancheng_app;
+    END IF;
     IF to_regclass('public.workflow_auditchainhead') IS NOT NULL THEN
         REVOKE DELETE, TRUNCATE ON public.workflow_auditchainhead FROM chuancheng_app;
     END IF;

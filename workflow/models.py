@@ -145,6 +145,25 @@ class AuditChainHead(models.Model):
         return f"{self.last_seq} {self.last_hash[:12]}"
 
 
+class AuditKeyEpoch(models.Model):
+    """From which seq on the chain is sealed under which key (by the key's fingerprint, never the
+    key). A new row is written by the first seal after AUDIT_CHAIN_KEY changes, so the key can be
+    rotated (a suspected leak, an administrator leaving) and verify_audit still proves the rows
+    sealed before under the retired key (AUDIT_CHAIN_RETIRED_KEYS). Append-only like the chain."""
+
+    first_seq = models.BigIntegerField(_("起始链序号"), unique=True)
+    fingerprint = models.CharField(_("密钥指纹"), max_length=16)
+    created_at = models.DateTimeField(_("时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("审计链密钥期")
+        verbose_name_plural = _("审计链密钥期")
+        ordering = ["first_seq"]
+
+    def __str__(self) -> str:
+        return f"{self.first_seq}: {self.fingerprint}"
+
+
 class AuditArchive(models.Model):
     """A run of sealed audit rows exported by `archive_audit` to a JSON-lines file before they were
     deleted: what the chain continues from. `signature` is HMAC over the other fields under the

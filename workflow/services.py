@@ -48,7 +48,7 @@ from accounts.permissions import ACTS, authorize, can, reaches, scope
 from lib.errors import ApplicationError, ConflictError
 from workflow.context import current_ip
 from workflow.maps import Notice
-from workflow.models import AuditArchive, AuditChainHead, AuditEntry
+from workflow.models import AuditArchive, AuditChainHead, AuditEntry, AuditKeyEpoch
 
 logger = logging.getLogger(__name__)
 
@@ -353,6 +353,43 @@ def audit_chain_key() -> bytes:
     return hmac.new(settings.SECRET_KEY.encode(), b"chuancheng.workflow.audit-chain", hashlib.sha256).digest()
 
 
+def audit_key_fingerprint(key: bytes) -> str:
+    """What the database keeps of a key: enough to tell keys apart, nothing to seal with."""
+    return hmac.new(key, b"chuancheng.workflow.audit-key-fingerprint", hashlib.sha256).hexdigest()[:16]
+
+
+@dataclass
+class AuditKeyRing:
+    """The chain's keys: the one that seals now and the retired ones, by fingerprint, and which
+    of them sealed each stretch of the chain (AuditKeyEpoch)."""
+
+    current: bytes
+    known: dict[str, bytes]
+    epochs: list[tuple[int, str]]  # (first_seq, fingerprint), ascending
+
+    def fingerprint_for(self, seq: int) -> str:
+        """The fingerprint of the key that sealed `seq`; the current key's before any epoch (a
+        chain sealed before epochs were kept)."""
+        found = audit_key_fingerprint(self.current)
+        for first_seq, fingerprint in self.epochs:
+            if first_seq > seq:
+                break
+            found = fingerprint
+        return found
+
+    def key_for(self, seq: int) -> bytes | None:
+        return self.known.get(self.fingerprint_for(seq))
+
+
+def audit_key_ring() -> AuditKeyRing:
+    current = audit_chain_key()
+    known = {audit_key_fingerprint(current): current}
+    for retired in getattr(settings, "AUDIT_CHAIN_RETIRED_KEYS", []):
+        known.setdefault(audit_key_fingerprint(retired.strip().encode()), retired.strip().encode())
+    epochs = list(AuditKeyEpoch.objects.order_by("first_seq").values_list("first_seq", "fingerprint"))
+    return AuditKeyRing(current=current, known=known, epochs=epochs)
+
+
 def audit_canonical(row: dict) -> str:
     """The canonical form of a row (a dict with AuditEntry.CHAINED_FIELDS and seq): compact JSON,
     keys sorted, times in UTC to the microsecond."""
@@ -388,6 +425,18 @@ def _chain_head():
     return AuditChainHead.objects.select_for_update().get(pk=1)
 
 
+def _key_epoch_begin(head, key: bytes) -> None:
+    """Under the locked head: when the key that is about to seal is not the one that sealed the
+    last stretch, the chain records from which seq the new key holds. The first seal ever (or the
+    first since epochs are kept) records the key of seq 1."""
+    fingerprint = audit_key_fingerprint(key)
+    last = AuditKeyEpoch.objects.order_by("-first_seq").values_list("fingerprint", flat=True).first()
+    if last == fingerprint:
+        return
+    first_seq = 1 if last is None else head.last_seq + 1
+    AuditKeyEpoch.objects.create(first_seq=first_seq, fingerprint=fingerprint)
+
+
 def _last_archive():
     return AuditArchive.objects.order_by("-last_seq").first()
 
@@ -418,6 +467,7 @@ def _seal_batch(batch: int, key: bytes) -> int:
                 )
                 if not rows:
                     return 0
+                _key_epoch_begin(head, key)
                 seq, previous, params = head.last_seq, head.last_hash or GENESIS_HASH, []
                 for row in rows:
                     seq += 1
@@ -472,12 +522,14 @@ def audit_verify(*, grace: timedelta = AUDIT_SEAL_GRACE) -> tuple[list[AuditFind
     their hash (altered), missing seqs (deleted), rows that claim a place the chain never gave
     (out_of_chain), rows left unsealed longer than `grace`, a head that does not match the last
     row, an archive record that is not ours. Returns (findings, summary)."""
-    key = audit_chain_key()
+    ring = audit_key_ring()
     findings: list[AuditFinding] = []
     archives = list(AuditArchive.objects.order_by("first_seq"))
     archived_to = 0
     for archive in archives:
-        if not hmac.compare_digest(archive.signature, audit_archive_signature(archive, key)):
+        if not any(
+            hmac.compare_digest(archive.signature, audit_archive_signature(archive, key)) for key in ring.known.values()
+        ):
             findings.append(
                 AuditFinding(
                     "archive", f"archive record {archive.pk} ({archive.file_name}) is not signed by the chain key"
@@ -494,6 +546,7 @@ def audit_verify(*, grace: timedelta = AUDIT_SEAL_GRACE) -> tuple[list[AuditFind
     by_last = {archive.last_seq: archive for archive in archives}
     head = AuditChainHead.objects.filter(pk=1).first()
     expected, previous, checked, last_id = 1, GENESIS_HASH, 0, None
+    unknown_keys: set[str] = set()
 
     def past_archives(seq: int) -> None:
         # Rows an archive took away: the chain goes on from the archive's last hash.
@@ -528,6 +581,18 @@ def audit_verify(*, grace: timedelta = AUDIT_SEAL_GRACE) -> tuple[list[AuditFind
                     row["id"],
                 )
             )
+        elif (key := ring.key_for(row["seq"])) is None:
+            fingerprint = ring.fingerprint_for(row["seq"])
+            if fingerprint not in unknown_keys:
+                unknown_keys.add(fingerprint)
+                findings.append(
+                    AuditFinding(
+                        "key",
+                        f"rows from seq {row['seq']} were sealed with a key (fingerprint {fingerprint}) that is"
+                        " neither AUDIT_CHAIN_KEY nor in AUDIT_CHAIN_RETIRED_KEYS: they cannot be proved",
+                        row["id"],
+                    )
+                )
         elif not hmac.compare_digest(row["chain_hash"], audit_chain_hash(row, previous, key)):
             findings.append(
                 AuditFinding(
@@ -623,7 +688,7 @@ def audit_archive(*, before: datetime, directory: Path, delete: bool = True) -> 
     name = f"audit-{first_seq:012d}-{last_seq:012d}.jsonl"
     final = directory / name
     partial.replace(final)
-    last_hash = audit_archive_file_check(final, previous=previous, first_seq=first_seq, key=key)
+    last_hash = audit_archive_file_check(final, previous=previous, first_seq=first_seq, ring=audit_key_ring())
     with transaction.atomic():
         archive = AuditArchive(
             first_seq=first_seq,
@@ -666,10 +731,10 @@ def audit_archive(*, before: datetime, directory: Path, delete: bool = True) -> 
     return archive
 
 
-def audit_archive_file_check(path: Path, *, previous: str, first_seq: int, key: bytes | None = None) -> str:
-    """Recompute the chain through an archive file; returns its last hash. Raises ValueError naming
-    the first line that does not hold."""
-    key = key or audit_chain_key()
+def audit_archive_file_check(path: Path, *, previous: str, first_seq: int, ring: AuditKeyRing | None = None) -> str:
+    """Recompute the chain through an archive file, each row under the key that sealed it; returns
+    its last hash. Raises ValueError naming the first line that does not hold."""
+    ring = ring or audit_key_ring()
     expected = first_seq
     with path.open(encoding="utf-8") as lines:
         for number, line in enumerate(lines, start=1):
@@ -677,6 +742,9 @@ def audit_archive_file_check(path: Path, *, previous: str, first_seq: int, key: 
             row = record["row"]
             if row["seq"] != expected:
                 raise ValueError(f"{path.name} line {number}: seq {row['seq']}, expected {expected}")
+            key = ring.key_for(row["seq"])
+            if key is None:
+                raise ValueError(f"{path.name} line {number}: seq {row['seq']} was sealed with a key not configured")
             message = f"{previous}\n{json.dumps(row, ensure_ascii=False, sort_keys=True, separators=(',', ':'))}"
             computed = hmac.new(key, message.encode(), hashlib.sha256).hexdigest()
             if not hmac.compare_digest(computed, record["chain_hash"]):

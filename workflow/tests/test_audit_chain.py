@@ -14,8 +14,16 @@ from accounts import services as accounts_services
 from accounts.models import Organization, Region
 from accounts.services import workstation_decide
 from chuancheng.test import as_table_owner, build_world, ensure_regions
-from workflow.models import AuditChainHead, AuditEntry
-from workflow.services import audit_record, audit_seal, audit_verify, transitioned
+from workflow.models import AuditChainHead, AuditEntry, AuditKeyEpoch
+from workflow.services import (
+    GENESIS_HASH,
+    audit_chain_hash,
+    audit_key_fingerprint,
+    audit_record,
+    audit_seal,
+    audit_verify,
+    transitioned,
+)
 
 TABLE = "workflow_auditentry"
 
@@ -247,7 +255,57 @@ def test_two_steps_at_once_are_both_sealed_with_distinct_seq(committed_world):
 
 
 def test_the_chain_is_keyed_so_rehashing_without_the_key_is_seen(world, settings):
+    settings.AUDIT_CHAIN_KEY = "the installation's own key"
     rows = _some_history(world)
-    settings.AUDIT_CHAIN_KEY = "a key the database's owner might guess"
+    # The owner rewrites a row and seals the chain again under a key of their own guessing.
+    guessed = b"a key the database's owner might guess"
+    _without_triggers()
+    _raw(f"UPDATE {TABLE} SET reason = %s WHERE id = %s", ["材料不全", rows[0].pk])
+    previous = GENESIS_HASH
+    for row in AuditEntry.objects.order_by("seq").values(*AuditEntry.CHAINED_FIELDS, "seq"):
+        previous = audit_chain_hash(row, previous, guessed)
+        _raw(f"UPDATE {TABLE} SET chain_hash = %s WHERE id = %s", [previous, row["id"]])
+    _raw("UPDATE workflow_auditchainhead SET last_hash = %s", [previous])
     findings, _summary = audit_verify()
     assert [f.entry_id for f in findings if f.kind == "altered"] == [r.pk for r in rows]
+
+
+# --- rotating the chain key --------------------------------------------------------------------------
+
+
+def test_a_rotated_key_seals_on_and_the_rows_before_verify_with_the_retired_key(world, settings):
+    settings.AUDIT_CHAIN_KEY, settings.AUDIT_CHAIN_RETIRED_KEYS = "key of 2026", []
+    before = _some_history(world)
+    settings.AUDIT_CHAIN_KEY, settings.AUDIT_CHAIN_RETIRED_KEYS = "key of 2027", ["key of 2026"]
+    audit_record(action=AuditEntry.Action.LOGIN, actor=world.wang)
+    assert audit_seal() == 1
+    epochs = list(AuditKeyEpoch.objects.values_list("first_seq", "fingerprint"))
+    assert epochs == [
+        (1, audit_key_fingerprint(b"key of 2026")),
+        (before[-1].seq + 1, audit_key_fingerprint(b"key of 2027")),
+    ]
+    assert _verify()[0]
+    # The database keeps fingerprints, never a key.
+    assert not AuditKeyEpoch.objects.filter(fingerprint__contains="2026").exists()
+
+
+def test_without_the_retired_key_the_older_rows_cannot_be_proved_and_verify_says_so(world, settings):
+    settings.AUDIT_CHAIN_KEY = "key of 2026"
+    rows = _some_history(world)
+    settings.AUDIT_CHAIN_KEY, settings.AUDIT_CHAIN_RETIRED_KEYS = "key of 2027", []
+    findings, _summary = audit_verify()
+    assert [(f.kind, f.entry_id) for f in findings] == [("key", rows[0].pk)]
+    assert audit_key_fingerprint(b"key of 2026") in findings[0].message
+
+
+def test_moving_the_rotation_point_is_detected(world, settings):
+    settings.AUDIT_CHAIN_KEY, settings.AUDIT_CHAIN_RETIRED_KEYS = "key of 2026", []
+    before = _some_history(world)
+    settings.AUDIT_CHAIN_KEY, settings.AUDIT_CHAIN_RETIRED_KEYS = "key of 2027", ["key of 2026"]
+    audit_record(action=AuditEntry.Action.LOGIN, actor=world.wang)
+    audit_seal()
+    # The owner claims the new key began one row earlier: that row no longer proves.
+    with as_table_owner():
+        AuditKeyEpoch.objects.filter(first_seq=before[-1].seq + 1).update(first_seq=before[-1].seq)
+    findings, _summary = audit_verify()
+    assert [(f.kind, f.entry_id) for f in findings] == [("altered", before[-1].pk)]

@@ -63,6 +63,8 @@ if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
                 "INSERT INTO workflow_auditarchive (created_at, first_seq, last_seq, last_hash, row_count, before,"
                 " file_name, file_sha256, signature) VALUES (now(), 1, 1, '', 1, now(), 'x', '', '')",
                 "DELETE FROM workflow_auditchainhead",
+                "DELETE FROM workflow_auditkeyepoch",
+                "UPDATE workflow_auditkeyepoch SET first_seq = first_seq + 1",
             ]:
                 assert "permission denied" in _refused(runtime, sql)
             # Only the owner may switch the append-only trigger off or change the tables.
