@@ -24,7 +24,9 @@ $$;
 
 def narrow(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(PG_NARROW)
+        # No parameters: format()'s %I is PostgreSQL's, not a placeholder.
+        with schema_editor.connection.cursor() as cursor:
+            cursor.execute(PG_NARROW)
 
 
 class Migration(migrations.Migration):
