@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "apprenticeships",
     "teaching",
     "evaluations",
+    "lineage",
 ]
 
 MIDDLEWARE = [
