@@ -3,7 +3,7 @@
 003 §二 sets each year's goal in words; the figure that stands for "done" is the city's working
 target, kept here as data beside the clause it serves, so a changed target is a one-line change.
 Each milestone is measured on the techniques a person may see, by one reading of the database:
-collected (declared, whatever became of it), screened (accepted into the database), evaluated (a
+collected (declared, whatever became of it, a merged duplicate once), screened (accepted into the database), evaluated (a
 value evaluation finalized), protected (a protection record: an ICH listing, a patent or a trade
 secret).
 """
@@ -54,7 +54,8 @@ def measure(queryset: QuerySet, what: str) -> int:
     """How many techniques of `queryset` count towards a milestone's measure."""
     base = queryset.order_by()
     if what == "collected":
-        return base.exclude(status=Technique.Status.DRAFT).count()
+        # A declaration merged into another is the same technique, counted once (issue 12 §10).
+        return base.exclude(status__in=[Technique.Status.DRAFT, Technique.Status.MERGED]).count()
     if what == "screened":
         return base.filter(status__in=[Technique.Status.ACCEPTED, Technique.Status.PUBLISHED]).count()
     if what == "evaluated":

@@ -65,3 +65,13 @@ def test_the_dashboard_shows_counts_against_targets_within_the_persons_scope(wor
     # The API gives the same figures.
     api = client_for("yang").get("/api/v1/techniques-dashboard").json()
     assert _by_measure(api["milestones"])["已申报"]["count"] == 2
+
+
+def test_a_merged_duplicate_is_collected_once(world):
+    kept = declaration_for(world.guo, world.township_centre.region, submit=True, name="郭氏推拿治疗积滞")
+    duplicate = declaration_for(
+        world.guo, world.township_centre.region, submit=True, name="郭氏推拿治疗积滞症", operation_method="捏脊三遍。"
+    )
+    assert _by_measure(milestones.progress(Technique.objects.all()))["已申报"]["count"] == 2
+    services.technique_merge(technique=duplicate, into=kept, actor=world.sun)
+    assert _by_measure(milestones.progress(Technique.objects.all()))["已申报"]["count"] == 1
