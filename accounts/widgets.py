@@ -57,7 +57,7 @@ class RegionWidget(forms.Widget):
             ' data-path="{path}" data-choose="{choose}" data-empty="{empty}" data-not-allowed="{not_allowed}">'
             '<input type="hidden" name="{name}" value="{value}" data-region-value>'
             '<input type="search" name="{search_name}" id="{id}" class="{css}" value="{typed}" autocomplete="off"'
-            ' placeholder="{placeholder}" role="combobox" aria-autocomplete="list" aria-expanded="false"'
+            ' placeholder="{placeholder}"{aria_label} role="combobox" aria-autocomplete="list" aria-expanded="false"'
             ' aria-controls="{id}_results" data-region-search>'
             '<div class="list-group region-results shadow-sm" id="{id}_results" role="listbox" data-region-results hidden></div>'
             '<div class="row g-2 mt-1" data-region-levels></div>'
@@ -77,6 +77,7 @@ class RegionWidget(forms.Widget):
             css=css,
             typed="" if known else code,
             placeholder=_("输入地名或拼音搜索，如 临猗、linyi、ly"),
+            aria_label=format_html(' aria-label="{}"', attrs["aria-label"]) if attrs.get("aria-label") else "",
             chosen_label=(_("已选：%(place)s") % {"place": chosen}) if chosen else _("尚未选择"),
         )
 

@@ -25,6 +25,40 @@ def test_every_form_with_a_region_uses_the_picker():
     for form_class in (ApplicationForm, MasterApplicationForm, DeclarationForm):
         field = form_class.base_fields["region_code"]
         assert isinstance(field, RegionField) and isinstance(field.widget, RegionWidget), form_class
+    # And no form of any app asks for a region any other way.
+    import importlib
+
+    from django.apps import apps
+    from django.conf import settings
+
+    typed = []
+    for config in apps.get_app_configs():
+        # The project's own apps: those under its directory, outside the virtualenv.
+        if not config.path.startswith(str(settings.BASE_DIR)) or ".venv" in config.path:
+            continue
+        try:
+            module = importlib.import_module(f"{config.name}.forms")
+        except ModuleNotFoundError:
+            continue
+        for form_class in vars(module).values():
+            # The Django admin's own forms choose a region with its autocomplete search by name.
+            if getattr(form_class, "__name__", "").endswith("AdminChangeForm"):
+                continue
+            fields = getattr(form_class, "base_fields", {})
+            for name, field in fields.items():
+                if "region" in name and not isinstance(field, RegionField):
+                    typed.append(f"{form_class.__name__}.{name}")
+    assert not typed, typed
+
+
+@pytest.mark.parametrize(
+    ("url", "persona"),
+    [("/masters/", None), ("/apprenticeships/", "wang"), ("/accounts/organizations/", "yang")],
+)
+def test_the_region_filters_of_the_lists_are_pickers_too(world, client_for, url, persona):
+    client = client_for(persona) if persona else Client()
+    page = client.get(url, {"region": "140881"}).content.decode()
+    assert 'value="140881" data-region-value' in page and "已选：山西省 / 运城市 / 永济市" in page
 
 
 def test_children_cascade_from_the_root_down_to_villages():
