@@ -113,7 +113,7 @@ class RegistrationForm(forms.Form):
         error_messages={"invalid": _("只能使用字母、数字和 _ . -，并以字母开头")},
         help_text=_("登录时使用，3–30 位，以字母开头"),
     )
-    password1 = forms.CharField(
+    password = forms.CharField(
         label=_("密码"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
     )
     password2 = forms.CharField(
@@ -141,7 +141,7 @@ class RegistrationForm(forms.Form):
         self.fields["organization"].queryset = Organization.objects.filter(
             status=Organization.Status.ACTIVE, kind__in=[Organization.Kind.MEDICAL, Organization.Kind.WORKSTATION]
         ).order_by("name")
-        self.fields["password1"].help_text = password_validators_help_text_html()
+        self.fields["password"].help_text = password_validators_help_text_html()
 
     def clean_id_number(self):
         try:
@@ -163,7 +163,7 @@ class RegistrationForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if data.get("password1") and data.get("password2") and data["password1"] != data["password2"]:
+        if data.get("password") and data.get("password2") and data["password"] != data["password2"]:
             self.add_error("password2", _("两次输入的密码不一致"))
         return data
 

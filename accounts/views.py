@@ -260,7 +260,7 @@ def register(request):
             with errors_to(form):
                 services.user_register(
                     username=data["username"],
-                    password=data["password1"],
+                    password=data["password"],
                     full_name=data["full_name"],
                     id_number=data["id_number"],
                     phone=data["phone"],

@@ -49,7 +49,7 @@ def form(world, **overrides) -> dict:
         "phone": PHONE,
         "code": sms.last_code(PHONE) or "",
         "username": "hanxin",
-        "password1": PASSWORD,
+        "password": PASSWORD,
         "password2": PASSWORD,
         "email": "",
         "region": "140881",
@@ -195,8 +195,8 @@ def test_a_staff_role_cannot_be_asked_for(world):
 
 
 def test_the_password_rules_apply_and_the_two_entries_must_match(world):
-    page = register(Client(), world, password1="12345678", password2="12345678").content.decode()
-    assert "密码不能全部为数字" in page
+    response = register(Client(), world, password="12345678", password2="12345678")
+    assert "密码不能全部为数字" in " ".join(response.context["form"].errors["password"])
     page = register(Client(), world, password2=PASSWORD + "x").content.decode()
     assert "两次输入的密码不一致" in page
     assert not User.objects.filter(username="hanxin").exists()
