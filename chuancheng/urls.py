@@ -28,6 +28,7 @@ urlpatterns = [
     path("apprenticeships/", include("apprenticeships.urls")),
     path("teaching/", include("teaching.urls")),
     path("evaluations/", include("evaluations.urls")),
+    path("lineage/", include("lineage.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -3,9 +3,10 @@
 
 from __future__ import annotations
 
+from django.http import Http404
 from django.utils.translation import gettext_lazy
 
-from accounts.permissions import ACTS, Act, Level, Role
+from accounts.permissions import ACTS, Act, Level, Role, authorize
 
 # Office staff enter people, sources and links; county and city staff verify them (issue 15 §3:
 # "verified by city or county staff"), as they verify and accept technique declarations.
@@ -22,3 +23,11 @@ ACTS.update(
         ),
     }
 )
+
+
+def check_view(user, obj) -> None:
+    """The unpublished record exists only for those whose scope reaches it: 404 to the signed-out
+    visitor as to staff elsewhere, 403 within reach but without the act."""
+    if not user.is_authenticated:
+        raise Http404
+    authorize(user, "lineage.view", obj)

@@ -286,4 +286,16 @@ def post_expectations(world) -> dict:
         "api:trainee_complete": signed_in(404),
         "api:clinic_add": signed_in(404),
         "api:pricing_record": signed_in(404, forbidden=("chen", "sun", "lin"), invalid=("yang", "admin")),
+        # --- lineage: people and links entered by 孙科员 for 盐湖区 (issue 15) -------------------------
+        # Entering is for office staff; an empty form is shown again with its errors.
+        "lineage:person-create": signed_in(403, ok=("sun", "zhou", "yang", "lin", "admin")),
+        "lineage:link-create": signed_in(403, ok=("sun", "zhou", "yang", "lin", "admin")),
+        # The draft link reaches 盐湖区's and the city's staff; an empty citation names no source.
+        "lineage:citation-add": signed_in(404, invalid=("sun", "yang", "admin")),
+        # The lists and the creates share their paths; the body is read after the role is checked.
+        "api:lineage_people": signed_in(403, invalid=("sun", "zhou", "yang", "lin", "admin")),
+        "api:lineage_person_create": signed_in(403, invalid=("sun", "zhou", "yang", "lin", "admin")),
+        "api:lineage_link_list": signed_in(403, invalid=("sun", "zhou", "yang", "lin", "admin")),
+        "api:lineage_link_create": signed_in(403, invalid=("sun", "zhou", "yang", "lin", "admin")),
+        "api:lineage_citation_create": signed_in(404, invalid=("sun", "yang", "admin")),
     }

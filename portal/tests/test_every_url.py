@@ -232,6 +232,11 @@ def test_the_admin_is_for_superusers_only(world, persona):
         "admin:axes_accessattempt_add",
         "admin:axes_accesslog_add",
         "admin:axes_accessfailurelog_add",
+        # Lineage records are entered and verified through their services (lineage/admin.py).
+        "admin:lineage_person_add",
+        "admin:lineage_source_add",
+        "admin:lineage_link_add",
+        "admin:lineage_citation_add",
         # Made by registration and the unit's confirmation (issue 12 §1), never by hand.
         "admin:accounts_membershiprequest_add",
         "admin:accounts_privacyconsent_add",
