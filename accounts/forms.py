@@ -142,6 +142,15 @@ class RegistrationForm(forms.Form):
             status=Organization.Status.ACTIVE, kind__in=[Organization.Kind.MEDICAL, Organization.Kind.WORKSTATION]
         ).order_by("name")
         self.fields["password"].help_text = password_validators_help_text_html()
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, (forms.CheckboxInput, forms.RadioSelect)):
+                css = "form-check-input"
+            elif isinstance(widget, forms.Select):
+                css = "form-select"
+            else:
+                css = "form-control"
+            widget.attrs.setdefault("class", css)
 
     def clean_id_number(self):
         try:
