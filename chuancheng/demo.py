@@ -221,6 +221,7 @@ DEMO_LOADERS = [
     "teaching.demo.load_demo_teaching",
     "evaluations.demo.load_demo_evaluations",
     "cases.demo.load_demo_cases",
+    "lineage.demo.load_demo_lineage",
 ]
 
 
