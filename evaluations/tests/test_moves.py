@@ -10,6 +10,7 @@ from evaluations import services
 from evaluations.models import Evaluation
 from evaluations.permissions import may_add_evidence
 from evaluations.tests.factories import (
+    accepted_technique,
     finalized_evaluation,
     invite_and_accept,
     open_evaluation,
@@ -219,7 +220,10 @@ def test_an_assignments_address_takes_each_where_they_act(world, experts, client
     assert client.get(url)["Location"] == f"/evaluations/mine/#assignment-{invitation.pk}"
     assert client_for("yang").get(url)["Location"] == f"/evaluations/{evaluation.pk}/#panel-1"
     assert client_for("zhou").get(url).status_code == 404
-    evaluation, assignments = scoring_evaluation(world, experts=experts, technique=None)
+    # A second evaluation needs a technique of its own: the same declaration twice is now refused
+    # as a duplicate (issue 12 §10).
+    other = accepted_technique(world, name="郭氏捏脊治疗疳积")
+    evaluation, assignments = scoring_evaluation(world, experts=experts, technique=other)
     client.force_login(assignments[1].expert.user)
     address = f"/evaluations/assignments/{assignments[1].pk}/"
     assert client.get(address)["Location"] == f"/evaluations/assignments/{assignments[1].pk}/score/"
