@@ -135,10 +135,12 @@ def verified_links(person: Person, *, as_teacher: bool):
 
 
 def _component_edges(person_id: int) -> list[tuple[int, int, int]]:
-    table = Link._meta.db_table
+    # The first term reads the id from its column, not a bare parameter: PostgreSQL types a
+    # recursive query's columns from that term, and a literal is an integer where ids are bigint.
+    table, people = Link._meta.db_table, Person._meta.db_table
     sql = f"""
         WITH RECURSIVE component(person_id) AS (
-            SELECT %s
+            SELECT id FROM {people} WHERE id = %s
             UNION
             SELECT CASE WHEN l.teacher_id = component.person_id THEN l.disciple_id ELSE l.teacher_id END
             FROM {table} l JOIN component

@@ -28,9 +28,8 @@ def _people_for(user):
 
 @require_safe
 def index(request):
-    people = selectors.search_people(selectors.public_people(), request.GET.get("q", "")).order_by(
-        *selectors.PEOPLE_ORDER
-    )
+    people = selectors.search_people(selectors.public_people(), request.GET.get("q", ""))
+    people = people.select_related("master").order_by(*selectors.PEOPLE_ORDER)
     page = Paginator(people, 30).get_page(request.GET.get("page"))
     return render(
         request,
