@@ -365,6 +365,7 @@ def apprentice_match_get(request, pk: int):
     )
     if not may_view_match(request.user, match):
         authorize(request.user, "apprentice_match.view", match)
+    services.application_viewed(viewer=request.user, application=match.application, what="师承匹配")
     return match
 
 

@@ -414,6 +414,7 @@ def _match(pk: int, user) -> Match:
 @require_safe
 def match_detail(request, pk: int):
     match = _match(pk, request.user)
+    services.application_viewed(viewer=request.user, application=match.application, what="师承匹配")
     context = {
         "match": match,
         "application": match.application,

@@ -497,6 +497,7 @@ def expert_create(request, payload: ExpertIn):
 def expert_get(request, pk: int):
     expert = _expert(pk)
     authorize(request.user, "expert.view", expert)
+    services.expert_viewed(viewer=request.user, expert=expert)
     return _expert_detail(expert)
 
 

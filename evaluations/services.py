@@ -1081,3 +1081,10 @@ def evaluations_aggregate_many(evaluation_ids: list[int], *, chunk: int = 2000) 
             panel = [scoring.Sheet(expert=str(a), field=f, values=v) for a, (f, v) in sheets.get(pk, {}).items()]
             results[pk] = scoring.aggregate(specs_by_rubric[rubric_id], panel, spread=spread)
     return results
+
+
+def expert_viewed(*, viewer: User, expert: ExpertProfile) -> None:
+    """An expert's profile holds personal data (unit, specialties, declared relationships, history):
+    every view by anyone but the expert is logged (OPS-1; issue 13 §6)."""
+    if viewer.pk != expert.user_id:
+        audit_record(action=AuditEntry.Action.VIEW_PERSONAL, actor=viewer, obj=expert, reason="专家资料")

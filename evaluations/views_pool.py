@@ -85,6 +85,7 @@ def expert_detail(request, pk: int):
         ExpertProfile.objects.select_related("user", "organization", "region").prefetch_related("specialties"), pk=pk
     )
     authorize(request.user, "expert.view", expert)
+    services.expert_viewed(viewer=request.user, expert=expert)
     assignments = expert.assignments.select_related("evaluation__technique").order_by("-invited_at")[:100]
     return render(
         request,
