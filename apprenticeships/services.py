@@ -43,6 +43,7 @@ from apprenticeships.permissions import (
     may_propose_match,
 )
 from apprenticeships.rules import check_application, facts_for, required_documents
+from lib import files
 from lib.errors import ApplicationError, ConflictError
 from masters.models import Master
 from notifications.services import notify
@@ -690,7 +691,7 @@ def apprentice_match_move(match: Match, *, to: str, actor: User, reason: str = "
 # --- the contract ----------------------------------------------------------------------------------
 
 
-def _render_contract(match: Match) -> None:
+def _render_contract(match: Match, stored: list[str] | None = None) -> None:
     from lib.pdf import render_pdf
 
     signatures = {s.party: s for s in match.signatures.select_related("signer")}
@@ -709,8 +710,11 @@ def _render_contract(match: Match) -> None:
         },
     )
     if match.contract:
-        match.contract.delete(save=False)
+        # The row keeps naming the old PDF until the step commits.
+        files.delete_after_commit(match.contract.name)
     match.contract.save(f"{match.contract_number}.pdf", ContentFile(pdf), save=False)
+    if stored is not None:
+        stored.append(match.contract.name)
     match.save(update_fields=["contract"])
 
 
@@ -759,7 +763,7 @@ def apprentice_contract_sign(*, match: Match, actor: User, scan=None) -> Contrac
             )
         except ValidationError as exc:
             raise ApplicationError(exc.messages[0], field="scan") from exc
-    with workflow.atomic():
+    with files.stored_files_undone_on_failure() as stored, workflow.atomic():
         # Both parties signing at once: the row lock makes the second see the first signature.
         locked = workflow.lock(match)
         party = contract_party(locked, actor)
@@ -785,6 +789,8 @@ def apprentice_contract_sign(*, match: Match, actor: User, scan=None) -> Contrac
             signature.scan = scan
             signature.scan_type = mime
         signature.save()
+        if signature.scan:
+            stored.append(signature.scan.name)
         audit_record(
             action=AuditEntry.Action.CREATE,
             actor=actor,
@@ -802,7 +808,7 @@ def apprentice_contract_sign(*, match: Match, actor: User, scan=None) -> Contrac
                 title=_("对方已签署师承关系合同书，请您签署（%(number)s）") % {"number": locked.contract_number},
                 url=locked.get_absolute_url(),
             )
-        _render_contract(locked)
+        _render_contract(locked, stored)
     match.refresh_from_db()
     return signature
 

@@ -18,10 +18,14 @@ from __future__ import annotations
 
 import posixpath
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from urllib.parse import quote
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
+from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponse
 from django.utils import timezone
 from django.utils.deconstruct import deconstructible
@@ -248,3 +252,30 @@ def serve_file(field, *, content_type: str = "", download_name: str, private: bo
     response["Cross-Origin-Resource-Policy"] = "same-origin"
     response["Cache-Control"] = "private, no-store" if private else "public, max-age=3600"
     return response
+
+
+# --- files and the step's transaction --------------------------------------------------------------
+#
+# A file is written to storage at once, while the row that names it commits or rolls back with its
+# step. So a step that stores a file and then fails would leave an orphan, and a step that replaces
+# a file and then fails would leave its row naming a file already deleted.
+
+
+@contextmanager
+def stored_files_undone_on_failure() -> Iterator[list[str]]:
+    """Around a step (outside its atomic block): the names appended to the yielded list are files
+    the step stored; when the step fails they are deleted again."""
+    stored: list[str] = []
+    try:
+        yield stored
+    except BaseException:
+        for name in stored:
+            default_storage.delete(name)
+        raise
+
+
+def delete_after_commit(name: str) -> None:
+    """A file the step replaces: deleted only once the step has committed (never when it rolls
+    back, for then the row still names it)."""
+    if name:
+        transaction.on_commit(lambda: default_storage.delete(name))

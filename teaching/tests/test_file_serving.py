@@ -181,11 +181,15 @@ def test_a_word_paper_is_accepted_and_only_ever_downloaded(world, client_for, le
 def test_a_graduation_item_that_is_not_what_it_says_is_refused_through_the_page(
     world, client_for, learning, media, name, content, rule
 ):
+    page = reverse("teaching:graduation", args=[learning.pk])
     response = client_for("liming").post(
         reverse("teaching:graduation-item-add", args=[learning.pk]),
         {"kind": "paper", "title": "论文", "text": "摘要", "file": SimpleUploadedFile(name, content())},
+        HTTP_REFERER=f"http://testserver{page}",
         follow=True,
     )
+    # Back on the graduation page the browser came from, with the rule — not an error page.
+    assert response.status_code == 200 and response.redirect_chain[-1][0].endswith(page)
     message = re.search(r"附件[^<]*", response.content.decode())
     assert message and rule in message.group(0), response.content.decode()[-2000:]
     assert not GraduationItem.objects.exists() and stored_files(media) == []
