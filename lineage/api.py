@@ -14,6 +14,7 @@ from lib.pagination import LimitOffsetPagination
 from lineage import selectors, services
 from lineage.models import Link, Person, Source
 from lineage.permissions import check_view
+from masters.models import Master
 from techniques.models import Technique
 from workflow.models import AuditEntry
 from workflow.services import audit_record
@@ -139,6 +140,7 @@ class PersonIn(Schema):
     biography: str = ""
     thought: str = ""
     specialties: str = ""
+    master: int | None = None
 
 
 class SourceIn(Schema):
@@ -218,6 +220,11 @@ def lineage_person_create(request, payload: PersonIn):
         if region is None:
             raise ApplicationError("籍贯（行政区划）：没有这个行政区划代码", field="region")
         data["region"] = region
+    if data["master"] is not None:
+        master = Master.objects.filter(pk=data["master"], status=Master.Status.CERTIFIED).first()
+        if master is None:
+            raise ApplicationError("对应的传承人：没有这个已认证的传承人", field="master")
+        data["master"] = master
     person = services.person_create(actor=request.user, **data)
     return Status(201, _person_out(person, details=True))
 

@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from lineage.models import Certainty, LinkKind, Person, Sex, Source
+from masters.models import Master
 
 DATE_HELP = _(
     "可写 1897、约1850、1900年前、1865年后、1890至1900年之间、1905—1916、光绪二十三年；估计或推算的加（估计）（推算）"
@@ -36,6 +37,12 @@ class PersonForm(StyledForm):
     specialties = forms.CharField(label=_("专长"), max_length=300, required=False)
     biography = forms.CharField(label=_("生平"), widget=forms.Textarea(attrs={"rows": 4}), required=False)
     thought = forms.CharField(label=_("学术思想"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    master = forms.ModelChoiceField(
+        label=_("对应的传承人"),
+        queryset=Master.objects.filter(status=Master.Status.CERTIFIED).order_by("name", "pk"),
+        required=False,
+        help_text=_("已认证的传承人：其公开主页将显示已核实的师承与弟子"),
+    )
 
 
 class LinkForm(StyledForm):

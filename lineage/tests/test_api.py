@@ -86,3 +86,16 @@ def test_the_wrong_person_is_refused(world, client_for):
     draft = person(world, "草稿人")
     assert client_for("zhou").get(f"/api/v1/lineage/people/{draft.pk}").status_code == 404
     assert client_for("sun").get(f"/api/v1/lineage/people/{draft.pk}").status_code == 200
+
+
+def test_a_person_is_linked_to_a_certified_master_through_the_api(world, client_for):
+    from masters.tests.factories import applicant, certified
+
+    master = certified(world, applicant(world, "张德润"))
+    sun = client_for("sun")
+    made = sun.post("/api/v1/lineage/people", {"name": "张德润", "master": master.pk}, content_type="application/json")
+    assert made.status_code == 201
+    again = sun.post("/api/v1/lineage/people", {"name": "张", "master": master.pk}, content_type="application/json")
+    assert again.status_code == 400 and again.json()["field"] == "master"
+    missing = sun.post("/api/v1/lineage/people", {"name": "张", "master": 999999}, content_type="application/json")
+    assert missing.status_code == 400 and missing.json()["field"] == "master"

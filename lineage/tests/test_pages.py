@@ -130,3 +130,16 @@ def test_the_source_file_is_for_staff_in_scope(world, client_for):
     response = client_for("sun").get(url)
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert client_for("zhou").get(url).status_code == 404
+
+
+def test_staff_link_a_person_to_a_certified_master_once(world, client_for):
+    from masters.tests.factories import applicant, certified
+
+    master = certified(world, applicant(world, "张德润"))
+    sun = client_for("sun")
+    response = sun.post(reverse("lineage:person-create"), {"name": "张德润", "sex": "male", "master": master.pk})
+    assert response.status_code == 302
+    assert Person.objects.get().master == master
+    response = sun.post(reverse("lineage:person-create"), {"name": "张德润二", "sex": "male", "master": master.pk})
+    assert response.status_code == 200 and "同一人不能建两条记录" in response.content.decode()
+    assert Person.objects.count() == 1
