@@ -242,6 +242,8 @@ def test_the_admin_is_for_superusers_only(world, persona):
         "admin:accounts_privacyconsent_add",
         "admin:accounts_phonecode_add",
         "admin:django_tasks_database_dbtaskresult_add",
+        # A master comes from an application and its review (masters/admin.py).
+        "admin:masters_master_add",
     }
     # The audit log and the sign-in logs are the audit administrator's, never the superuser's.
     audit = (
