@@ -1,7 +1,8 @@
 """The city's yearly milestones (003 §二 总体目标) and how far the collection has come towards each.
 
-003 §二 sets each year's goal in words; the figure that stands for "done" is the city's working
-target, kept here as data beside the clause it serves, so a changed target is a one-line change.
+003 §二 sets each year's goal in words and gives no figures. The figures below (300, 200, 100, 50)
+are our placeholders until the city health commission sets its own working targets: each is kept
+as data beside the clause it serves, so the city's figure is a one-line change.
 Each milestone is measured on the techniques a person may see, by one reading of the database:
 collected (declared, whatever became of it, a merged duplicate once), screened (accepted into the database), evaluated (a
 value evaluation finalized), protected (a protection record: an ICH listing, a patent or a trade
