@@ -67,6 +67,9 @@ ACCOUNTS = [
     ("cityoffice", "杨慧敏", "140802", [("city_health", Role.OFFICE_STAFF)], "19820719"),
     ("yongji", "周海涛", "140881", [("yongji_health", Role.OFFICE_STAFF)], "19870305"),
     ("master2", "薛荣昌", "140882", [("hejin_tcm", Role.MASTER)], "19581009"),
+    # The hospital's own administrator: confirms the people who name it when they register
+    # themselves (issue 12 §1), so that step can be shown in the demo.
+    ("hospital", "韩立群", "140802", [("city_tcm", Role.UNIT_ADMIN)], "19750518"),
 ]
 
 
@@ -159,6 +162,8 @@ def load_demo(*, techniques: int = 320) -> dict[str, Organization]:
             memberships=[(orgs[key], role) for key, role in roles],
         )
 
+    _registered_newcomer(orgs)
+
     from chuancheng.demo_techniques import demo_county_staff, load_demo_technique_files, load_demo_techniques
 
     demo_county_staff()
@@ -171,6 +176,24 @@ def load_demo(*, techniques: int = 320) -> dict[str, Organization]:
     _duty_accounts()
     _demo_second_factors()
     return orgs
+
+
+def _registered_newcomer(orgs: dict[str, Organization]) -> None:
+    """Someone who registered themselves (issue 12 §1) and named 运城市中医医院: their membership
+    waits for the hospital's administrator (`hospital`), as every self-registered one does."""
+    from accounts.models import MembershipRequest
+
+    user = demo_person(
+        username="newcomer",
+        name="吕文博",
+        region="140802",
+        phone="13903590888",
+        birth="19960211",
+        serial=91,
+        memberships=[],
+    )
+    if not MembershipRequest.objects.filter(user=user).exists():
+        services.membership_request_create(user=user, organization=orgs["city_tcm"], role=Role.APPLICANT)
 
 
 # The three separated duties (三权分立, accounts/duties.py), one account each.
