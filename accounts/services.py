@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import (
     ApiToken,
@@ -322,6 +323,10 @@ def password_reset_requested(*, email: str, refused: bool) -> None:
 # The version of the privacy notice a consent is given to (templates/accounts/privacy_notice.html).
 # Change it whenever the notice changes: consents name the text that was shown.
 PRIVACY_NOTICE_VERSION = "2026-12-v1"
+# Said wherever self-registration is asked for while no SMS gateway is configured (accounts/sms.py).
+REGISTRATION_CLOSED = gettext_lazy(
+    "自助注册暂未开放：平台尚未接入短信网关。请联系所在单位或县（市、区）卫生健康部门开设账号。"
+)
 
 
 def _code_hash(phone_hash: str, code: str) -> str:
@@ -335,8 +340,10 @@ def phone_code_send(*, phone: str, purpose: str, ip: str | None) -> PhoneCode:
     The caller has counted the request against the rate limits (accounts/ratelimits.py)."""
     from django.conf import settings
 
-    from accounts.sms import SmsSendError, get_backend
+    from accounts.sms import SmsSendError, get_backend, registration_open
 
+    if not registration_open():
+        raise ApplicationError(str(REGISTRATION_CLOSED), field="phone")
     try:
         phone = validate_mobile(phone)
     except ValidationError as exc:

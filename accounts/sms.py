@@ -72,6 +72,14 @@ class ConsoleSmsBackend(BaseSmsBackend):
         logger.warning("短信（开发环境，未实际发送）→ %s：%s", phone, text)
 
 
+CONSOLE_BACKEND = "accounts.sms.ConsoleSmsBackend"
+
+
+def registration_open() -> bool:
+    """Self-registration needs a way to send codes: closed while no backend is configured."""
+    return bool(settings.SMS_BACKEND)
+
+
 def get_backend() -> BaseSmsBackend:
     return import_string(settings.SMS_BACKEND)()
 

@@ -15,6 +15,7 @@ from accounts.models import ApiToken, Membership, MembershipRequest, Organizatio
 from accounts.passwords import remember_expiry
 from accounts.permissions import authorize, can, scope
 from accounts.ratelimits import client_ip, hit, too_many
+from accounts.sms import registration_open
 from chuancheng.errors import errors_to
 from lib import fieldcrypt
 from lib.errors import ApplicationError
@@ -250,6 +251,14 @@ def register(request):
     """A person registers themselves as an apprenticeship applicant or a technique holder."""
     if request.user.is_authenticated:
         return redirect("portal:workbench")
+    if not registration_open():
+        # No gateway to send codes: say so and whom to ask, and take nothing in.
+        return render(
+            request,
+            "accounts/register_closed.html",
+            {"message": services.REGISTRATION_CLOSED},
+            status=200 if request.method == "GET" else 403,
+        )
     form = RegistrationForm(request.POST or None)
     if request.method == "POST":
         retry_after = hit(request, name="register_ip", key="ip")

@@ -262,7 +262,9 @@ RATE_LIMITS = {
 # Text messages (verification codes) go through this class (accounts/sms.py), as e-mail goes
 # through EMAIL_BACKEND. The console backend writes them to the log: for development and the demo;
 # production names its gateway's adapter, a subclass of accounts.sms.BaseSmsBackend.
-SMS_BACKEND = env("SMS_BACKEND", "accounts.sms.ConsoleSmsBackend")
+# Unset in production: self-registration stays closed until a gateway adapter is named, for the
+# console backend would write every code to the log instead of to a phone (accounts/checks.py).
+SMS_BACKEND = env("SMS_BACKEND", "" if PRODUCTION else "accounts.sms.ConsoleSmsBackend")
 # A code is good for this long and for this many wrong tries.
 SMS_CODE_LIFETIME_SECONDS = int(env("SMS_CODE_LIFETIME_SECONDS", str(10 * 60)))
 SMS_CODE_MAX_ATTEMPTS = int(env("SMS_CODE_MAX_ATTEMPTS", "5"))

@@ -62,6 +62,14 @@ def test_production_settings_pass_the_deploy_check(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_production_refuses_the_console_sms_backend(tmp_path):
+    # It would write every registration code to the log instead of to a phone (issue 12 §1).
+    env = _production_env(tmp_path, SMS_BACKEND="accounts.sms.ConsoleSmsBackend")
+    result = _manage("check", "--deploy", env=env)
+    assert result.returncode != 0
+    assert "accounts.E001" in result.stderr
+
+
 def test_production_settings_refuse_to_start_without_a_secret_key(tmp_path):
     result = _manage("check", env=_production_env(tmp_path, SECRET_KEY=None))
     assert result.returncode != 0
