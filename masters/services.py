@@ -81,18 +81,22 @@ def master_application_update(*, master: Master, actor: User, techniques=None, *
         master.techniques.set(techniques)
         if {t.pk for t in techniques} != before_techniques:
             changed.append(str(Master._meta.get_field("techniques").verbose_name))
-    if changed:
-        # The names of what changed, never the values (issue 13 §6): the page and the API's PATCH
-        # both end here, so both are logged.
+    # The page and the API's PATCH both end here, so both are logged.
+    _edit_audited(master, actor, changed, where="")
+    return master
+
+
+def _edit_audited(master: Master, actor: User, labels: list[str], *, where: str) -> None:
+    """The names of what changed, never the values (issue 13 §6)."""
+    if labels:
         audit_record(
             action=AuditEntry.Action.TRANSITION,
             actor=actor,
             obj=master,
             from_state=master.get_status_display(),
             to_state="已修改",
-            reason=f"修改了：{'、'.join(changed)}",
+            reason=f"{where}修改了：{'、'.join(labels)}",
         )
-    return master
 
 
 @transaction.atomic
@@ -101,16 +105,8 @@ def master_admin_save(*, master: Master, changed: list[str], actor: User) -> Mas
     with the names of what changed in the audit log, as an edit from the pages is (issue 13 §6).
     State and certificate are read-only there; they move only through master_move()."""
     master.save()
-    if changed:
-        labels = [str(Master._meta.get_field(name).verbose_name) for name in changed]
-        audit_record(
-            action=AuditEntry.Action.TRANSITION,
-            actor=actor,
-            obj=master,
-            from_state=master.get_status_display(),
-            to_state="已修改",
-            reason=f"系统管理后台修改了：{'、'.join(labels)}",
-        )
+    labels = [str(Master._meta.get_field(name).verbose_name) for name in changed]
+    _edit_audited(master, actor, labels, where="系统管理后台")
     return master
 
 
