@@ -18,6 +18,20 @@ from workflow import services as workflow
 from workflow.models import AuditEntry
 from workflow.services import audit_record
 
+
+def _valid(obj, *, exclude: tuple[str, ...] = ()) -> None:
+    """The model's own field rules (choices, lengths, ranges) before a write, as a message naming
+    the field: a value the database would refuse (PostgreSQL enforces lengths, SQLite does not)
+    never reaches it."""
+    relations = [f.name for f in obj._meta.get_fields() if f.is_relation]
+    try:
+        obj.full_clean(exclude=[*relations, *exclude], validate_unique=False, validate_constraints=False)
+    except ValidationError as exc:
+        name, messages = next(iter(exc.message_dict.items()))
+        label = obj._meta.get_field(name).verbose_name if name != "__all__" else ""
+        raise ApplicationError(f"{label}：{messages[0]}" if label else messages[0], field=name) from None
+
+
 # Interviews come as audio or transcripts, documents as scans: what the viewer shows, and audio.
 SOURCE_FILE_TYPES = DOCUMENT | VIEWABLE
 SOURCE_FILE_LIMIT = 50 * MB
@@ -111,6 +125,7 @@ def person_create(
             field="death",
         )
     _unique_links(person)
+    _valid(person)
     try:
         with transaction.atomic():
             person.save()
@@ -162,6 +177,7 @@ def source_create(
         except ValidationError as exc:
             raise ApplicationError(exc.messages[0], field="file") from None
         source.file = file
+    _valid(source, exclude=("file",))
     source.save()
     audit_record(action=AuditEntry.Action.CREATE, actor=actor, obj=source)
     return source
@@ -233,6 +249,7 @@ def link_create(
         entered_org=entering_organization(actor),
     )
     _dates(link, {"start": start, "end": end}, LINK_DATES)
+    _valid(link)
     link.save()
     link.techniques.set(techniques)
     audit_record(action=AuditEntry.Action.CREATE, actor=actor, obj=link, to_state=str(Link.Status.DRAFT.label))
@@ -254,9 +271,11 @@ def citation_add(
         raise ApplicationError(_("来源：引证必须有来源"), field="source")
     authorize(actor, "lineage.view", source)
     _check_certainty(certainty)
-    citation = Citation.objects.create(
+    citation = Citation(
         link=link, source=source, quoted_text=quoted_text, page=page.strip(), certainty=certainty, entered_by=actor
     )
+    _valid(citation)
+    citation.save()
     audit_record(action=AuditEntry.Action.CREATE, actor=actor, obj=link, reason=f"引证：{source}")
     return citation
 

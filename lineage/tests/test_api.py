@@ -3,7 +3,7 @@
 import pytest
 from django.test import Client
 
-from lineage.models import Link, Source
+from lineage.models import Link, Person, Source
 from lineage.tests.factories import line, person
 
 
@@ -99,3 +99,18 @@ def test_a_person_is_linked_to_a_certified_master_through_the_api(world, client_
     assert again.status_code == 400 and again.json()["field"] == "master"
     missing = sun.post("/api/v1/lineage/people", {"name": "张", "master": 999999}, content_type="application/json")
     assert missing.status_code == 400 and missing.json()["field"] == "master"
+
+
+@pytest.mark.parametrize(
+    "fields, field",
+    [
+        ({"sex": "»d\u001b¯ï\u0006ºdtØí"}, "sex"),  # not one of the choices (found by the API fuzz test)
+        ({"name": "名" * 300}, "name"),  # longer than the column: PostgreSQL would refuse the write
+        ({"courtesy_name": "字" * 300}, "courtesy_name"),
+    ],
+)
+def test_a_value_the_model_does_not_allow_is_a_400_naming_the_field(world, client_for, fields, field):
+    sun = client_for("sun")
+    response = sun.post("/api/v1/lineage/people", {"name": "某", **fields}, content_type="application/json")
+    assert response.status_code == 400 and response.json()["field"] == field
+    assert not Person.objects.filter(entered_by=world.sun).exists()
